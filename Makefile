@@ -1,0 +1,176 @@
+# tandem's build: the single source of truth for Debian (apt) and Nix builds alike.
+#
+#   make                      every variant found under variants/, the tools and the tests
+#   make VARIANT=smol-1kb     only that variant's binary (what each Nix package builds)
+#   make test                 unit tests, then integration tests against tandem-sim
+#   make asan                 the whole test suite under AddressSanitizer + UBSan
+#   make valgrind             unit tests under valgrind (leaks are errors)
+#   make install PREFIX=/usr  installs what was built into $(PREFIX)/bin
+#
+# Objects live under $(BUILD)/obj, libraries under $(BUILD)/lib, programs under
+# $(BUILD)/bin. Dependencies are tracked with -MMD -MP. Every library is found with
+# pkg-config so Debian's and nixpkgs' builds differ only in what pkg-config reports.
+
+PREFIX   ?= /usr/local
+SAN      ?=
+ifeq ($(SAN),1)
+BUILD    ?= build/san
+else
+BUILD    ?= build
+endif
+
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+OPTFLAGS ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CSTD     := -std=c17 -D_GNU_SOURCE
+SANFLAGS := $(if $(filter 1,$(SAN)),-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+
+# Build description recorded in every result's provenance.
+TDM_VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+BUILD_DESC  := $(CC) $(OPTFLAGS) $(SANFLAGS)
+
+pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
+pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1))
+
+CORE_PKGS  := jansson libcyaml
+CFLAGS_ALL  = $(CSTD) $(WARN) $(OPTFLAGS) $(SANFLAGS) -Isrc -MMD -MP \
+              -DTDM_VERSION='"$(TDM_VERSION)"' -DTDM_BUILD_DESC='"$(BUILD_DESC)"' \
+              $(call pkg_cflags,$(CORE_PKGS) libuv libcurl) $(CFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+
+# ---- variants ---------------------------------------------------------------
+# Each variants/<v>/variant.mk names the shared modules the variant uses:
+#   USES_<v> := curl uv        (modules: curl, uv, reactor, http1, pthread)
+ALL_VARIANTS := $(sort $(notdir $(patsubst %/variant.mk,%,$(wildcard variants/*/variant.mk))))
+include $(wildcard variants/*/variant.mk)
+
+ifeq ($(origin VARIANT),command line)
+ifeq ($(filter $(VARIANT),$(ALL_VARIANTS)),)
+$(error unknown VARIANT '$(VARIANT)'; choose one of: $(ALL_VARIANTS))
+endif
+SELECTED_VARIANTS := $(VARIANT)
+TOOLS :=
+else
+SELECTED_VARIANTS := $(ALL_VARIANTS)
+TOOLS := tandem-sim $(if $(wildcard src/report/main.c),tandem-report) $(if $(wildcard src/sweep/main.c),tandem-sweep)
+endif
+
+# ---- modules: each directory under src/ becomes one static library ----------
+MODULES := $(notdir $(wildcard src/*))
+mod_srcs = $(filter-out src/$(1)/main.c,$(wildcard src/$(1)/*.c))
+mod_objs = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(call mod_srcs,$(1)))
+mod_lib  = $(BUILD)/lib/libtandem-$(1).a
+
+# External libraries each module needs at link time.
+PKGS_core    := jansson libcyaml
+PKGS_curl    := libcurl
+PKGS_uv      := libuv
+PKGS_sim     := libuv jansson
+PKGS_report  := jansson libcyaml
+PKGS_sweep   := jansson libcyaml
+PKGS_reactor :=
+PKGS_http1   :=
+LIBS_pthread := -pthread
+LIBS_m       := -lm
+
+define MODULE_RULES
+$(call mod_lib,$(1)): $(call mod_objs,$(1))
+	@mkdir -p $$(@D)
+	rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach m,$(MODULES),$(eval $(call MODULE_RULES,$(m))))
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/obj/variants/%.o: variants/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+# A variant links its own folder, the modules it uses, then the core.
+var_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard variants/$(1)/*.c))
+var_mods = $(filter-out uv pthread m,$(USES_$(1)))
+var_pkgs = $(sort $(PKGS_core) $(foreach u,$(USES_$(1)),$(PKGS_$(u))))
+var_libs = $(foreach u,$(USES_$(1)),$(LIBS_$(u)))
+
+define VARIANT_RULES
+$(BUILD)/bin/tandem-$(1): $(call var_objs,$(1)) $(BUILD)/obj/core/main.o \
+    $(foreach m,$(call var_mods,$(1)),$(call mod_lib,$(m))) $(call mod_lib,core)
+	@mkdir -p $$(@D)
+	$$(CC) $(LDFLAGS_ALL) -o $$@ $$(filter %.o,$$^) \
+	    $(foreach m,$(call var_mods,$(1)),$(call mod_lib,$(m))) $(call mod_lib,core) \
+	    $$(call pkg_libs,$(call var_pkgs,$(1))) $(call var_libs,$(1)) -pthread -lm
+endef
+$(foreach v,$(ALL_VARIANTS),$(eval $(call VARIANT_RULES,$(v))))
+
+# ---- tools --------------------------------------------------------------------
+$(BUILD)/bin/tandem-sim: $(BUILD)/obj/sim/main.o $(call mod_lib,sim) $(call mod_lib,core)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(call pkg_libs,libuv jansson libcyaml) -lm
+
+$(BUILD)/bin/tandem-report: $(BUILD)/obj/report/main.o $(call mod_lib,report) $(call mod_lib,core)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(call pkg_libs,jansson libcyaml) -lm
+
+$(BUILD)/bin/tandem-sweep: $(BUILD)/obj/sweep/main.o $(call mod_lib,sweep) $(call mod_lib,core)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(call pkg_libs,jansson libcyaml) -lm
+
+PROGRAMS := $(addprefix $(BUILD)/bin/tandem-,$(SELECTED_VARIANTS)) $(addprefix $(BUILD)/bin/,$(TOOLS))
+
+# ---- unit tests (cmocka) --------------------------------------------------------
+# tests/unit/test_<module>_<what>.c links libtandem-<module> (and the core).
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+test_mod    = $(word 2,$(subst _, ,$(notdir $(1))))
+
+$(BUILD)/obj/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes $(call pkg_cflags,cmocka) -c -o $@ $<
+
+define UNIT_RULES
+$(BUILD)/tests/$(1): $(BUILD)/obj/tests/$(1).o $(if $(filter core,$(call test_mod,$(1))),,$(call mod_lib,$(call test_mod,$(1)))) $(call mod_lib,core)
+	@mkdir -p $$(@D)
+	$$(CC) $(LDFLAGS_ALL) -o $$@ $$^ $$(call pkg_libs,cmocka jansson libcyaml libuv libcurl) -pthread -lm
+endef
+$(foreach t,$(notdir $(basename $(UNIT_SRCS))),$(eval $(call UNIT_RULES,$(t))))
+
+# ---- top-level targets ------------------------------------------------------------
+.PHONY: all programs unit-tests test unit integration asan valgrind check install clean list-variants
+.DEFAULT_GOAL := all
+
+all: programs $(if $(filter command line,$(origin VARIANT)),,unit-tests)
+programs: $(PROGRAMS)
+unit-tests: $(UNIT_BINS)
+
+unit: $(UNIT_BINS)
+	@tests/run-unit.sh $(UNIT_BINS)
+
+integration: programs
+	@TANDEM_BIN=$(BUILD)/bin tests/integration/run.sh
+
+test: unit integration
+
+asan:
+	$(MAKE) SAN=1 test
+
+valgrind: $(UNIT_BINS)
+	@TDM_WRAP="valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
+	    tests/run-unit.sh $(UNIT_BINS)
+
+check: test asan valgrind
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+
+list-variants:
+	@echo $(ALL_VARIANTS)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
