@@ -24,7 +24,11 @@ PKG_CONFIG ?= pkg-config
 OPTFLAGS ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CSTD     := -std=c17 -D_GNU_SOURCE
-SANFLAGS := $(if $(filter 1,$(SAN)),-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+SANFLAGS :=
+endif
 
 # Build description recorded in every result's provenance.
 TDM_VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
@@ -69,6 +73,7 @@ PKGS_uv      := libuv
 PKGS_sim     := libuv jansson
 PKGS_report  := jansson libcyaml
 PKGS_sweep   := jansson libcyaml
+PKGS_uvcurl  := libuv libcurl
 PKGS_reactor :=
 PKGS_http1   :=
 LIBS_pthread := -pthread

@@ -23,20 +23,33 @@ enum {
 
 /* Called once per complete line; line is NUL-terminated at line[len] and valid only
  * during the call. Return 0 to go on, non-zero to stop feeding (that value is returned
- * by tdm_ndjson_feed). */
+ * by tdm_ndjson_feed; use positive values, so they cannot be taken for an error code). */
 typedef int (*tdm_ndjson_line_fn)(void *ctx, const char *line, size_t len);
 
 typedef struct tdm_ndjson {
     tdm_buf pending;  /* bytes of the line not yet terminated */
-    size_t max_line;  /* longest line accepted, in bytes */
+    size_t max_line;  /* longest line accepted, in bytes, not counting "\r\n" or "\n" */
     size_t lines;     /* complete non-empty lines delivered so far */
+    int error;        /* sticky TDM_NDJSON_ERR_* once a feed failed, else 0 */
 } tdm_ndjson;
 
+/* max_line 0 means TDM_NDJSON_DEFAULT_MAX_LINE. */
 void tdm_ndjson_init(tdm_ndjson *f, size_t max_line);
 /* Feeds len bytes. Returns TDM_NDJSON_OK, a TDM_NDJSON_ERR_* code, or the callback's
- * non-zero return value. After an error the framer must not be fed again. */
+ * non-zero return value. After an error the framer must not be fed again (it keeps
+ * returning that error). When the callback stops the feed, the rest of that feed is
+ * dropped and nothing stays pending.
+ *
+ * data is const, so a line cannot be NUL-terminated where it lies: each line is copied
+ * once into the framer's own buffer (its capacity is kept, so no allocation once warm). */
 int tdm_ndjson_feed(tdm_ndjson *f, const char *data, size_t len, tdm_ndjson_line_fn fn, void *ctx);
-/* Bytes held after the last '\n' (a truncated line when the stream has ended). */
+/* The same, without copying: lines that lie whole in data are handed out in place, by
+ * overwriting their '\n' (or the '\r' before it) with '\0'. Only a line that began in an
+ * earlier feed is assembled in the framer's buffer. data must be the caller's scratch
+ * memory (e.g. its read buffer); only those terminator bytes are written. */
+int tdm_ndjson_feed_inplace(tdm_ndjson *f, char *data, size_t len, tdm_ndjson_line_fn fn, void *ctx);
+/* Bytes held after the last '\n' (a truncated line when the stream has ended).
+ * Unspecified while a callback runs. */
 size_t tdm_ndjson_pending(const tdm_ndjson *f);
 void tdm_ndjson_free(tdm_ndjson *f);
 

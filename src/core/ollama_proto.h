@@ -39,7 +39,10 @@ typedef struct tdm_ollama_line {
 
 /* Parses one JSON object. Returns 0 on success. Returns -1 when the line is not a JSON
  * object or a member has the wrong type; err then says what was wrong, quoting at most
- * the first 80 bytes of the line. *out is always left safe to clear. */
+ * the first 80 bytes of the line. *out is always left safe to clear.
+ * *out is overwritten, not freed: clear it between calls. On success content and thinking
+ * are never NULL ("" when absent). A member that is JSON null counts as absent; unknown
+ * members are ignored; done_reason and model are truncated to fit. */
 int tdm_ollama_parse_line(const char *line, size_t len, tdm_ollama_line *out, char *err, size_t errlen);
 void tdm_ollama_line_clear(tdm_ollama_line *l);
 

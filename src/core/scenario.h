@@ -19,7 +19,7 @@ typedef enum tdm_api { TDM_API_GENERATE = 0, TDM_API_CHAT = 1 } tdm_api;
 /* One call an agent makes. The prompt may contain "{previous}", replaced by the text
  * the agent's previous step generated (the seed's report call built on its analysis). */
 typedef struct tdm_step {
-    char *name;    /* "analysis", "report", ...; defaults to "step<k>" */
+    char *name;    /* "analysis", "report", ...; defaults to "step<k>", k counted from 1 */
     char *prompt;
     char *system;  /* optional system prompt; NULL when absent */
 } tdm_step;
@@ -61,21 +61,36 @@ typedef struct tdm_scenario {
 } tdm_scenario;
 
 /* Each loader returns 0, or -1 with a message in err that names the file, the field
- * and what to change. On success the scenario has defaults applied and is validated. */
+ * and what to change. On success the scenario has defaults applied and is validated;
+ * on failure *out holds nothing that needs freeing. */
 int tdm_scenario_load_file(const char *path, tdm_scenario *out, char *err, size_t errlen);
 int tdm_scenario_load_string(const char *yaml, size_t len, const char *source_name,
                              tdm_scenario *out, char *err, size_t errlen);
 
-/* Fills every unset field with its default (documented above). */
-void tdm_scenario_apply_defaults(tdm_scenario *s);
+/* Zeroes s and sets every scalar default documented above (runs, seed, warmup, phases,
+ * threshold, max_line_bytes, timeouts). Numeric defaults are set here, up front,
+ * because 0 and false are legal or must be rejected, so "unset" cannot be told from
+ * them later. Builders start from this and overwrite what they were given. */
+void tdm_scenario_init(tdm_scenario *s);
+/* Zeroes a and sets its scalar defaults: api generate, stream true. */
+void tdm_agent_init(tdm_agent *a);
+/* Fills the fields still unset that derive from others: an agent's label (its name)
+ * and step names ("step1", "step2", ...). Returns 0, or -1 when memory ran out. */
+int tdm_scenario_apply_defaults(tdm_scenario *s);
 /* Checks a complete scenario; returns 0 or -1 with a message naming the field. */
 int tdm_scenario_validate(const tdm_scenario *s, char *err, size_t errlen);
+/* apply_defaults, then validate: what every loader does before handing a scenario out. */
+int tdm_scenario_complete(tdm_scenario *s, char *err, size_t errlen);
 
-/* Deep copy; returns 0 or -1 on out of memory. */
+/* Deep copy into dst (overwritten, not freed first); returns 0, or -1 on out of memory
+ * with dst left empty. */
 int tdm_scenario_copy(tdm_scenario *dst, const tdm_scenario *src);
+/* Frees everything s owns and zeroes it; safe on a zeroed or partly built scenario. */
 void tdm_scenario_free(tdm_scenario *s);
 
-/* Serialises the scenario (as run, after defaults) for provenance. */
+/* Serialises the scenario (as run, after defaults) for provenance: every field, options
+ * only when set, integers as JSON integers. Returns a new reference, NULL on out of
+ * memory. */
 struct json_t;
 struct json_t *tdm_scenario_to_json(const tdm_scenario *s);
 

@@ -1,0 +1,59 @@
+/* call.h — turns what a transport delivers for one call into its raw record.
+ *
+ * Every variant, whatever its runtime and HTTP client, reports the same few events:
+ * the request is about to be written, the status line arrived, a read delivered body
+ * bytes, the response ended, or the transport failed. This file frames those bytes
+ * into NDJSON lines, parses them and timestamps each token event with the arrival time
+ * of the read that completed it. Because it is the same code in every binary, a
+ * difference between variants cannot come from measurement code. */
+#ifndef TDM_CALL_H
+#define TDM_CALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/ndjson.h"
+#include "core/record.h"
+#include "core/scenario.h"
+
+/* What tdm_call_body / tdm_call_end return. */
+enum { TDM_CALL_MORE = 0, TDM_CALL_DONE = 1, TDM_CALL_FAILED = -1 };
+
+typedef struct tdm_call {
+    tdm_call_record *rec;
+    tdm_timeouts timeouts;
+    tdm_ndjson framer;
+    int64_t t_read;        /* arrival time of the read being framed */
+    int64_t t_last_read;   /* for the idle timeout */
+    bool finished;         /* final line parsed or failure recorded */
+    tdm_buf error_body;    /* body of a non-2xx response, parsed at the end */
+} tdm_call;
+
+void tdm_call_init(tdm_call *c, tdm_call_record *rec, const tdm_timeouts *t, size_t max_line);
+void tdm_call_free(tdm_call *c);
+
+/* The call is handed to the transport (connection set-up may follow). */
+void tdm_call_begin(tdm_call *c, int64_t now);
+/* The first request byte is about to be written. connect_ns is the connection set-up
+ * time (0 when an open connection is reused). */
+void tdm_call_request_started(tdm_call *c, int64_t now, int64_t connect_ns, bool reused);
+/* The status line arrived. */
+void tdm_call_status(tdm_call *c, int status, int64_t now);
+/* One transport read delivered len body bytes (already de-chunked) at time now.
+ * Returns TDM_CALL_MORE, TDM_CALL_DONE (final line parsed) or TDM_CALL_FAILED. */
+int tdm_call_body(tdm_call *c, const char *data, size_t len, int64_t now);
+/* The response ended (clean end of body or EOF). Settles the outcome: a response that
+ * ended before its final line is a failure. Returns TDM_CALL_DONE or TDM_CALL_FAILED. */
+int tdm_call_end(tdm_call *c, int64_t now);
+/* The transport failed (connect refused, reset, ...). */
+void tdm_call_fail(tdm_call *c, tdm_error_kind kind, int64_t now, const char *message);
+
+/* Earliest instant at which a timeout would fire (monotonic ns), for runtimes that arm
+ * their own timers; 0 when the call is finished. */
+int64_t tdm_call_deadline(const tdm_call *c);
+/* Records a timeout if one has passed; returns true when the call just timed out. */
+bool tdm_call_check_timeouts(tdm_call *c, int64_t now);
+
+#endif

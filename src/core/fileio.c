@@ -1,0 +1,121 @@
+/* fileio.c — directories and atomic result files (see fileio.h). */
+#include "core/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+
+int tdm_mkdirs(const char *path, char *err, size_t errlen)
+{
+    char *p = strdup(path);
+    if (!p)
+        return -1;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create directory %s: %s", p, strerror(errno));
+            free(p);
+            return -1;
+        }
+        *s = '/';
+    }
+    int rc = 0;
+    if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create directory %s: %s", p, strerror(errno));
+        rc = -1;
+    }
+    free(p);
+    return rc;
+}
+
+/* fsync the directory so the rename itself survives a crash. */
+static void sync_dir_of(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return;
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(copy);
+}
+
+int tdm_write_file_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+    tdm_buf tmp = {0};
+    tdm_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+    const char *tmpname = tdm_buf_str(&tmp);
+    int fd = open(tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        tdm_buf_free(&tmp);
+        return -1;
+    }
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+            close(fd);
+            unlink(tmpname);
+            tdm_buf_free(&tmp);
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmpname, path) != 0) {
+        snprintf(err, errlen, "cannot finish writing %s: %s", path, strerror(errno));
+        unlink(tmpname);
+        tdm_buf_free(&tmp);
+        return -1;
+    }
+    sync_dir_of(path);
+    tdm_buf_free(&tmp);
+    return 0;
+}
+
+int tdm_write_json_atomic(const char *path, json_t *doc, char *err, size_t errlen)
+{
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+    if (!text) {
+        snprintf(err, errlen, "cannot serialise %s", path);
+        return -1;
+    }
+    tdm_buf b = {0};
+    tdm_buf_append_str(&b, text);
+    tdm_buf_append_str(&b, "\n");
+    free(text);
+    int rc = tdm_write_file_atomic(path, tdm_buf_str(&b), b.len, err, errlen);
+    tdm_buf_free(&b);
+    return rc;
+}
+
+json_t *tdm_read_json_file(const char *path, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *doc = json_load_file(path, 0, &je);
+    if (!doc)
+        snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
+    return doc;
+}
+
+char *tdm_path_join(const char *dir, const char *name)
+{
+    tdm_buf b = {0};
+    tdm_buf_printf(&b, "%s/%s", dir, name);
+    return tdm_buf_steal(&b);
+}

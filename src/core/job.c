@@ -1,0 +1,75 @@
+/* job.c — step sequencing for one agent in one phase (see job.h). */
+#include "core/job.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/request.h"
+
+void tdm_job_init(tdm_agent_job *j, const tdm_scenario *s, int agent_index, bool warmup,
+                  tdm_call_record *records, size_t n_calls)
+{
+    j->scenario = s;
+    j->agent = &s->agents[agent_index];
+    j->agent_index = agent_index;
+    j->warmup = warmup;
+    j->records = records;
+    j->n_calls = n_calls;
+    j->next = 0;
+    j->t_begin = 0;
+    j->t_end = 0;
+}
+
+static void skip_rest(tdm_agent_job *j, int64_t now)
+{
+    for (size_t i = j->next; i < j->n_calls; i++)
+        tdm_record_fail(&j->records[i], TDM_ERR_SKIPPED, now,
+                        "not run: step %zu of agent '%s' failed before it", j->next, j->agent->name);
+    j->next = j->n_calls;
+}
+
+tdm_call_record *tdm_job_next(tdm_agent_job *j, char **url, char **body, int64_t now)
+{
+    if (j->next == 0 && j->t_begin == 0)
+        j->t_begin = now;
+    if (j->next >= j->n_calls)
+        return NULL;
+    if (j->next > 0 && !j->records[j->next - 1].ok) {
+        skip_rest(j, now);
+        return NULL;
+    }
+    tdm_call_record *r = &j->records[j->next];
+    const tdm_step *step = &j->agent->steps[r->step];
+    const char *prev = j->next > 0 ? tdm_buf_str(&j->records[j->next - 1].text) : NULL;
+    tdm_options extra = {0};
+    if (j->warmup)
+        tdm_options_set(&extra, TDM_OPT_NUM_PREDICT, j->scenario->warmup_num_predict);
+    *url = tdm_request_url(j->agent);
+    *body = tdm_request_body(j->agent, step, prev, j->warmup ? &extra : NULL);
+    if (!*url || !*body) {
+        free(*url);
+        free(*body);
+        *url = *body = NULL;
+        tdm_record_fail(r, TDM_ERR_INTERNAL, now, "out of memory building the request");
+        j->next++;
+        skip_rest(j, now);
+        return NULL;
+    }
+    r->request_url = strdup(*url);
+    r->request_bytes = strlen(*body);
+    j->next++;
+    return r;
+}
+
+bool tdm_job_call_finished(tdm_agent_job *j, int64_t now)
+{
+    bool last_failed = j->next > 0 && !j->records[j->next - 1].ok;
+    if (j->next >= j->n_calls || last_failed) {
+        if (last_failed)
+            skip_rest(j, now);
+        if (j->t_end == 0)
+            j->t_end = now;
+        return true;
+    }
+    return false;
+}

@@ -1,0 +1,78 @@
+/* main.c — the entry point of every variant binary (tandem-<variant>). It is the same
+ * file in every binary; the variant supplies only tdm_variant_runtime. */
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/cli.h"
+#include "core/runner.h"
+#include "core/runtime.h"
+
+static int cmd_info(void)
+{
+    tdm_scenario empty = {0};
+    tdm_runtime_config cfg = {.scenario = &empty};
+    char err[512];
+    tdm_runtime *rt = tdm_variant_runtime.create(&cfg, err, sizeof err);
+    if (!rt) {
+        fprintf(stderr, "tandem: %s\n", err);
+        return TDM_EXIT_ERROR;
+    }
+    json_t *d = json_pack("{s:s, s:s, s:s, s:o}", "variant", tdm_variant_runtime.variant, "summary",
+                          tdm_variant_runtime.summary, "tandem_version", TDM_VERSION, "runtime",
+                          tdm_variant_runtime.describe(rt));
+    json_dumpf(d, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', stdout);
+    json_decref(d);
+    tdm_variant_runtime.destroy(rt);
+    return TDM_EXIT_OK;
+}
+
+static int cmd_run(const char *prog, int argc, char **argv)
+{
+    tdm_cli cli;
+    char err[2048] = "";
+    int rc = tdm_cli_parse(argc, argv, tdm_variant_runtime.variant, &cli, err, sizeof err);
+    if (rc == TDM_EXIT_OK && cli.help) {
+        tdm_cli_usage(stdout, prog, &tdm_variant_runtime);
+        tdm_cli_free(&cli);
+        return TDM_EXIT_OK;
+    }
+    if (rc != TDM_EXIT_OK) {
+        fprintf(stderr, "tandem: %s\n", err);
+        tdm_cli_free(&cli);
+        return rc;
+    }
+    tdm_runtime *rt = tdm_variant_runtime.create(&cli.runtime, err, sizeof err);
+    if (!rt) {
+        fprintf(stderr, "tandem: cannot start the %s runtime: %s\n", tdm_variant_runtime.variant, err);
+        tdm_cli_free(&cli);
+        return TDM_EXIT_ERROR;
+    }
+    rc = tdm_runner_execute(&tdm_variant_runtime, rt, &cli.scenario, &cli.settings);
+    tdm_variant_runtime.destroy(rt);
+    tdm_cli_free(&cli);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    /* A server that closes mid-write must be a recorded failure, not a dead process. */
+    signal(SIGPIPE, SIG_IGN);
+    const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        tdm_cli_usage(argc < 2 ? stderr : stdout, prog, &tdm_variant_runtime);
+        return argc < 2 ? TDM_EXIT_USAGE : TDM_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("%s %s\n", prog, TDM_VERSION);
+        return TDM_EXIT_OK;
+    }
+    if (strcmp(argv[1], "info") == 0)
+        return cmd_info();
+    if (strcmp(argv[1], "run") == 0)
+        return cmd_run(prog, argc - 1, argv + 1);
+    fprintf(stderr, "tandem: unknown command '%s'; try '%s run --help'\n", argv[1], prog);
+    return TDM_EXIT_USAGE;
+}

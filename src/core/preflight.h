@@ -1,0 +1,20 @@
+/* preflight.h — before anything is measured, asks every server the scenario names for
+ * its version and model list (through the variant's own HTTP path), so an unreachable
+ * server or a missing model is reported at once with the fix, and the results record
+ * which server version and model digest were measured. */
+#ifndef TDM_PREFLIGHT_H
+#define TDM_PREFLIGHT_H
+
+#include <stddef.h>
+
+#include "core/runtime.h"
+#include "core/scenario.h"
+
+struct json_t;
+
+/* Returns a JSON array of {url, version, models: {name: digest}} on success, or NULL
+ * with err listing every problem found (all servers are checked, not just the first). */
+struct json_t *tdm_preflight(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_scenario *s, char *err,
+                             size_t errlen);
+
+#endif

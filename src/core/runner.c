@@ -1,0 +1,290 @@
+/* runner.c — phases, repetitions and result files of one run (see runner.h). */
+#include "core/runner.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/fileio.h"
+#include "core/metrics.h"
+#include "core/preflight.h"
+#include "core/prng.h"
+#include "core/provenance.h"
+#include "core/rundata.h"
+#include "core/summary.h"
+
+typedef struct runner {
+    const tdm_runtime_ops *ops;
+    tdm_runtime *rt;
+    const tdm_scenario *s;
+    const tdm_run_settings *set;
+    char err[1024];
+} runner;
+
+static void progress(const runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(const runner *r, const char *fmt, ...)
+{
+    if (r->set->quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
+/* Allocates a job per listed agent with fresh records for the phase. */
+static tdm_agent_job *make_jobs(const runner *r, int run, tdm_phase phase, const int *agents, size_t n)
+{
+    tdm_agent_job *jobs = calloc(n, sizeof *jobs);
+    if (!jobs)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const tdm_agent *a = &r->s->agents[agents[i]];
+        size_t calls = phase == TDM_PHASE_WARMUP ? 1 : a->n_steps;
+        tdm_call_record *recs = calloc(calls, sizeof *recs);
+        if (!recs) {
+            for (size_t k = 0; k < i; k++)
+                free(jobs[k].records);
+            free(jobs);
+            return NULL;
+        }
+        for (size_t k = 0; k < calls; k++)
+            tdm_record_init(&recs[k], run, phase, agents[i], (int)k);
+        tdm_job_init(&jobs[i], r->s, agents[i], phase == TDM_PHASE_WARMUP, recs, calls);
+    }
+    return jobs;
+}
+
+/* Moves the jobs' records into the run data and frees the jobs. */
+static int collect(tdm_run_data *d, tdm_agent_job *jobs, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (tdm_run_data_take_calls(d, jobs[i].records, jobs[i].n_calls) != 0) {
+            for (size_t k = 0; k < jobs[i].n_calls; k++)
+                tdm_record_free(&jobs[i].records[k]);
+            rc = -1;
+        }
+        free(jobs[i].records);
+    }
+    free(jobs);
+    return rc;
+}
+
+static size_t count_failed(const tdm_agent_job *jobs, size_t n)
+{
+    size_t f = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < jobs[i].n_calls; k++)
+            f += !jobs[i].records[k].ok;
+    return f;
+}
+
+static void report_failures(const runner *r, const tdm_agent_job *jobs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < jobs[i].n_calls; k++) {
+            const tdm_call_record *c = &jobs[i].records[k];
+            if (!c->ok && c->error_kind != TDM_ERR_SKIPPED)
+                progress(r, "  agent %s, %s call %zu failed (%s): %s\n", jobs[i].agent->name,
+                         tdm_phase_name(c->phase), k + 1, tdm_error_kind_name(c->error_kind),
+                         c->error_message ? c->error_message : "");
+        }
+}
+
+/* Runs one phase's jobs through the variant; -1 only when the runtime broke. */
+static int run_batch(runner *r, tdm_agent_job *jobs, size_t n, int64_t *t_release)
+{
+    if (r->ops->run_jobs(r->rt, jobs, n, t_release, r->err, sizeof r->err) != 0)
+        return -1;
+    report_failures(r, jobs, n);
+    return 0;
+}
+
+static int warmup(runner *r, tdm_run_data *d)
+{
+    /* One agent at a time: a model load is slow and need not be concurrent. */
+    for (size_t i = 0; i < r->s->n_agents; i++) {
+        int a = (int)i;
+        tdm_agent_job *jobs = make_jobs(r, d->run, TDM_PHASE_WARMUP, &a, 1);
+        int64_t t;
+        if (!jobs || run_batch(r, jobs, 1, &t) != 0) {
+            if (jobs)
+                collect(d, jobs, 1);
+            return -1;
+        }
+        collect(d, jobs, 1);
+    }
+    return 0;
+}
+
+static int sequential(runner *r, tdm_run_data *d, size_t *failed)
+{
+    size_t n = r->s->n_agents;
+    for (size_t i = 0; i < n; i++)
+        d->seq_order[i] = (int)i;
+    /* A different but reproducible order in each repetition. */
+    tdm_shuffle_ints(d->seq_order, n, r->s->seed + (uint64_t)d->run);
+    d->has_sequential = true;
+    for (size_t i = 0; i < n; i++) {
+        int a = d->seq_order[i];
+        tdm_agent_job *jobs = make_jobs(r, d->run, TDM_PHASE_SEQUENTIAL, &a, 1);
+        int64_t t_release = 0;
+        if (!jobs)
+            return -1;
+        int rc = run_batch(r, jobs, 1, &t_release);
+        d->seq[a] = (tdm_agent_timing){t_release, jobs[0].t_begin, jobs[0].t_end};
+        *failed += count_failed(jobs, 1);
+        collect(d, jobs, 1);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int concurrent(runner *r, tdm_run_data *d, size_t *failed)
+{
+    size_t n = r->s->n_agents;
+    int *all = malloc(n * sizeof *all);
+    if (!all)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        all[i] = (int)i;
+    tdm_agent_job *jobs = make_jobs(r, d->run, TDM_PHASE_CONCURRENT, all, n);
+    free(all);
+    if (!jobs)
+        return -1;
+    int64_t t_release = 0;
+    int rc = run_batch(r, jobs, n, &t_release);
+    d->has_concurrent = true;
+    for (size_t i = 0; i < n; i++)
+        d->conc[jobs[i].agent_index] = (tdm_agent_timing){t_release, jobs[i].t_begin, jobs[i].t_end};
+    *failed += count_failed(jobs, n);
+    collect(d, jobs, n);
+    return rc;
+}
+
+static int write_run(runner *r, const tdm_run_data *d)
+{
+    char name[64];
+    snprintf(name, sizeof name, "run_%d", d->run);
+    char *dir = tdm_path_join(r->set->output_dir, name);
+    char *path = tdm_path_join(dir, "records.json");
+    int rc = tdm_mkdirs(dir, r->err, sizeof r->err);
+    if (rc == 0) {
+        json_t *doc = tdm_run_data_to_json(d);
+        rc = tdm_write_json_atomic(path, doc, r->err, sizeof r->err);
+        json_decref(doc);
+    }
+    free(dir);
+    free(path);
+    return rc;
+}
+
+int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_scenario *s, const tdm_run_settings *set)
+{
+    runner r = {.ops = ops, .rt = rt, .s = s, .set = set};
+    if (tdm_mkdirs(set->output_dir, r.err, sizeof r.err) != 0) {
+        fprintf(stderr, "tandem: %s; choose another --output-dir\n", r.err);
+        return TDM_EXIT_ERROR;
+    }
+    json_t *servers = NULL;
+    if (set->preflight) {
+        servers = tdm_preflight(ops, rt, s, r.err, sizeof r.err);
+        if (!servers) {
+            fprintf(stderr, "tandem: %s", r.err);
+            return TDM_EXIT_ERROR;
+        }
+    }
+    json_t *prov = tdm_provenance(ops, rt, s, servers, set->argc, set->argv);
+    char *prov_path = tdm_path_join(set->output_dir, "provenance.json");
+    int wrc = tdm_write_json_atomic(prov_path, prov, r.err, sizeof r.err);
+    free(prov_path);
+    if (wrc != 0) {
+        json_decref(prov);
+        fprintf(stderr, "tandem: %s\n", r.err);
+        return TDM_EXIT_ERROR;
+    }
+
+    char **names = calloc(s->n_agents, sizeof *names);
+    tdm_run_data *runs = calloc((size_t)s->runs, sizeof *runs);
+    if (!names || !runs) {
+        free(names);
+        free(runs);
+        json_decref(prov);
+        return TDM_EXIT_ERROR;
+    }
+    for (size_t i = 0; i < s->n_agents; i++)
+        names[i] = s->agents[i].name;
+
+    int status = TDM_EXIT_OK;
+    size_t failed = 0;
+    int done_runs = 0;
+    progress(&r, "tandem %s: scenario '%s', %zu agents, %d run(s) -> %s\n", ops->variant, s->name, s->n_agents,
+             s->runs, set->output_dir);
+    for (int k = 1; k <= s->runs; k++) {
+        tdm_run_data *d = &runs[k - 1];
+        if (tdm_run_data_init(d, k, s->n_agents, names) != 0) {
+            status = TDM_EXIT_ERROR;
+            break;
+        }
+        done_runs = k;
+        int rc = 0;
+        if (k == 1 && s->warmup) {
+            progress(&r, "[run %d/%d] warm-up\n", k, s->runs);
+            rc = warmup(&r, d);
+        }
+        if (rc == 0 && s->sequential) {
+            progress(&r, "[run %d/%d] sequential phase\n", k, s->runs);
+            rc = sequential(&r, d, &failed);
+        }
+        if (rc == 0 && s->concurrent) {
+            progress(&r, "[run %d/%d] concurrent phase\n", k, s->runs);
+            rc = concurrent(&r, d, &failed);
+        }
+        /* Whatever happened, what was measured is written before going on. */
+        if (write_run(&r, d) != 0) {
+            fprintf(stderr, "tandem: %s\n", r.err);
+            status = TDM_EXIT_ERROR;
+            break;
+        }
+        if (rc != 0) {
+            fprintf(stderr, "tandem: the %s runtime failed: %s\n", ops->variant, r.err);
+            status = TDM_EXIT_ERROR;
+            break;
+        }
+    }
+    if (status == TDM_EXIT_OK && failed > 0)
+        status = TDM_EXIT_INCOMPLETE;
+
+    tdm_summary_inputs in = {.scenario = s, .provenance = prov, .runs = runs, .n_runs = (size_t)done_runs,
+                             .output_dir = set->output_dir};
+    if (tdm_summary_write(&in, set->json_stdout ? NULL : stdout, r.err, sizeof r.err) != 0) {
+        fprintf(stderr, "tandem: %s\n", r.err);
+        status = TDM_EXIT_ERROR;
+    }
+    if (set->json_stdout) {
+        char *p = tdm_path_join(set->output_dir, "summary.json");
+        json_t *doc = tdm_read_json_file(p, r.err, sizeof r.err);
+        if (doc) {
+            json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+            fputc('\n', stdout);
+            json_decref(doc);
+        }
+        free(p);
+    }
+    if (failed > 0)
+        fprintf(stderr,
+                "tandem: %zu call(s) failed; their records say why (results kept in %s). Exit status %d: "
+                "incomplete.\n",
+                failed, set->output_dir, TDM_EXIT_INCOMPLETE);
+    for (int k = 0; k < done_runs; k++)
+        tdm_run_data_free(&runs[k]);
+    free(runs);
+    free(names);
+    json_decref(prov);
+    return status;
+}

@@ -1,0 +1,34 @@
+/* runner.h — one invocation of `tandem-<variant> run`: preflight, then for each
+ * repetition a warm-up (first run only), a sequential phase (agents alone, in a seeded
+ * shuffled order) and a concurrent phase (all agents released together), each run's raw
+ * records written atomically as soon as it ends; then the summary, the run report and
+ * the table on stdout. */
+#ifndef TDM_RUNNER_H
+#define TDM_RUNNER_H
+
+#include <stdbool.h>
+
+#include "core/runtime.h"
+#include "core/scenario.h"
+
+/* Exit codes of `run` (only main turns them into the process status). */
+enum {
+    TDM_EXIT_OK = 0,          /* every call succeeded */
+    TDM_EXIT_ERROR = 1,       /* nothing measured: bad input, servers not ready */
+    TDM_EXIT_USAGE = 2,       /* bad command line */
+    TDM_EXIT_INCOMPLETE = 3,  /* measured, but some calls failed (all records kept) */
+};
+
+typedef struct tdm_run_settings {
+    const char *output_dir;   /* the run directory (created) */
+    bool quiet;               /* no progress lines on stderr */
+    bool preflight;           /* check servers and models first (default true) */
+    bool json_stdout;         /* print summary.json instead of the table */
+    int argc;                 /* the command line, for provenance */
+    char **argv;
+} tdm_run_settings;
+
+int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_scenario *s,
+                       const tdm_run_settings *set);
+
+#endif

@@ -1,0 +1,167 @@
+/* transfer.c — libcurl easy-transfer glue to the core's call consumer (see transfer.h). */
+#include "curl/transfer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+
+static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
+{
+    tdm_curl_transfer *t = ud;
+    size_t len = size * nmemb;
+    /* One delivery = one read: timestamp it once, before any parsing. */
+    int rc = tdm_call_body(&t->call, data, len, tdm_now_ns());
+    return rc == TDM_CALL_FAILED ? 0 : len; /* 0 makes curl abort with CURLE_WRITE_ERROR */
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+    tdm_curl_transfer *t = ud;
+    size_t len = size * nmemb;
+    int status;
+    /* Only final status lines count; "HTTP/1.1 100 Continue" is not the response. */
+    if (len > 5 && memcmp(data, "HTTP/", 5) == 0 && sscanf(data, "HTTP/%*s %d", &status) == 1 && status >= 200)
+        tdm_call_status(&t->call, status, tdm_now_ns());
+    return len;
+}
+
+/* Called when the connection is ready and the request is about to be written. */
+static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
+                     int conn_local_port)
+{
+    (void)conn_primary_ip;
+    (void)conn_local_ip;
+    (void)conn_primary_port;
+    (void)conn_local_port;
+    tdm_curl_transfer *t = ud;
+    tdm_call_request_started(&t->call, tdm_now_ns(), 0, false);
+    return CURL_PREREQFUNC_OK;
+}
+
+int tdm_curl_transfer_init(tdm_curl_transfer *t, tdm_agent_job *job, long buffer_size)
+{
+    memset(t, 0, sizeof *t);
+    t->job = job;
+    t->buffer_size = buffer_size > 0 ? buffer_size : TDM_CURL_DEFAULT_BUFFER;
+    t->easy = curl_easy_init();
+    if (!t->easy)
+        return -1;
+    /* No "Expect: 100-continue": curl would wait for it on bodies over 1 KB. */
+    t->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    t->headers = curl_slist_append(t->headers, "Expect:");
+    return t->headers ? 0 : -1;
+}
+
+void tdm_curl_transfer_cleanup(tdm_curl_transfer *t)
+{
+    if (t->active)
+        tdm_call_free(&t->call);
+    if (t->easy)
+        curl_easy_cleanup(t->easy);
+    curl_slist_free_all(t->headers);
+    free(t->url);
+    free(t->body);
+    memset(t, 0, sizeof *t);
+}
+
+bool tdm_curl_transfer_next(tdm_curl_transfer *t, int64_t now)
+{
+    free(t->url);
+    free(t->body);
+    t->url = t->body = NULL;
+    tdm_call_record *rec = tdm_job_next(t->job, &t->url, &t->body, now);
+    if (!rec)
+        return false;
+    const tdm_scenario *s = t->job->scenario;
+    tdm_call_init(&t->call, rec, &s->timeouts, (size_t)s->max_line_bytes);
+    t->active = true;
+
+    CURL *e = t->easy;
+    curl_easy_setopt(e, CURLOPT_URL, t->url);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(t->body));
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+    curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(e, CURLOPT_PREREQDATA, t);
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, t->buffer_size);
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)s->timeouts.connect_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)s->timeouts.total_ms);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+    tdm_call_begin(&t->call, now);
+    return true;
+}
+
+/* Maps curl's verdict to the record, unless the core already recorded why. */
+static void settle(tdm_curl_transfer *t, CURLcode rc, int64_t now)
+{
+    tdm_call *c = &t->call;
+    tdm_call_record *r = c->rec;
+    long connects = 0;
+    curl_off_t connect_us = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+    r->reused_connection = connects == 0 && r->t_start != 0;
+    r->connect_ns = connects > 0 ? (int64_t)connect_us * 1000 : 0;
+
+    if (rc == CURLE_OK) {
+        tdm_call_end(c, now);
+        return;
+    }
+    if (c->finished)
+        return; /* e.g. the write callback stopped the transfer after a recorded failure */
+    char msg[600];
+    const char *why = curl_easy_strerror(rc);
+    switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+        snprintf(msg, sizeof msg,
+                 "cannot connect to %s (%s); is Ollama running there? Start it with 'ollama serve' "
+                 "(or 'just sim' for the simulator), or fix the agent's url",
+                 t->job->agent->url, why);
+        tdm_call_fail(c, TDM_ERR_CONNECT, now, msg);
+        break;
+    case CURLE_OPERATION_TIMEDOUT:
+        if (r->t_start == 0) {
+            snprintf(msg, sizeof msg, "no connection to %s within timeouts.connect_ms = %lld ms",
+                     t->job->agent->url, (long long)t->job->scenario->timeouts.connect_ms);
+            tdm_call_fail(c, TDM_ERR_TIMEOUT_CONNECT, now, msg);
+        } else {
+            snprintf(msg, sizeof msg, "the call took longer than timeouts.total_ms = %lld ms",
+                     (long long)t->job->scenario->timeouts.total_ms);
+            tdm_call_fail(c, TDM_ERR_TIMEOUT_TOTAL, now, msg);
+        }
+        break;
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+        /* Let the core decide: a complete final line may already be in. */
+        tdm_call_end(c, now);
+        if (!r->ok && r->error_message && r->error_kind == TDM_ERR_DISCONNECTED) {
+            free(r->error_message);
+            snprintf(msg, sizeof msg, "the connection to %s dropped mid-response (%s)", t->job->agent->url, why);
+            r->error_message = strdup(msg);
+        }
+        break;
+    default:
+        snprintf(msg, sizeof msg, "HTTP transfer to %s failed: %s", t->url, why);
+        tdm_call_fail(c, TDM_ERR_PROTOCOL, now, msg);
+        break;
+    }
+}
+
+bool tdm_curl_transfer_done(tdm_curl_transfer *t, CURLcode rc, int64_t now)
+{
+    settle(t, rc, now);
+    tdm_call_free(&t->call);
+    t->active = false;
+    return !tdm_job_call_finished(t->job, now);
+}

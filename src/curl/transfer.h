@@ -1,0 +1,54 @@
+/* transfer.h — one Ollama call as a libcurl easy transfer, shared by every curl-based
+ * variant (tokio-default, tokio-localset, async-std, smol, curl-1kb).
+ *
+ * It wires curl's callbacks to the core's tdm_call: the request-start instant
+ * (CURLOPT_PREREQFUNCTION: connection ready, request not yet written), the status line
+ * (header callback), every write-callback delivery as one read, and the transfer's
+ * outcome mapped to a tdm_error_kind with a message that names the fix. How the
+ * transfer is driven — multi_socket on libuv, on our reactor, or blocking in a thread —
+ * is the variant's business. */
+#ifndef TDM_CURL_TRANSFER_H
+#define TDM_CURL_TRANSFER_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+
+#include "core/call.h"
+#include "core/job.h"
+
+/* libcurl's receive buffer for the curl variants: 8 KB, hyper/reqwest's default. */
+#define TDM_CURL_DEFAULT_BUFFER 8192
+
+typedef struct tdm_curl_transfer {
+    CURL *easy;              /* reused for every call of one agent: keeps its connection */
+    struct curl_slist *headers;
+    tdm_agent_job *job;
+    tdm_call call;
+    bool active;             /* a call is in flight */
+    char *url;
+    char *body;
+    long buffer_size;        /* CURLOPT_BUFFERSIZE */
+    void *owner;             /* the runtime's own per-transfer data */
+} tdm_curl_transfer;
+
+/* Creates the easy handle; returns 0 or -1. */
+int tdm_curl_transfer_init(tdm_curl_transfer *t, tdm_agent_job *job, long buffer_size);
+void tdm_curl_transfer_cleanup(tdm_curl_transfer *t);
+
+/* Takes the job's next call and configures the easy handle for it. Returns true when
+ * a call is ready to run, false when the agent has nothing more to do. */
+bool tdm_curl_transfer_next(tdm_curl_transfer *t, int64_t now);
+
+/* Settles the current call after curl finished it with result rc (or after the
+ * runtime removed it because tdm_call_check_timeouts recorded a timeout). Returns true
+ * when the agent has another call to make (call tdm_curl_transfer_next). */
+bool tdm_curl_transfer_done(tdm_curl_transfer *t, CURLcode rc, int64_t now);
+
+/* curl_version_info as JSON for provenance. */
+struct json_t *tdm_curl_describe(long buffer_size);
+
+/* A blocking request outside measured phases (the fetch op of curl variants). */
+int tdm_curl_fetch(const char *url, const char *body, long timeout_ms, long *status, tdm_buf *out,
+                   char *err, size_t errlen);
+
+#endif
