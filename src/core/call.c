@@ -166,7 +166,17 @@ int tdm_call_end(tdm_call *c, int64_t now)
             /* A body that does not end in '\n' (a non-streamed reply) is one last line. */
             tdm_buf tail = c->framer.pending;
             c->framer.pending = (tdm_buf){0};
-            on_line(c, tail.data, tail.len);
+            tdm_ollama_line l;
+            char err[256];
+            bool whole = tdm_ollama_parse_line(tail.data, tail.len, &l, err, sizeof err) == 0;
+            tdm_ollama_line_clear(&l);
+            if (whole) {
+                on_line(c, tail.data, tail.len);
+            } else {
+                char n[32];
+                snprintf(n, sizeof n, "%zu", tail.len);
+                fail(c, TDM_ERR_DISCONNECTED, "the response ended in the middle of a line (%s bytes unfinished)", n);
+            }
             tdm_buf_free(&tail);
         }
         if (!c->finished)
