@@ -1,0 +1,292 @@
+/* ollama_proto.c — parses one Ollama /api/generate or /api/chat response object (a
+ * streamed line or a whole non-streamed body) with jansson (see ollama_proto.h).
+ *
+ * Strict on the members we read (a wrong type is an error, since it means we misread the
+ * protocol and would otherwise count tokens wrongly), silent on every other member:
+ * "created_at", "context", "tool_calls", "images" and whatever later servers add. */
+#include "core/ollama_proto.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Error messages quote at most this many bytes of the offending line. */
+#define QUOTE_MAX 80
+
+void tdm_server_counters_init(tdm_server_counters *c)
+{
+    c->total_duration_ns = -1;
+    c->load_duration_ns = -1;
+    c->prompt_eval_count = -1;
+    c->prompt_eval_duration_ns = -1;
+    c->eval_count = -1;
+    c->eval_duration_ns = -1;
+}
+
+void tdm_ollama_line_clear(tdm_ollama_line *l)
+{
+    free(l->content);
+    free(l->thinking);
+    free(l->error);
+    memset(l, 0, sizeof *l);
+    tdm_server_counters_init(&l->counters);
+}
+
+/* Length of the valid UTF-8 character at s (avail bytes readable), or 0 when the bytes
+ * there are not one (stray continuation, overlong form, surrogate, beyond U+10FFFF). */
+static size_t utf8_char_len(const unsigned char *s, size_t avail)
+{
+    size_t n;
+    uint32_t cp;
+    if (s[0] < 0x80)
+        return 1;
+    if ((s[0] & 0xE0) == 0xC0) {
+        n = 2;
+        cp = s[0] & 0x1F;
+    } else if ((s[0] & 0xF0) == 0xE0) {
+        n = 3;
+        cp = s[0] & 0x0F;
+    } else if ((s[0] & 0xF8) == 0xF0) {
+        n = 4;
+        cp = s[0] & 0x07;
+    } else {
+        return 0;
+    }
+    if (n > avail)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min_cp[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+/* Copies at most max bytes of line into out (max + 4 bytes), never cutting a character, with
+ * control bytes and invalid UTF-8 shown as '?' (the message ends up in logs and in JSON
+ * results, which must stay valid UTF-8), and "..." when something was left out. */
+static void quote_line(const char *line, size_t len, size_t max, char *out)
+{
+    const unsigned char *s = (const unsigned char *)line;
+    size_t i = 0;
+    while (i < len) {
+        size_t k = utf8_char_len(s + i, len - i);
+        if (i + (k ? k : 1) > max)
+            break;
+        if (k == 0 || (k == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
+            out[i++] = '?';
+            continue;
+        }
+        memcpy(out + i, s + i, k);
+        i += k;
+    }
+    if (i < len) {
+        memcpy(out + i, "...", 3);
+        i += 3;
+    }
+    out[i] = '\0';
+}
+
+/* Writes "<reason>; line: <first bytes of the line>" to err and returns -1. */
+__attribute__((format(printf, 5, 6))) static int fail(const char *line, size_t len, char *err,
+                                                       size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return -1;
+    char quote[QUOTE_MAX + 4];
+    quote_line(line, len, QUOTE_MAX, quote);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < errlen)
+        snprintf(err + n, errlen - (size_t)n, "; line: %s", quote);
+    return -1;
+}
+
+static const char *type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a real number";
+    case JSON_TRUE: return "true";
+    case JSON_FALSE: return "false";
+    case JSON_NULL: return "null";
+    }
+    return "of an unknown type";
+}
+
+/* Heap copy of n bytes; n rather than strlen because JSON strings may hold "\u0000". */
+static char *dup_bytes(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+/* Copies into a fixed field, truncating: done_reason and model are labels, not data. */
+static void copy_label(char *dst, size_t cap, const json_t *s)
+{
+    size_t n = json_string_length(s);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, json_string_value(s), n);
+    dst[n] = '\0';
+}
+
+/* Looks up key as a string member. Returns it, or NULL when absent or JSON null (some
+ * proxies write null for "no value"); *bad is set when it exists with another type. */
+static const json_t *string_member(const json_t *obj, const char *key, const json_t **bad)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v))
+        return NULL;
+    if (!json_is_string(v)) {
+        *bad = v;
+        return NULL;
+    }
+    return v;
+}
+
+static const struct {
+    const char *key;
+    size_t off;
+} counter_keys[] = {
+    {"total_duration", offsetof(tdm_server_counters, total_duration_ns)},
+    {"load_duration", offsetof(tdm_server_counters, load_duration_ns)},
+    {"prompt_eval_count", offsetof(tdm_server_counters, prompt_eval_count)},
+    {"prompt_eval_duration", offsetof(tdm_server_counters, prompt_eval_duration_ns)},
+    {"eval_count", offsetof(tdm_server_counters, eval_count)},
+    {"eval_duration", offsetof(tdm_server_counters, eval_duration_ns)},
+};
+
+/* Parses the members of obj into out. Returns 0, or -1 after writing err. */
+static int parse_object(const json_t *obj, const char *line, size_t len, tdm_ollama_line *out,
+                        char *err, size_t errlen)
+{
+    const json_t *bad = NULL;
+    const json_t *v;
+
+#define WRONG(key, expected)                                                                   \
+    fail(line, len, err, errlen, "\"%s\" is %s, expected %s", (key), type_name(bad), (expected))
+
+    if ((v = string_member(obj, "error", &bad))) {
+        out->error = dup_bytes(json_string_value(v), json_string_length(v));
+        if (!out->error)
+            return fail(line, len, err, errlen, "out of memory copying \"error\"");
+    } else if (bad) {
+        return WRONG("error", "a string");
+    }
+
+    if ((v = string_member(obj, "model", &bad)))
+        copy_label(out->model, sizeof out->model, v);
+    else if (bad)
+        return WRONG("model", "a string");
+
+    if ((v = string_member(obj, "done_reason", &bad)))
+        copy_label(out->done_reason, sizeof out->done_reason, v);
+    else if (bad)
+        return WRONG("done_reason", "a string");
+
+    v = json_object_get(obj, "done");
+    if (v && json_is_boolean(v)) {
+        out->done = json_is_true(v);
+    } else if (v && !json_is_null(v)) {
+        bad = v;
+        return WRONG("done", "true or false");
+    }
+
+    /* Generate puts the text at the top level, chat inside "message"; were both present
+     * (no server does that), the top-level member wins. */
+    const json_t *content = string_member(obj, "response", &bad);
+    if (bad)
+        return WRONG("response", "a string");
+    const json_t *thinking = string_member(obj, "thinking", &bad);
+    if (bad)
+        return WRONG("thinking", "a string");
+    const json_t *msg = json_object_get(obj, "message");
+    if (msg && json_is_object(msg)) {
+        const json_t *c = string_member(msg, "content", &bad);
+        if (bad)
+            return WRONG("message.content", "a string");
+        const json_t *t = string_member(msg, "thinking", &bad);
+        if (bad)
+            return WRONG("message.thinking", "a string");
+        if (!content)
+            content = c;
+        if (!thinking)
+            thinking = t;
+    } else if (msg && !json_is_null(msg)) {
+        bad = msg;
+        return WRONG("message", "an object");
+    }
+
+    /* Always a heap string on success, "" when absent, so callers append without checks. */
+    out->content = content ? dup_bytes(json_string_value(content), json_string_length(content))
+                           : dup_bytes("", 0);
+    out->content_len = content ? json_string_length(content) : 0;
+    out->thinking = thinking ? dup_bytes(json_string_value(thinking), json_string_length(thinking))
+                             : dup_bytes("", 0);
+    out->thinking_len = thinking ? json_string_length(thinking) : 0;
+    if (!out->content || !out->thinking)
+        return fail(line, len, err, errlen, "out of memory copying the response text");
+
+    for (size_t i = 0; i < sizeof counter_keys / sizeof counter_keys[0]; i++) {
+        v = json_object_get(obj, counter_keys[i].key);
+        if (!v || json_is_null(v))
+            continue;
+        if (!json_is_integer(v) || json_integer_value(v) < 0) {
+            bad = v;
+            return WRONG(counter_keys[i].key, "a non-negative integer");
+        }
+        int64_t *dst = (int64_t *)((char *)&out->counters + counter_keys[i].off);
+        *dst = (int64_t)json_integer_value(v);
+    }
+#undef WRONG
+    return 0;
+}
+
+int tdm_ollama_parse_line(const char *line, size_t len, tdm_ollama_line *out, char *err,
+                          size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    tdm_server_counters_init(&out->counters);
+    if (err && errlen > 0)
+        err[0] = '\0';
+    if (!line) {
+        line = "";
+        len = 0;
+    }
+
+    json_error_t jerr;
+    /* DECODE_ANY so a bare number or string is reported as "not an object" rather than
+     * as a syntax error; ALLOW_NUL because a token may be "\u0000" and we copy by length. */
+    json_t *root = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    if (!root) {
+        /* jansson's text may echo bytes of the line ("near '...'"): mask them as well. */
+        char why[sizeof jerr.text + 4];
+        quote_line(jerr.text, strnlen(jerr.text, sizeof jerr.text), sizeof jerr.text, why);
+        return fail(line, len, err, errlen, "not valid JSON (at byte %d: %s)", jerr.position, why);
+    }
+
+    int rc;
+    if (!json_is_object(root))
+        rc = fail(line, len, err, errlen, "expected a JSON object, got %s", type_name(root));
+    else
+        rc = parse_object(root, line, len, out, err, errlen);
+    json_decref(root);
+    if (rc != 0)
+        tdm_ollama_line_clear(out);
+    return rc;
+}

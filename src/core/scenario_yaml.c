@@ -1,0 +1,580 @@
+/* scenario_yaml.c — loads a scenario from YAML with libcyaml, then completes it with
+ * defaults and validates it (scenario_defaults.c, scenario_validate.c).
+ *
+ * The shape (experiments/scenarios/ holds worked examples):
+ *
+ *   name, description, runs, seed, warmup, warmup_num_predict,
+ *   phases: [sequential, concurrent], contention_threshold_pct, max_line_bytes,
+ *   timeouts: {connect_ms, first_byte_ms, idle_ms, total_ms},
+ *   defaults: {url, model, api, stream, keep_alive, options}   merged into every agent
+ *   agents: - {name, label, url, model, api, stream, keep_alive, options,
+ *              steps: [{name, prompt, system}]  or the shorthand  prompt: "..."}
+ *
+ * Every scalar is read by libcyaml as a string and converted here. libcyaml 1.3.1
+ * (Debian) parses numbers and booleans loosely: "1.5" and "12abc" load as the integer
+ * 1 and 12, "010" as 8, "-1" as an unsigned 2^64-1, "maybe" as true. Converting
+ * ourselves makes every such value an error that names its field, and makes Debian's
+ * and nixpkgs' (1.4) builds read a file identically. libcyaml still does the
+ * structure: unknown keys, duplicate keys, a list where a value belongs.
+ *
+ * libcyaml's log goes into a buffer, never to stderr; on failure its text is turned
+ * into one message with the file, line, field path and fix, and kept at the end. */
+#include "core/scenario.h"
+
+#include <cyaml/cyaml.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/scenario_yaml_errors.h"
+
+#define MAX_FILE_BYTES (16u << 20)
+#define PHASE_SEQUENTIAL 1u
+#define PHASE_CONCURRENT 2u
+
+/* ---- what libcyaml fills: every scalar a string, NULL when absent ---------------- */
+
+typedef struct y_options {
+    char *v[TDM_OPT_COUNT]; /* indexed by tdm_option_id */
+} y_options;
+
+typedef struct y_step {
+    char *name;
+    char *prompt;
+    char *system;
+} y_step;
+
+typedef struct y_agent {
+    char *name, *label, *url, *model, *api, *stream, *keep_alive, *prompt;
+    y_options *options;
+    y_step *steps;
+    unsigned steps_count;
+} y_agent;
+
+typedef struct y_defaults {
+    char *url, *model, *api, *stream, *keep_alive;
+    y_options *options;
+} y_defaults;
+
+typedef struct y_timeouts {
+    char *connect_ms, *first_byte_ms, *idle_ms, *total_ms;
+} y_timeouts;
+
+typedef struct y_scenario {
+    char *name, *description, *runs, *seed, *warmup, *warmup_num_predict;
+    char *contention_threshold_pct, *max_line_bytes;
+    unsigned *phases; /* PHASE_* bits; a pointer so that "phases: []" differs from absent */
+    y_timeouts *timeouts;
+    y_defaults *defaults;
+    y_agent *agents;
+    unsigned agents_count;
+} y_scenario;
+
+/* ---- the schema ----------------------------------------------------------------------- */
+
+#define OPT (CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL)
+/* A mapping that may be left empty ("options:" with every line commented out). */
+#define OPT_MAP (CYAML_FLAG_POINTER_NULL | CYAML_FLAG_OPTIONAL)
+#define STR(key, type, member) CYAML_FIELD_STRING_PTR(key, OPT, type, member, 0, CYAML_UNLIMITED)
+
+_Static_assert(TDM_OPT_COUNT == 9, "a new option in options.h needs its line in options_fields below");
+
+/* Keys are Ollama's option names, as tdm_option_name() spells them. */
+static const cyaml_schema_field_t options_fields[] = {
+    CYAML_FIELD_STRING_PTR("num_gpu", OPT, y_options, v[TDM_OPT_NUM_GPU], 0, CYAML_UNLIMITED),
+    CYAML_FIELD_STRING_PTR("num_ctx", OPT, y_options, v[TDM_OPT_NUM_CTX], 0, CYAML_UNLIMITED),
+    CYAML_FIELD_STRING_PTR("num_predict", OPT, y_options, v[TDM_OPT_NUM_PREDICT], 0, CYAML_UNLIMITED),
+    CYAML_FIELD_STRING_PTR("num_thread", OPT, y_options, v[TDM_OPT_NUM_THREAD], 0, CYAML_UNLIMITED),
+    CYAML_FIELD_STRING_PTR("top_k", OPT, y_options, v[TDM_OPT_TOP_K], 0, CYAML_UNLIMITED),
+    CYAML_FIELD_STRING_PTR("seed", OPT, y_options, v[TDM_OPT_SEED], 0, CYAML_UNLIMITED),
+    CYAML_FIELD_STRING_PTR("temperature", OPT, y_options, v[TDM_OPT_TEMPERATURE], 0, CYAML_UNLIMITED),
+    CYAML_FIELD_STRING_PTR("top_p", OPT, y_options, v[TDM_OPT_TOP_P], 0, CYAML_UNLIMITED),
+    CYAML_FIELD_STRING_PTR("repeat_penalty", OPT, y_options, v[TDM_OPT_REPEAT_PENALTY], 0, CYAML_UNLIMITED),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t step_fields[] = {
+    STR("name", y_step, name),
+    STR("prompt", y_step, prompt),
+    STR("system", y_step, system),
+    CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t step_schema = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_step, step_fields),
+};
+
+static const cyaml_schema_field_t agent_fields[] = {
+    STR("name", y_agent, name),
+    STR("label", y_agent, label),
+    STR("url", y_agent, url),
+    STR("model", y_agent, model),
+    STR("api", y_agent, api),
+    STR("stream", y_agent, stream),
+    STR("keep_alive", y_agent, keep_alive),
+    CYAML_FIELD_MAPPING_PTR("options", OPT_MAP, y_agent, options, options_fields),
+    CYAML_FIELD_SEQUENCE("steps", OPT, y_agent, steps, &step_schema, 0, CYAML_UNLIMITED),
+    STR("prompt", y_agent, prompt),
+    CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t agent_schema = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_agent, agent_fields),
+};
+
+static const cyaml_schema_field_t defaults_fields[] = {
+    STR("url", y_defaults, url),
+    STR("model", y_defaults, model),
+    STR("api", y_defaults, api),
+    STR("stream", y_defaults, stream),
+    STR("keep_alive", y_defaults, keep_alive),
+    CYAML_FIELD_MAPPING_PTR("options", OPT_MAP, y_defaults, options, options_fields),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t timeouts_fields[] = {
+    STR("connect_ms", y_timeouts, connect_ms),
+    STR("first_byte_ms", y_timeouts, first_byte_ms),
+    STR("idle_ms", y_timeouts, idle_ms),
+    STR("total_ms", y_timeouts, total_ms),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_strval_t phase_names[] = {
+    {"sequential", PHASE_SEQUENTIAL},
+    {"concurrent", PHASE_CONCURRENT},
+};
+
+static const cyaml_schema_field_t scenario_fields[] = {
+    STR("name", y_scenario, name),
+    STR("description", y_scenario, description),
+    STR("runs", y_scenario, runs),
+    STR("seed", y_scenario, seed),
+    STR("warmup", y_scenario, warmup),
+    STR("warmup_num_predict", y_scenario, warmup_num_predict),
+    /* STRICT: only the names, not numbers standing for bits. */
+    CYAML_FIELD_FLAGS_PTR("phases", OPT | CYAML_FLAG_STRICT, y_scenario, phases, phase_names,
+                          CYAML_ARRAY_LEN(phase_names)),
+    STR("contention_threshold_pct", y_scenario, contention_threshold_pct),
+    STR("max_line_bytes", y_scenario, max_line_bytes),
+    CYAML_FIELD_MAPPING_PTR("timeouts", OPT_MAP, y_scenario, timeouts, timeouts_fields),
+    CYAML_FIELD_MAPPING_PTR("defaults", OPT_MAP, y_scenario, defaults, defaults_fields),
+    CYAML_FIELD_SEQUENCE("agents", OPT, y_scenario, agents, &agent_schema, 0, CYAML_UNLIMITED),
+    CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t scenario_schema = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, y_scenario, scenario_fields),
+};
+
+/* ---- errors ------------------------------------------------------------------------- */
+
+typedef struct ctx {
+    const char *src;   /* file name or the caller's source name, first in every message */
+    bool named_source; /* src came from the caller, so a missing name: can derive from it */
+    char *err;
+    size_t errlen;
+} ctx;
+
+__attribute__((format(printf, 3, 4))) static int fail(ctx *c, const char *field, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (c->err && c->errlen)
+        snprintf(c->err, c->errlen, "%s: %s: %s", c->src, field, msg);
+    return -1;
+}
+
+/* ---- strict scalar conversion ---------------------------------------------------- */
+
+static bool parse_i64(const char *s, int64_t *out)
+{
+    const char *p = s;
+    if (*p == '-' || *p == '+')
+        p++;
+    if (!*p)
+        return false;
+    for (const char *q = p; *q; q++)
+        if (*q < '0' || *q > '9')
+            return false;
+    errno = 0;
+    long long v = strtoll(s, NULL, 10);
+    if (errno == ERANGE)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    const char *p = s;
+    if (*p == '+')
+        p++;
+    if (!*p)
+        return false;
+    for (const char *q = p; *q; q++)
+        if (*q < '0' || *q > '9')
+            return false;
+    errno = 0;
+    unsigned long long v = strtoull(p, NULL, 10);
+    if (errno == ERANGE)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Plain decimal notation only: strtod would also take "nan", "inf" and hex floats. */
+static bool parse_double(const char *s, double *out)
+{
+    bool digit = false;
+    for (const char *q = s; *q; q++) {
+        if (*q >= '0' && *q <= '9')
+            digit = true;
+        else if (!strchr("+-.eE", *q))
+            return false;
+    }
+    if (!digit)
+        return false;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end || errno == ERANGE || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+    static const char *const yes[] = {"true", "yes", "on"};
+    static const char *const no[] = {"false", "no", "off"};
+    for (size_t i = 0; i < 3; i++) {
+        if (strcasecmp(s, yes[i]) == 0)
+            return *out = true, true;
+        if (strcasecmp(s, no[i]) == 0)
+            return *out = false, true;
+    }
+    return false;
+}
+
+static int conv_int(ctx *c, const char *field, const char *s, int lo, int hi, int *out)
+{
+    int64_t v;
+    if (!parse_i64(s, &v))
+        return fail(c, field, "'%s' is not a whole number; write an integer from %d to %d", s, lo, hi);
+    if (v < INT_MIN || v > INT_MAX)
+        return fail(c, field, "%s is out of range; use %d to %d", s, lo, hi);
+    *out = (int)v;
+    return 0;
+}
+
+static int conv_ms(ctx *c, const char *field, const char *s, int64_t *out)
+{
+    if (!parse_i64(s, out))
+        return fail(c, field, "'%s' is not a whole number of milliseconds; write e.g. 5000 (no unit)", s);
+    return 0;
+}
+
+static int conv_bool(ctx *c, const char *field, const char *s, bool *out)
+{
+    if (!parse_bool(s, out))
+        return fail(c, field, "'%s' is not a boolean; write true or false", s);
+    return 0;
+}
+
+static int conv_api(ctx *c, const char *field, const char *s, tdm_api *out)
+{
+    if (strcmp(s, "generate") == 0)
+        *out = TDM_API_GENERATE;
+    else if (strcmp(s, "chat") == 0)
+        *out = TDM_API_CHAT;
+    else
+        return fail(c, field, "'%s' is not an API tandem speaks; write generate (/api/generate) or chat (/api/chat)",
+                    s);
+    return 0;
+}
+
+static int conv_options(ctx *c, const char *field, const y_options *y, tdm_options *o)
+{
+    if (!y)
+        return 0;
+    char f[160];
+    for (int i = 0; i < TDM_OPT_COUNT; i++) {
+        tdm_option_id id = (tdm_option_id)i;
+        const char *s = y->v[i];
+        if (!s)
+            continue;
+        snprintf(f, sizeof f, "%s.%s", field, tdm_option_name(id));
+        if (tdm_option_is_int(id)) {
+            int64_t v;
+            if (!parse_i64(s, &v))
+                return fail(c, f, "'%s' is not a whole number; Ollama takes an integer here", s);
+            /* Options are held as doubles, exact up to 2^53. */
+            if (v > (INT64_C(1) << 53) || v < -(INT64_C(1) << 53))
+                return fail(c, f, "%s is out of range", s);
+            tdm_options_set(o, id, (double)v);
+        } else {
+            double v;
+            if (!parse_double(s, &v))
+                return fail(c, f, "'%s' is not a number; write a decimal such as 0.9", s);
+            tdm_options_set(o, id, v);
+        }
+    }
+    return 0;
+}
+
+/* Replaces *dst with a copy of s (when s is given). */
+static int set_str(ctx *c, char **dst, const char *s)
+{
+    if (!s)
+        return 0;
+    char *d = strdup(s);
+    if (!d)
+        return fail(c, "(load)", "out of memory");
+    free(*dst);
+    *dst = d;
+    return 0;
+}
+
+/* The fields an agent shares with the defaults: block; called for defaults, then for
+ * the agent itself, so the agent's own values win. */
+static int apply_common(ctx *c, const char *field, tdm_agent *a, const char *url, const char *model,
+                        const char *api, const char *stream, const char *keep_alive, const y_options *options)
+{
+    char f[96];
+    if (set_str(c, &a->url, url) || set_str(c, &a->model, model) || set_str(c, &a->keep_alive, keep_alive))
+        return -1;
+    snprintf(f, sizeof f, "%s.api", field);
+    if (api && conv_api(c, f, api, &a->api))
+        return -1;
+    snprintf(f, sizeof f, "%s.stream", field);
+    if (stream && conv_bool(c, f, stream, &a->stream))
+        return -1;
+    snprintf(f, sizeof f, "%s.options", field);
+    return conv_options(c, f, options, &a->options);
+}
+
+static int conv_agent(ctx *c, size_t i, const y_agent *y, const y_defaults *d, tdm_agent *a)
+{
+    char f[48];
+    snprintf(f, sizeof f, "agents[%zu]", i);
+    tdm_agent_init(a);
+    if (d && apply_common(c, "defaults", a, d->url, d->model, d->api, d->stream, d->keep_alive, d->options))
+        return -1;
+    if (apply_common(c, f, a, y->url, y->model, y->api, y->stream, y->keep_alive, y->options))
+        return -1;
+    if (set_str(c, &a->name, y->name) || set_str(c, &a->label, y->label))
+        return -1;
+    if (y->prompt && y->steps_count > 0)
+        return fail(c, f, "has both prompt: and steps:; use prompt: for a single step, or put it into steps:");
+    if (y->prompt) {
+        if (!(a->steps = calloc(1, sizeof *a->steps)))
+            return fail(c, f, "out of memory");
+        a->n_steps = 1;
+        if (set_str(c, &a->steps[0].name, "main") || set_str(c, &a->steps[0].prompt, y->prompt))
+            return -1;
+        return 0;
+    }
+    if (y->steps_count == 0)
+        return 0; /* validation names what is missing */
+    if (!(a->steps = calloc(y->steps_count, sizeof *a->steps)))
+        return fail(c, f, "out of memory");
+    a->n_steps = y->steps_count;
+    for (size_t k = 0; k < a->n_steps; k++) {
+        const y_step *ys = &y->steps[k];
+        if (set_str(c, &a->steps[k].name, ys->name) || set_str(c, &a->steps[k].prompt, ys->prompt) ||
+            set_str(c, &a->steps[k].system, ys->system))
+            return -1;
+    }
+    return 0;
+}
+
+/* "experiments/scenarios/chimera-homo.yaml" -> "chimera-homo": the name a file gets
+ * when it does not give one. Returns 0 (*out NULL when nothing is left), -1 on OOM. */
+static int name_from_source(const char *src, char **out)
+{
+    const char *base = strrchr(src, '/');
+    base = base ? base + 1 : src;
+    size_t n = strlen(base);
+    const char *exts[] = {".yaml", ".yml"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t e = strlen(exts[i]);
+        if (n > e && strcmp(base + n - e, exts[i]) == 0) {
+            n -= e;
+            break;
+        }
+    }
+    *out = n ? strndup(base, n) : NULL;
+    return n && !*out ? -1 : 0;
+}
+
+static int convert(ctx *c, const y_scenario *y, tdm_scenario *s)
+{
+    tdm_scenario_init(s);
+    if (y->name) {
+        if (set_str(c, &s->name, y->name))
+            return -1;
+    } else if (c->named_source && name_from_source(c->src, &s->name) != 0) {
+        return fail(c, "name", "out of memory");
+    }
+    if (set_str(c, &s->description, y->description))
+        return -1;
+    if (y->runs && conv_int(c, "runs", y->runs, 1, 10000, &s->runs))
+        return -1;
+    if (y->seed && !parse_u64(y->seed, &s->seed))
+        return fail(c, "seed", "'%s' is not a whole number from 0 to %lld", y->seed, (long long)INT64_MAX);
+    if (y->warmup && conv_bool(c, "warmup", y->warmup, &s->warmup))
+        return -1;
+    if (y->warmup_num_predict && conv_int(c, "warmup_num_predict", y->warmup_num_predict, 1, INT_MAX,
+                                          &s->warmup_num_predict))
+        return -1;
+    if (y->phases) {
+        s->sequential = (*y->phases & PHASE_SEQUENTIAL) != 0;
+        s->concurrent = (*y->phases & PHASE_CONCURRENT) != 0;
+    }
+    if (y->contention_threshold_pct && !parse_double(y->contention_threshold_pct, &s->contention_threshold_pct))
+        return fail(c, "contention_threshold_pct", "'%s' is not a number; write a percentage such as 10",
+                    y->contention_threshold_pct);
+    if (y->max_line_bytes && !parse_u64(y->max_line_bytes, &s->max_line_bytes))
+        return fail(c, "max_line_bytes", "'%s' is not a whole number of bytes; write e.g. 8388608 (no unit)",
+                    y->max_line_bytes);
+    if (y->timeouts) {
+        const y_timeouts *t = y->timeouts;
+        if ((t->connect_ms && conv_ms(c, "timeouts.connect_ms", t->connect_ms, &s->timeouts.connect_ms)) ||
+            (t->first_byte_ms &&
+             conv_ms(c, "timeouts.first_byte_ms", t->first_byte_ms, &s->timeouts.first_byte_ms)) ||
+            (t->idle_ms && conv_ms(c, "timeouts.idle_ms", t->idle_ms, &s->timeouts.idle_ms)) ||
+            (t->total_ms && conv_ms(c, "timeouts.total_ms", t->total_ms, &s->timeouts.total_ms)))
+            return -1;
+    }
+    if (y->agents_count == 0)
+        return 0;
+    if (!(s->agents = calloc(y->agents_count, sizeof *s->agents)))
+        return fail(c, "agents", "out of memory");
+    s->n_agents = y->agents_count; /* zeroed entries free cleanly if a later one fails */
+    for (size_t i = 0; i < s->n_agents; i++)
+        if (conv_agent(c, i, &y->agents[i], y->defaults, &s->agents[i]))
+            return -1;
+    return 0;
+}
+
+/* ---- public ---------------------------------------------------------------------- */
+
+int tdm_scenario_load_string(const char *yaml, size_t len, const char *source_name, tdm_scenario *out, char *err,
+                             size_t errlen)
+{
+    char dummy[1];
+    if (!err) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    ctx c = {source_name ? source_name : "<scenario>", source_name != NULL, err, errlen};
+    memset(out, 0, sizeof *out);
+    tdm_buf log = {0};
+    cyaml_config_t cfg = {
+        .log_fn = tdm_cyaml_log_to_buf,
+        .log_ctx = &log,
+        .mem_fn = cyaml_mem,
+        .log_level = CYAML_LOG_WARNING,
+        /* Aliases let a few lines expand to gigabytes; defaults: covers sharing. */
+        .flags = CYAML_CFG_NO_ALIAS,
+    };
+    y_scenario *y = NULL;
+    int rc = -1;
+    cyaml_err_t e = cyaml_load_data((const uint8_t *)yaml, len, &cfg, &scenario_schema, (cyaml_data_t **)&y, NULL);
+    if (e != CYAML_OK) {
+        tdm_cyaml_message(err, errlen, c.src, e, tdm_buf_str(&log), scenario_fields);
+        goto done;
+    }
+    if (log.len) {
+        /* A warning means libcyaml skipped something (a second document) we would
+         * otherwise silently ignore. */
+        char first[256];
+        snprintf(first, sizeof first, "%s", tdm_buf_str(&log));
+        first[strcspn(first, "\n")] = '\0';
+        if (strstr(first, "Ignoring documents"))
+            snprintf(err, errlen,
+                     "%s: holds more than one YAML document; keep one scenario per file and remove everything from "
+                     "the second '---' on (libcyaml: %s)",
+                     c.src, first);
+        else
+            snprintf(err, errlen, "%s: libcyaml warned: %s; change the file so it loads without warnings", c.src,
+                     first);
+        goto done;
+    }
+    if (!y) {
+        snprintf(err, errlen,
+                 "%s: empty; a scenario needs at least an agents: list (see experiments/scenarios/*.yaml)", c.src);
+        goto done;
+    }
+    tdm_scenario s;
+    if (convert(&c, y, &s) != 0) {
+        tdm_scenario_free(&s);
+        goto done;
+    }
+    if (tdm_scenario_complete(&s, err, errlen) != 0) {
+        /* Prefix the validator's "field: problem" with the source. */
+        char tmp[1024];
+        snprintf(tmp, sizeof tmp, "%s", err);
+        snprintf(err, errlen, "%s: %s", c.src, tmp);
+        tdm_scenario_free(&s);
+        goto done;
+    }
+    *out = s;
+    rc = 0;
+done:
+    if (y)
+        cyaml_free(&cfg, &scenario_schema, y, 0);
+    tdm_buf_free(&log);
+    return rc;
+}
+
+int tdm_scenario_load_file(const char *path, tdm_scenario *out, char *err, size_t errlen)
+{
+    char dummy[1];
+    if (!err) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    memset(out, 0, sizeof *out);
+    /* Read it ourselves: libcyaml's file error says only "Failed to open file". */
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen,
+                 "%s: cannot open the scenario file: %s; check the path (a relative path starts at the current "
+                 "directory)",
+                 path, strerror(errno));
+        return -1;
+    }
+    tdm_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (b.len + n > MAX_FILE_BYTES) {
+            snprintf(err, errlen, "%s: larger than %u MiB; is this really a scenario file?", path,
+                     MAX_FILE_BYTES >> 20);
+            rc = -1;
+            break;
+        }
+        if (tdm_buf_append(&b, chunk, n) != 0) {
+            snprintf(err, errlen, "%s: out of memory reading the file", path);
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+        rc = -1;
+    }
+    fclose(f);
+    if (rc == 0)
+        rc = tdm_scenario_load_string(tdm_buf_str(&b), b.len, path, out, err, errlen);
+    tdm_buf_free(&b);
+    return rc;
+}
