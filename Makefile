@@ -136,8 +136,12 @@ $(BUILD)/obj/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes $(call pkg_cflags,cmocka) -c -o $@ $<
 
+# A test that needs a further module names it: TEST_USES_<test> := <module>...
+TEST_USES_test_http1_conn := reactor
+test_libs = $(foreach m,$(filter-out core,$(call test_mod,$(1)) $(TEST_USES_$(1))),$(call mod_lib,$(m)))
+
 define UNIT_RULES
-$(BUILD)/tests/$(1): $(BUILD)/obj/tests/$(1).o $(if $(filter core,$(call test_mod,$(1))),,$(call mod_lib,$(call test_mod,$(1)))) $(call mod_lib,core)
+$(BUILD)/tests/$(1): $(BUILD)/obj/tests/$(1).o $(call test_libs,$(1)) $(call mod_lib,core)
 	@mkdir -p $$(@D)
 	$$(CC) $(LDFLAGS_ALL) -o $$@ $$^ $$(call pkg_libs,cmocka jansson libcyaml libuv libcurl) -pthread -lm
 endef

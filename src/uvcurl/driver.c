@@ -20,6 +20,8 @@ struct tdm_uvcurl {
     tdm_curl_transfer *transfers; /* one per agent index, reused across phases */
     size_t max_agents;
     size_t active;
+    tdm_uvcurl_job_done_fn on_done;
+    void *on_done_ud;
 };
 
 typedef struct sock_ctx {
@@ -107,6 +109,15 @@ static int on_timer_request(CURLM *m, long timeout_ms, void *userp)
     return 0;
 }
 
+static void job_done(tdm_uvcurl *d, tdm_curl_transfer *t)
+{
+    d->active--;
+    if (d->active == 0)
+        uv_timer_stop(&d->check_timer);
+    if (d->on_done)
+        d->on_done(t->job, d->on_done_ud);
+}
+
 static void start_or_finish(tdm_uvcurl *d, tdm_curl_transfer *t, int64_t now)
 {
     if (tdm_curl_transfer_next(t, now)) {
@@ -114,21 +125,16 @@ static void start_or_finish(tdm_uvcurl *d, tdm_curl_transfer *t, int64_t now)
         return;
     }
     tdm_job_call_finished(t->job, now);
-    d->active--;
-    if (d->active == 0)
-        uv_timer_stop(&d->check_timer);
+    job_done(d, t);
 }
 
 static void finish_transfer(tdm_uvcurl *d, tdm_curl_transfer *t, CURLcode rc, int64_t now)
 {
     curl_multi_remove_handle(d->multi, t->easy);
-    if (tdm_curl_transfer_done(t, rc, now)) {
+    if (tdm_curl_transfer_done(t, rc, now))
         start_or_finish(d, t, now);
-    } else {
-        d->active--;
-        if (d->active == 0)
-            uv_timer_stop(&d->check_timer);
-    }
+    else
+        job_done(d, t);
 }
 
 static void check_done(tdm_uvcurl *d)
@@ -194,6 +200,12 @@ int tdm_uvcurl_add_job(tdm_uvcurl *d, tdm_agent_job *job, int64_t now)
         uv_timer_start(&d->check_timer, on_check_timer, TIMEOUT_CHECK_MS, TIMEOUT_CHECK_MS);
     start_or_finish(d, t, now);
     return 0;
+}
+
+void tdm_uvcurl_on_job_done(tdm_uvcurl *d, tdm_uvcurl_job_done_fn fn, void *ud)
+{
+    d->on_done = fn;
+    d->on_done_ud = ud;
 }
 
 size_t tdm_uvcurl_active(const tdm_uvcurl *d)

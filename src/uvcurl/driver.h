@@ -17,6 +17,9 @@ typedef struct tdm_uvcurl tdm_uvcurl;
 
 /* The driver does not own the loop. buffer_size is CURLOPT_BUFFERSIZE. */
 tdm_uvcurl *tdm_uvcurl_create(uv_loop_t *loop, long buffer_size, size_t max_agents);
+/* Called on the loop's thread each time a job has finished all its calls. */
+typedef void (*tdm_uvcurl_job_done_fn)(tdm_agent_job *job, void *ud);
+void tdm_uvcurl_on_job_done(tdm_uvcurl *d, tdm_uvcurl_job_done_fn fn, void *ud);
 /* Starts a job's first call (or settles it at once if it has none). Returns 0 or -1. */
 int tdm_uvcurl_add_job(tdm_uvcurl *d, tdm_agent_job *job, int64_t now);
 /* Number of jobs started and not finished. */

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what tandem needs on Debian/Ubuntu and is missing: the C toolchain and
+# libraries (libcurl, libuv, libcyaml, jansson, cmocka), gnuplot, valgrind, pytest for
+# the integration tests, and `just` (from npm's rust-just, pinned). Safe to re-run: it
+# installs nothing that is already there. Nix users need none of this (see ARTIFACT.md).
+set -euo pipefail
+
+JUST_VERSION=1.57.0
+APT_PACKAGES=(build-essential pkg-config libcurl4-openssl-dev libuv1-dev libcyaml-dev
+              libjansson-dev libcmocka-dev gnuplot-nox valgrind python3 curl)
+
+say() { printf 'install-deps: %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v apt-get >/dev/null; then
+    say "no apt-get here: install these by hand (or use Nix): ${APT_PACKAGES[*]}, and just"
+    exit 1
+fi
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
+command -v just >/dev/null || command -v npm >/dev/null || missing+=(npm)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# A python3 other than Debian's (pyenv, conda) does not see python3-pytest.
+if ! python3 -c 'import pytest' 2>/dev/null; then
+    say "installing pytest for $(command -v python3) with pip"
+    python3 -m pip install --quiet pytest
+fi
+
+if ! command -v just >/dev/null; then
+    say "installing just $JUST_VERSION (npm package rust-just)"
+    as_root npm install -g --silent "rust-just@$JUST_VERSION"
+fi
+say "ready: $(just --version), $(pkg-config --modversion libcurl libuv libcyaml jansson | paste -sd' ')"

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Build a real Ollama server (CPU-only, cgo) from its Go module and cache it by version.
+#
+#   scripts/ollama/build.sh [VERSION]     default v0.11.4
+#
+# Result: $TANDEM_CACHE/ollama/<VERSION>/ollama  (TANDEM_CACHE defaults to <repo>/.cache).
+# Only the Go module proxy is used: tags v0.6.0..v0.11.4 carry their llama.cpp/ggml sources
+# inside the module, so `go install github.com/ollama/ollama@VERSION` builds offline-ish.
+# Rebuilds only when the cached binary is missing (or TANDEM_OLLAMA_REBUILD=1).
+# Prints the binary's path on stdout as its last line; progress goes to stderr.
+set -euo pipefail
+
+VERSION="${1:-${TANDEM_OLLAMA_VERSION:-v0.11.4}}"
+case "$VERSION" in v*) ;; *) VERSION="v$VERSION" ;; esac
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cache="${TANDEM_CACHE:-$root/.cache}"
+dest="$cache/ollama/$VERSION"
+bin="$dest/ollama"
+
+log() { printf '[ollama-build] %s\n' "$*" >&2; }
+die() { printf '[ollama-build] error: %s\n' "$*" >&2; exit 1; }
+
+if [[ -x "$bin" && "${TANDEM_OLLAMA_REBUILD:-0}" != 1 ]]; then
+    log "cached: $bin (version $("$bin" --version 2>/dev/null | grep -o "[0-9][0-9.]*[^ ]*$" | tail -n1))"
+    echo "$bin"
+    exit 0
+fi
+
+command -v go >/dev/null 2>&1 || die "go is not installed or not on PATH: building Ollama $VERSION needs Go >= 1.24 with cgo (Debian 12's golang-go is 1.19, too old)"
+command -v gcc >/dev/null 2>&1 || die "gcc is not installed (cgo needs a C compiler: apt-get install build-essential)"
+command -v g++ >/dev/null 2>&1 || die "g++ is not installed (ggml needs a C++17 compiler: apt-get install g++)"
+
+jobs="${TANDEM_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+mkdir -p "$dest"
+tmp="$dest/.build.$$"
+rm -rf "$tmp"; mkdir -p "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+
+log "go: $(go version)"
+log "building github.com/ollama/ollama@$VERSION (cgo, CPU only, -p $jobs); about 6 min on 2 cores the first time (3 s with a warm Go build cache)"
+start=$(date +%s)
+
+# CPU only: cgo on; no CUDA/ROCm/Metal paths exist in a plain `go install`.
+# GOFLAGS=-buildvcs=false: no VCS stamping (the module zip has no .git anyway).
+# -trimpath keeps the binary independent of the cache path. -X ...version.Version: a plain
+# `go install` leaves it at "0.0.0" (Ollama's own builds stamp it the same way), which would
+# make /api/version and `ollama --version` say 0.0.0.
+# The Go toolchain must be new enough for the module's `go` line; GOTOOLCHAIN=local makes an
+# old Go fail clearly instead of trying to download a toolchain.
+if ! nice -n "${TANDEM_NICE:-10}" env \
+        CGO_ENABLED=1 GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS=-buildvcs=false \
+        GOBIN="$tmp" \
+        CGO_CFLAGS="${CGO_CFLAGS:--O3}" CGO_CXXFLAGS="${CGO_CXXFLAGS:--O3}" \
+        go install -p "$jobs" -trimpath -ldflags "-s -w -X=github.com/ollama/ollama/version.Version=${VERSION#v}" \
+        "github.com/ollama/ollama@$VERSION" 2> >(tee "$dest/build.log" >&2); then
+    die "go install github.com/ollama/ollama@$VERSION failed after $(( $(date +%s) - start ))s; log: $dest/build.log"
+fi
+
+[[ -x "$tmp/ollama" ]] || die "go install succeeded but produced no ollama binary in $tmp"
+mv -f "$tmp/ollama" "$bin"
+secs=$(( $(date +%s) - start ))
+log "built $bin in ${secs}s ($(du -h "$bin" | cut -f1))"
+log "version: $("$bin" --version 2>&1 | grep -o "[0-9][0-9.]*[^ ]*$" | tail -n1)"
+echo "$bin"
