@@ -100,17 +100,29 @@ static bool status_is_error(const tdm_call *c)
     return c->rec->http_status != 0 && (c->rec->http_status < 200 || c->rec->http_status > 299);
 }
 
-int tdm_call_body(tdm_call *c, const char *data, size_t len, int64_t now)
+void tdm_call_read(tdm_call *c, int64_t now)
 {
     tdm_call_record *r = c->rec;
     if (r->t_first_byte == 0)
         r->t_first_byte = now;
     r->reads++;
-    r->bytes += len;
     c->t_last_read = now;
+    if (!c->finished)
+        c->t_read = now;
+}
+
+int tdm_call_body(tdm_call *c, const char *data, size_t len, int64_t now)
+{
+    tdm_call_read(c, now);
+    return tdm_call_slice(c, data, len);
+}
+
+int tdm_call_slice(tdm_call *c, const char *data, size_t len)
+{
+    tdm_call_record *r = c->rec;
+    r->bytes += len;
     if (c->finished)
         return r->ok ? TDM_CALL_DONE : TDM_CALL_FAILED;
-    c->t_read = now;
 
     if (status_is_error(c)) {
         size_t room = ERROR_BODY_MAX - c->error_body.len;

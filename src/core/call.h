@@ -44,6 +44,11 @@ void tdm_call_status(tdm_call *c, int status, int64_t now);
 /* One transport read delivered len body bytes (already de-chunked) at time now.
  * Returns TDM_CALL_MORE, TDM_CALL_DONE (final line parsed) or TDM_CALL_FAILED. */
 int tdm_call_body(tdm_call *c, const char *data, size_t len, int64_t now);
+/* The same in two steps, for transports that de-chunk the body themselves and may
+ * hand one socket read out as several slices: tdm_call_read counts the read and takes
+ * its arrival time; each decoded slice of it then goes to tdm_call_slice. */
+void tdm_call_read(tdm_call *c, int64_t now);
+int tdm_call_slice(tdm_call *c, const char *data, size_t len);
 /* The response ended (clean end of body or EOF). Settles the outcome: a response that
  * ended before its final line is a failure. Returns TDM_CALL_DONE or TDM_CALL_FAILED. */
 int tdm_call_end(tdm_call *c, int64_t now);

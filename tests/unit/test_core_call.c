@@ -85,6 +85,26 @@ static void test_one_byte_at_a_time(void **state)
     finish(&f);
 }
 
+static void test_one_read_many_slices(void **state)
+{
+    (void)state;
+    const char body[] = L1 L2 LF;
+    fixture f;
+    start(&f);
+    /* One socket read at t=7000, de-chunked by the transport into three slices. */
+    tdm_call_read(&f.call, 7000);
+    assert_int_equal(tdm_call_slice(&f.call, body, 10), TDM_CALL_MORE);
+    assert_int_equal(tdm_call_slice(&f.call, body + 10, strlen(L1)), TDM_CALL_MORE);
+    assert_int_equal(tdm_call_slice(&f.call, body + 10 + strlen(L1), sizeof body - 11 - strlen(L1)), TDM_CALL_DONE);
+    assert_int_equal(f.rec.reads, 1);
+    assert_int_equal(f.rec.bytes, sizeof body - 1);
+    assert_int_equal(f.rec.n_events, 2);
+    assert_int_equal(f.rec.events[0].t_ns, 7000);
+    assert_int_equal(f.rec.events[1].t_ns, 7000);
+    assert_int_equal(f.rec.t_done, 7000);
+    finish(&f);
+}
+
 static void test_error_line_mid_stream_keeps_events(void **state)
 {
     (void)state;
@@ -290,6 +310,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_whole_stream_at_every_split),
         cmocka_unit_test(test_one_byte_at_a_time),
+        cmocka_unit_test(test_one_read_many_slices),
         cmocka_unit_test(test_error_line_mid_stream_keeps_events),
         cmocka_unit_test(test_malformed_line),
         cmocka_unit_test(test_line_too_long),
