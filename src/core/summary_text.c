@@ -155,8 +155,8 @@ char *tdm_summary_markdown(const tdm_summary_inputs *in, json_t *summary)
                    json_string_value(json_object_get(prov, "started_at")));
     json_t *eff = json_object_get(agg, "efficiency_pct"), *leg = json_object_get(agg, "legacy_efficiency_pct");
     tdm_buf_printf(&b,
-                   "**Parallel efficiency %s** (mean over runs; sd %s): the agents together took %s of the time "
-                   "they took one after another, divided by N. The seed harness's metric, legacy efficiency, "
+                   "**Parallel efficiency %s** (mean over runs; sd %s; 100%% = N times faster together): the "
+                   "agents together took %s of the time they took one after another. The seed harness's metric, legacy efficiency, "
                    "reads %s here; it measures only how evenly the agents' runs overlapped, not any gain "
                    "(two agents sharing one device at half speed each still score ~100%%).\n\n",
                    fmt(x[0], 32, get(eff, "mean"), 1, "%"), fmt(x[1], 32, get(eff, "sd"), 2, " pp"),

@@ -1,0 +1,435 @@
+/* conn.c — one client connection: reading and parsing requests (persistent, pipelined,
+ * partial), routing them, and writing responses so that each write's moment is known. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "sim/sim_int.h"
+#include "sim/wire.h"
+
+#define TEXT_PLAIN "text/plain; charset=utf-8"
+#define APP_JSON "application/json; charset=utf-8"
+/* After answering "Connection: close" we wait this long for the client's FIN before
+ * closing, so unread request bytes cannot turn our close into a reset that destroys
+ * the response in flight. */
+#define LINGER_MS 2000
+/* A client that stops reading may make us queue at most this much (plus one line). */
+#define MAX_QUEUED (64u * 1024u * 1024u)
+
+typedef struct wreq {
+    uv_write_t w;
+    tdm_sim_conn *c;
+    size_t len;
+    int64_t token, due;
+    uint64_t req;
+    char data[];
+} wreq;
+
+static void conn_process(tdm_sim_conn *c, int64_t t);
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    tdm_sim_conn *c = h->data;
+    if (--c->handles > 0)
+        return;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        c->srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    tdm_buf_free(&c->in);
+    tdm_buf_free(&c->out);
+    tdm_buf_free(&c->line);
+    tdm_buf_free(&c->delayed_body);
+    tdm_buf_free(&c->gen.whole);
+    tdm_sim_genreq_free(&c->gen.rq);
+    free(c);
+}
+
+void tdm_sim_conn_close(tdm_sim_conn *c)
+{
+    if (c->state == C_CLOSING)
+        return;
+    /* Closing first: aborting the stream runs its device up to now, which may fire this
+     * connection's own due token, whose failed write would close it again. */
+    c->state = C_CLOSING;
+    if (c->gen.phase != GEN_IDLE)
+        tdm_sim_gen_abort(c, tdm_now_ns(), c->srv->stopping ? "shutdown" : "cancel");
+    uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+    uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+}
+
+static void on_write(uv_write_t *w, int status)
+{
+    wreq *r = (wreq *)w;
+    tdm_sim_conn *c = r->c;
+    c->queued -= r->len;
+    /* A token the socket could not take at once is stamped when its last byte went in. */
+    if (status == 0 && r->token >= 0)
+        tdm_sim_emitlog_token(&c->srv->log, c->port->port, c->id, r->req, r->token,
+                              tdm_now_ns(), r->due);
+    free(r);
+    if (status < 0 && status != UV_ECANCELED)
+        tdm_sim_conn_close(c);
+}
+
+int tdm_sim_conn_send(tdm_sim_conn *c, const char *data, size_t len, int64_t token,
+                      int64_t due)
+{
+    if (c->state == C_CLOSING)
+        return -1;
+    if (len == 0)
+        return 0;
+    uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
+    /* Stamped as the bytes are handed over: the client cannot see them earlier, so
+     * client arrival minus this time is the transport and client delay, never < 0. */
+    int64_t t = tdm_now_ns();
+    int n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    if (n >= 0 && (size_t)n == len) {
+        if (token >= 0)
+            tdm_sim_emitlog_token(&c->srv->log, c->port->port, c->id, c->nreq, token, t, due);
+        return 0;
+    }
+    if (n < 0 && n != UV_EAGAIN) {
+        tdm_sim_conn_close(c);
+        return -1;
+    }
+    size_t done = n > 0 ? (size_t)n : 0;
+    size_t rest = len - done;
+    if (c->queued + rest > MAX_QUEUED + (size_t)c->port->cfg->faults.oversized) {
+        tdm_sim_conn_close(c); /* the client stopped reading */
+        return -1;
+    }
+    wreq *r = malloc(sizeof *r + rest);
+    if (!r) {
+        tdm_sim_conn_close(c);
+        return -1;
+    }
+    memcpy(r->data, data + done, rest);
+    r->c = c;
+    r->len = rest;
+    r->token = token;
+    r->due = due;
+    r->req = c->nreq;
+    uv_buf_t rb = uv_buf_init(r->data, (unsigned)rest);
+    if (uv_write(&r->w, (uv_stream_t *)&c->tcp, &rb, 1, on_write) != 0) {
+        free(r);
+        tdm_sim_conn_close(c);
+        return -1;
+    }
+    c->queued += rest;
+    return 0;
+}
+
+static void on_linger_timeout(uv_timer_t *h)
+{
+    tdm_sim_conn_close(h->data);
+}
+
+static void on_shutdown(uv_shutdown_t *s, int status)
+{
+    tdm_sim_conn *c = s->data;
+    if (c->state == C_CLOSING)
+        return;
+    if (status < 0 || !c->reading) {
+        tdm_sim_conn_close(c);
+        return;
+    }
+    uv_timer_start(&c->timer, on_linger_timeout, LINGER_MS, 0);
+}
+
+/* Sends FIN after the queued bytes, then waits briefly for the client to close. */
+static void conn_close_graceful(tdm_sim_conn *c)
+{
+    if (c->state == C_CLOSING || c->state == C_LINGER)
+        return;
+    c->state = C_LINGER;
+    tdm_buf_reset(&c->in);
+    c->shut.data = c;
+    if (uv_shutdown(&c->shut, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
+        tdm_sim_conn_close(c);
+}
+
+static void start_reading(tdm_sim_conn *c);
+
+void tdm_sim_conn_done(tdm_sim_conn *c, int64_t t)
+{
+    if (c->state == C_CLOSING || c->state == C_LINGER || c->state == C_STALLED)
+        return;
+    if (c->close_after) {
+        conn_close_graceful(c);
+        return;
+    }
+    c->state = C_READ;
+    if (!c->reading)
+        start_reading(c);
+    if (!c->in_process)
+        conn_process(c, t);
+}
+
+void tdm_sim_conn_respond(tdm_sim_conn *c, int64_t t, int status, const char *ctype,
+                          const char *body, size_t len, int64_t tokens, const char *reason)
+{
+    char date[32];
+    tdm_sim_http_date(date);
+    tdm_buf_reset(&c->out);
+    bool head_only = strcmp(c->req.method, "HEAD") == 0;
+    if (tdm_sim_http_head(&c->out, status, ctype, date, (int64_t)len, false, c->close_after,
+                          NULL) == 0 &&
+        (head_only || tdm_buf_append(&c->out, body, len) == 0)) {
+        if (tdm_sim_conn_send(c, c->out.data, c->out.len, -1, 0) != 0)
+            return;
+    } else {
+        tdm_sim_conn_close(c);
+        return;
+    }
+    tdm_sim_emitlog_end(&c->srv->log, c->port->port, c->id, c->nreq, tdm_now_ns(), status,
+                        tokens, reason);
+    tdm_sim_conn_done(c, t);
+}
+
+static void respond_json(tdm_sim_conn *c, int64_t t, int status, tdm_buf *body,
+                         const char *reason)
+{
+    tdm_sim_conn_respond(c, t, status, APP_JSON, tdm_buf_str(body), body->len, 0, reason);
+}
+
+static void respond_error(tdm_sim_conn *c, int64_t t, int status, const char *msg)
+{
+    tdm_buf_reset(&c->line);
+    tdm_sim_wire_error(&c->line, msg);
+    respond_json(c, t, status, &c->line, "error");
+}
+
+/* Protocol-level failures, answered the way Go's net/http does, then closed. */
+static void respond_protocol_error(tdm_sim_conn *c, int status)
+{
+    char body[96];
+    int n = snprintf(body, sizeof body, "%d %s", status, tdm_sim_http_reason(status));
+    c->nreq++;
+    tdm_sim_emitlog_start(&c->srv->log, c->port->port, c->id, c->nreq, tdm_now_ns(), "-", "-");
+    c->close_after = true;
+    c->state = C_BUSY;
+    strcpy(c->req.method, "GET"); /* the head may not have parsed: always send a body */
+    tdm_sim_conn_respond(c, tdm_now_ns(), status, TEXT_PLAIN, body, (size_t)n, 0, "protocol");
+}
+
+/* The request's handler, chosen by path and method. */
+static void route(tdm_sim_conn *c, int64_t t, const char *body, size_t blen)
+{
+    tdm_sim_server *s = c->srv;
+    const char *m = c->req.method, *p = c->req.path;
+    bool get = !strcmp(m, "GET"), head = !strcmp(m, "HEAD"), post = !strcmp(m, "POST");
+    tdm_buf *b = &c->line;
+    tdm_buf_reset(b);
+    if (!strcmp(p, "/")) {
+        if (get || head)
+            tdm_sim_conn_respond(c, t, 200, TEXT_PLAIN, "Ollama is running", 17, 0, "ok");
+        else
+            goto not_allowed;
+    } else if (!strcmp(p, "/api/version")) {
+        if (!(get || head))
+            goto not_allowed;
+        tdm_buf_printf(b, "{\"version\":\"%s\"}", s->cfg->version);
+        respond_json(c, t, 200, b, "ok");
+    } else if (!strcmp(p, "/api/tags")) {
+        if (!(get || head))
+            goto not_allowed;
+        tdm_sim_wire_tags(b, s->models, s->nmodels);
+        respond_json(c, t, 200, b, "ok");
+    } else if (!strcmp(p, "/api/ps")) {
+        if (!get)
+            goto not_allowed;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        tdm_sim_wire_ps(b, s->models, c->port->loaded, s->nmodels, t,
+                        (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+        respond_json(c, t, 200, b, "ok");
+    } else if (!strcmp(p, "/api/show")) {
+        if (!post)
+            goto not_allowed;
+        char err[256], *model = NULL;
+        if (tdm_sim_showreq_parse(body, blen, &model, err, sizeof err) != 0) {
+            respond_error(c, t, 400, err);
+            return;
+        }
+        int i = tdm_sim_model_find(s->models, s->nmodels, model);
+        if (i < 0) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "model '%.200s' not found", model);
+            free(model);
+            respond_error(c, t, 404, msg);
+            return;
+        }
+        free(model);
+        tdm_sim_wire_show(b, &s->models[i]);
+        respond_json(c, t, 200, b, "ok");
+    } else if (!strcmp(p, "/api/generate") || !strcmp(p, "/api/chat")) {
+        if (!post)
+            goto not_allowed;
+        tdm_sim_gen_dispatch(c, t, p[5] == 'c', body, blen);
+    } else {
+        tdm_sim_conn_respond(c, t, 404, TEXT_PLAIN, "404 page not found", 18, 0, "not-found");
+    }
+    return;
+not_allowed:
+    tdm_sim_conn_respond(c, t, 405, TEXT_PLAIN, "405 method not allowed", 22, 0, "method");
+}
+
+static void on_delay_done(uv_timer_t *h)
+{
+    tdm_sim_conn *c = h->data;
+    if (c->state != C_DELAY)
+        return;
+    c->state = C_BUSY;
+    int64_t t = tdm_now_ns();
+    c->in_process = true; /* route may finish at once; conn_process below continues */
+    route(c, t, tdm_buf_str(&c->delayed_body), c->delayed_body.len);
+    c->in_process = false;
+    tdm_buf_free(&c->delayed_body);
+    if (c->state == C_READ)
+        conn_process(c, t);
+}
+
+/* A complete request (head parsed, body present) arrives at model time t. */
+static void dispatch(tdm_sim_conn *c, int64_t t, const char *body, size_t blen)
+{
+    c->nreq++;
+    c->close_after = !c->req.keep_alive;
+    c->chunked = c->req.minor >= 1;
+    if (!c->chunked)
+        c->close_after = true; /* HTTP/1.0: the end of a stream is the end of the connection */
+    tdm_sim_emitlog_start(&c->srv->log, c->port->port, c->id, c->nreq, tdm_now_ns(),
+                          c->req.method, c->req.path);
+    int64_t delay = c->port->cfg->faults.slow_headers_ms;
+    if (delay > 0) {
+        tdm_buf_reset(&c->delayed_body);
+        if (tdm_buf_append(&c->delayed_body, body, blen) != 0) {
+            tdm_sim_conn_close(c);
+            return;
+        }
+        c->state = C_DELAY;
+        uv_timer_start(&c->timer, on_delay_done, (uint64_t)delay, 0);
+        return;
+    }
+    c->state = C_BUSY;
+    route(c, t, body, blen);
+}
+
+/* Answers every complete request buffered, one at a time, while the connection is idle. */
+static void conn_process(tdm_sim_conn *c, int64_t t)
+{
+    c->in_process = true;
+    while (c->state == C_READ && c->in.len > 0) {
+        int r = tdm_sim_http_parse(c->in.data, c->in.len, &c->scanned, TDM_SIM_MAX_HEAD, &c->req);
+        if (r == TDM_SIM_HTTP_NEED_MORE)
+            break;
+        if (r < 0) {
+            respond_protocol_error(c, tdm_sim_http_error_status(r));
+            break;
+        }
+        size_t head = (size_t)r;
+        if (c->req.content_length > c->srv->cfg->max_body) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "request body too large: %llu bytes, the limit is %zu",
+                     (unsigned long long)c->req.content_length, c->srv->cfg->max_body);
+            c->nreq++;
+            tdm_sim_emitlog_start(&c->srv->log, c->port->port, c->id, c->nreq, tdm_now_ns(),
+                                  c->req.method, c->req.path);
+            c->close_after = true;
+            c->state = C_BUSY;
+            respond_error(c, tdm_now_ns(), 413, msg);
+            break;
+        }
+        size_t total = head + (size_t)c->req.content_length;
+        if (c->in.len < total) {
+            if (c->req.expect_continue && !c->continue_sent) {
+                c->continue_sent = true;
+                static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+                if (tdm_sim_conn_send(c, cont, sizeof cont - 1, -1, 0) != 0)
+                    break;
+            }
+            break;
+        }
+        dispatch(c, t, c->in.data + head, (size_t)c->req.content_length);
+        if (c->state == C_CLOSING)
+            break;
+        if (c->state != C_LINGER)
+            tdm_buf_consume(&c->in, total);
+        c->scanned = 0;
+        c->continue_sent = false;
+    }
+    c->in_process = false;
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)suggested;
+    tdm_sim_conn *c = h->data;
+    *buf = uv_buf_init(c->srv->readbuf, sizeof c->srv->readbuf);
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+    tdm_sim_conn *c = stream->data;
+    if (nread == 0 || c->state == C_CLOSING)
+        return;
+    if (nread < 0) {
+        /* EOF or reset: Ollama cancels the request when its client goes away. */
+        tdm_sim_conn_close(c);
+        return;
+    }
+    if (c->state == C_STALLED || c->state == C_LINGER)
+        return; /* nothing more will be answered: drop what arrives */
+    if (tdm_buf_append(&c->in, buf->base, (size_t)nread) != 0) {
+        tdm_sim_conn_close(c);
+        return;
+    }
+    if (c->state == C_READ) {
+        conn_process(c, tdm_now_ns());
+    } else if (c->in.len > TDM_SIM_MAX_HEAD + c->srv->cfg->max_body) {
+        /* Busy and the client keeps pipelining: stop reading until we catch up. */
+        uv_read_stop(stream);
+        c->reading = false;
+    }
+}
+
+static void start_reading(tdm_sim_conn *c)
+{
+    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
+        c->reading = true;
+}
+
+void tdm_sim_conn_accept(tdm_sim_port *p)
+{
+    tdm_sim_server *s = p->srv;
+    tdm_sim_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return;
+    c->srv = s;
+    c->port = p;
+    c->tcp.data = c;
+    c->timer.data = c;
+    if (uv_tcp_init(&s->loop, &c->tcp) != 0) {
+        free(c);
+        return;
+    }
+    uv_timer_init(&s->loop, &c->timer);
+    c->handles = 2;
+    c->next = s->conns;
+    if (s->conns)
+        s->conns->prev = c;
+    s->conns = c;
+    tdm_sim_job_init(&c->job, tdm_sim_job_due, c);
+    if (uv_accept((uv_stream_t *)&p->tcp, (uv_stream_t *)&c->tcp) != 0) {
+        tdm_sim_conn_close(c);
+        return;
+    }
+    c->id = ++s->next_conn_id;
+    /* Each token line must leave as its own segment, as Ollama's Go server sends it. */
+    uv_tcp_nodelay(&c->tcp, 1);
+    c->state = C_READ;
+    start_reading(c);
+}

@@ -1,0 +1,432 @@
+/* gen.c — one /api/generate or /api/chat request as a stream on its device: cold load,
+ * prefill, one line per token, the final line with counters, and the injected faults.
+ * Model times (due) drive the simulation and the counters; the emission log records
+ * when each write actually reached the socket. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "sim/rng.h"
+#include "sim/sim_int.h"
+#include "sim/wire.h"
+
+#define NDJSON "application/x-ndjson"
+#define APP_JSON "application/json; charset=utf-8"
+
+static const tdm_sim_faults *faults(const tdm_sim_conn *c)
+{
+    return &c->port->cfg->faults;
+}
+
+static void log_end(tdm_sim_conn *c, int status, const char *reason)
+{
+    tdm_sim_emitlog_end(&c->srv->log, c->port->port, c->id, c->nreq, tdm_now_ns(), status,
+                        c->gen.produced, reason);
+}
+
+/* The stream leaves its device and releases its model at model time t. */
+static void gen_release(tdm_sim_conn *c, int64_t t)
+{
+    tdm_sim_gen *g = &c->gen;
+    if (g->phase == GEN_IDLE)
+        return;
+    tdm_sim_dev_remove(&c->port->dev->dev, &c->job, t);
+    tdm_sim_dev_touch(c->port->dev);
+    tdm_sim_loaded_release(&c->port->loaded[g->model], t, g->keep_alive_ns);
+    g->phase = GEN_IDLE;
+    c->srv->active_gens--;
+    tdm_sim_genreq_free(&g->rq);
+    tdm_buf_free(&g->whole);
+}
+
+void tdm_sim_gen_abort(tdm_sim_conn *c, int64_t t, const char *reason)
+{
+    if (c->gen.phase == GEN_IDLE)
+        return;
+    /* Events due before t still happen (they may even finish this stream). Inside the
+     * device's own run, model time is where the run has got to. */
+    tdm_sim_devrt *d = c->port->dev;
+    if (d->in_run)
+        t = d->dev.t_last;
+    tdm_sim_dev_sync(d, t);
+    if (c->gen.phase == GEN_IDLE)
+        return;
+    if (t < d->dev.t_last)
+        t = d->dev.t_last;
+    log_end(c, 0, reason);
+    gen_release(c, t);
+}
+
+/* Appends the response head to c->out if it has not gone out yet. */
+static int head_once(tdm_sim_conn *c, int status, const char *ctype, int64_t content_length)
+{
+    if (c->gen.headers_sent)
+        return 0;
+    char date[32];
+    tdm_sim_http_date(date);
+    c->gen.headers_sent = true;
+    return tdm_sim_http_head(&c->out, status, ctype, date, content_length,
+                             content_length < 0 && c->chunked, c->close_after, NULL);
+}
+
+/* Frames one line (with its '\n') for the stream: a chunk, or raw for HTTP/1.0. */
+static int frame(tdm_sim_conn *c, const char *data, size_t len)
+{
+    if (len == 0)
+        return 0;
+    return c->chunked ? tdm_sim_http_chunk(&c->out, data, len) : tdm_buf_append(&c->out, data, len);
+}
+
+/* Sends c->line (plus '\n') as one streamed write: the head first if still unsent. */
+static int send_line(tdm_sim_conn *c, int64_t token, int64_t due, bool last)
+{
+    tdm_buf_reset(&c->out);
+    if (tdm_buf_append(&c->line, "\n", 1) || head_once(c, 200, NDJSON, -1) ||
+        frame(c, c->line.data, c->line.len) ||
+        (last && c->chunked && tdm_buf_append_str(&c->out, TDM_SIM_HTTP_LAST_CHUNK))) {
+        tdm_sim_conn_close(c);
+        return -1;
+    }
+    return tdm_sim_conn_send(c, c->out.data, c->out.len, token, due);
+}
+
+static void line_base(tdm_sim_conn *c, tdm_sim_line *l, char *created, size_t clen)
+{
+    tdm_sim_wall_now(created, clen);
+    *l = (tdm_sim_line){.chat = c->gen.rq.chat, .model = c->gen.rq.model, .created_at = created};
+}
+
+/* A complete (non-streamed) JSON answer for a generate/chat request. */
+static void respond_whole(tdm_sim_conn *c, int64_t t, int status, const char *reason)
+{
+    tdm_sim_conn_respond(c, t, status, APP_JSON, tdm_buf_str(&c->line), c->line.len,
+                         c->gen.produced, reason);
+}
+
+/* Ends the request at model time t after its last token. */
+static void finish(tdm_sim_conn *c, int64_t t)
+{
+    tdm_sim_gen *g = &c->gen;
+    tdm_sim_counters k = {
+        .total_duration = t - g->t_arrival,
+        .load_duration = g->t_load_end - g->t_arrival,
+        .prompt_eval_count = g->rq.prompt_tokens,
+        .prompt_eval_duration = g->t_prefill_end - g->t_load_end,
+        .eval_count = g->produced,
+        .eval_duration = t - g->t_prefill_end,
+    };
+    char created[48];
+    tdm_sim_line l;
+    line_base(c, &l, created, sizeof created);
+    l.done = true;
+    l.done_reason = g->done_reason;
+    l.counters = &k;
+    if (!g->rq.stream) {
+        l.text = tdm_buf_str(&g->whole);
+        l.text_len = g->whole.len;
+    } else {
+        l.text = "";
+    }
+    l.context = g->rq.ids;
+    l.n_context = g->rq.n_ids;
+    tdm_buf_reset(&c->line);
+    int r = tdm_sim_wire_line(&c->line, &l);
+    const char *reason = g->done_reason;
+    int64_t produced = g->produced;
+    bool stream = g->rq.stream;
+    gen_release(c, t);
+    if (r) {
+        tdm_sim_conn_close(c);
+        return;
+    }
+    if (!stream) {
+        respond_whole(c, t, 200, reason);
+        return;
+    }
+    if (send_line(c, -1, t, true) != 0)
+        return;
+    tdm_sim_emitlog_end(&c->srv->log, c->port->port, c->id, c->nreq, tdm_now_ns(), 200,
+                        produced, reason);
+    tdm_sim_conn_done(c, t);
+}
+
+/* Builds the answer to a load-only request (empty prompt / no messages) into c->line. */
+static int load_line(tdm_sim_conn *c, const char *done_reason)
+{
+    char created[48];
+    tdm_sim_line l;
+    line_base(c, &l, created, sizeof created);
+    l.text = "";
+    l.done = true;
+    l.done_reason = done_reason;
+    tdm_buf_reset(&c->line);
+    return tdm_sim_wire_line(&c->line, &l);
+}
+
+static void fail_error_line(tdm_sim_conn *c, int64_t t)
+{
+    char msg[96];
+    snprintf(msg, sizeof msg, "simulated failure after %lld tokens", (long long)c->gen.produced);
+    bool stream = c->gen.rq.stream;
+    log_end(c, stream ? 200 : 500, "error-line");
+    gen_release(c, t);
+    tdm_buf_reset(&c->line);
+    tdm_sim_wire_error(&c->line, msg);
+    if (!stream) {
+        respond_whole(c, t, 500, "error-line");
+        return;
+    }
+    if (send_line(c, -1, t, true) == 0)
+        tdm_sim_conn_done(c, t);
+}
+
+/* The line of the malformed fault: an object cut off mid-string, as a broken proxy or a
+ * crashed writer would leave it. */
+static int malformed_line(tdm_sim_conn *c)
+{
+    tdm_buf_reset(&c->line);
+    return tdm_buf_printf(&c->line, "{\"model\":\"%s\",\"created_at\":\"2025-01-01T00:00:00Z\",\"response\":\"oops",
+                          "simulated");
+}
+
+/* Applies the faults due after c->gen.produced tokens. Returns true when the stream
+ * ended (or stalled) here. */
+static bool check_faults(tdm_sim_conn *c, int64_t t)
+{
+    const tdm_sim_faults *f = faults(c);
+    tdm_sim_gen *g = &c->gen;
+    int64_t k = g->produced;
+    if (f->error_line == k) {
+        fail_error_line(c, t);
+        return true;
+    }
+    if (f->disconnect == k) {
+        log_end(c, 0, "disconnect");
+        gen_release(c, t);
+        tdm_sim_conn_close(c);
+        return true;
+    }
+    if (f->stall == k) {
+        log_end(c, 0, "stall");
+        gen_release(c, t);
+        c->state = C_STALLED; /* open, silent, until the client gives up */
+        return true;
+    }
+    if (f->malformed == k && !g->malformed_sent) {
+        g->malformed_sent = true;
+        if (g->rq.stream) {
+            if (malformed_line(c) || send_line(c, -1, t, false))
+                return true;
+        } else {
+            log_end(c, 200, "malformed");
+            gen_release(c, t);
+            malformed_line(c);
+            respond_whole(c, t, 200, "malformed");
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Emits token g->produced (due at model time due). Returns -1 when the connection broke. */
+static int emit_token(tdm_sim_conn *c, int64_t due)
+{
+    tdm_sim_gen *g = &c->gen;
+    char text[TDM_SIM_TOKEN_MAX];
+    int32_t id;
+    size_t tlen = tdm_sim_textgen_next(&g->text, text, &id);
+    if (g->rq.ids && g->rq.n_ids < TDM_SIM_MAX_CONTEXT_IDS)
+        g->rq.ids[g->rq.n_ids++] = id;
+    const tdm_sim_faults *f = faults(c);
+    if (!g->rq.stream) {
+        if (tdm_buf_append(&g->whole, text, tlen))
+            return -1;
+        if (f->oversized > 0 && g->produced == 0) {
+            /* The whole answer then holds one oversized "token". */
+            while (g->whole.len < (size_t)f->oversized)
+                if (tdm_buf_append(&g->whole, "x", 1))
+                    return -1;
+        }
+        return 0;
+    }
+    char created[48];
+    tdm_sim_line l;
+    line_base(c, &l, created, sizeof created);
+    l.text = text;
+    l.text_len = tlen;
+    tdm_buf_reset(&c->line);
+    if (tdm_sim_wire_line(&c->line, &l))
+        return -1;
+    if (f->oversized > 0 && g->produced == 0 && c->line.len + 1 < (size_t)f->oversized) {
+        /* Pad the text inside the JSON string so the line, '\n' included, is exactly
+         * oversized bytes and still valid JSON. */
+        size_t pad = (size_t)f->oversized - 1 - c->line.len;
+        tdm_buf big = {0};
+        char *q = strstr(c->line.data, l.chat ? "\"content\":\"" : "\"response\":\"");
+        size_t at = (size_t)(q - c->line.data) + (l.chat ? 11 : 12);
+        int r = tdm_buf_append(&big, c->line.data, at);
+        char xs[4096];
+        memset(xs, 'x', sizeof xs);
+        for (size_t i = 0; i < pad && !r; i += sizeof xs)
+            r = tdm_buf_append(&big, xs, pad - i < sizeof xs ? pad - i : sizeof xs);
+        r = r ? r : tdm_buf_append(&big, c->line.data + at, c->line.len - at);
+        if (r) {
+            tdm_buf_free(&big);
+            return -1;
+        }
+        tdm_buf_free(&c->line);
+        c->line = big;
+    }
+    if (f->utf8_split) {
+        /* Split inside the first multi-byte character: its lead byte ends chunk one. */
+        size_t split = 0;
+        for (size_t i = 0; i < c->line.len; i++)
+            if ((unsigned char)c->line.data[i] >= 0xc0) {
+                split = i + 1;
+                break;
+            }
+        if (split > 0) {
+            tdm_buf_append(&c->line, "\n", 1);
+            tdm_buf_reset(&c->out);
+            if (head_once(c, 200, NDJSON, -1) || frame(c, c->line.data, split) ||
+                tdm_sim_conn_send(c, c->out.data, c->out.len, -1, due))
+                return -1;
+            tdm_buf_reset(&c->out);
+            if (frame(c, c->line.data + split, c->line.len - split))
+                return -1;
+            return tdm_sim_conn_send(c, c->out.data, c->out.len, g->produced, due);
+        }
+    }
+    return send_line(c, g->produced, due, false);
+}
+
+void tdm_sim_job_due(void *ctx, tdm_sim_job *job, int64_t due)
+{
+    tdm_sim_conn *c = ctx;
+    tdm_sim_gen *g = &c->gen;
+    tdm_sim_dev *dev = &c->port->dev->dev;
+    (void)job;
+    switch (g->phase) {
+    case GEN_LOAD:
+        g->t_load_end = due;
+        if (g->rq.empty) {
+            int r = load_line(c, "load");
+            gen_release(c, due);
+            if (r)
+                tdm_sim_conn_close(c);
+            else /* Ollama answers with c.JSON: one object, never NDJSON */
+                respond_whole(c, due, 200, "load");
+            return;
+        }
+        g->phase = GEN_PREFILL;
+        tdm_sim_dev_start(dev, &c->job, due, g->prefill_work);
+        return;
+    case GEN_PREFILL:
+        g->t_prefill_end = due;
+        g->phase = GEN_DECODE;
+        if (check_faults(c, due))
+            return;
+        tdm_sim_dev_start(dev, &c->job, due, g->token_work);
+        return;
+    case GEN_DECODE:
+        if (emit_token(c, due) != 0) {
+            if (g->phase != GEN_IDLE) { /* a closed connection already released it */
+                log_end(c, 0, "write-failed");
+                gen_release(c, due);
+            }
+            tdm_sim_conn_close(c);
+            return;
+        }
+        g->produced++;
+        g->t_last_token = due;
+        if (g->produced >= g->n_target) {
+            finish(c, due);
+            return;
+        }
+        if (check_faults(c, due))
+            return;
+        tdm_sim_dev_start(dev, &c->job, due, g->token_work);
+        return;
+    default:
+        return;
+    }
+}
+
+static uint64_t seed_for(const tdm_sim_conn *c, const tdm_sim_model *m, uint64_t n)
+{
+    const tdm_sim_genreq *rq = &c->gen.rq;
+    uint64_t s = tdm_sim_mix64(c->srv->cfg->seed ^ 0x5eed);
+    s = tdm_sim_hash64(m->name, strlen(m->name), s ^ rq->prompt_hash);
+    /* options.seed makes a request reproducible on its own, as in Ollama; otherwise the
+     * n-th request on a port gets the n-th draw. */
+    return tdm_sim_mix64(s ^ (rq->has_seed ? tdm_sim_mix64((uint64_t)rq->seed) : n + 1) ^
+                         (rq->has_seed ? 0x5eedULL : 0));
+}
+
+void tdm_sim_gen_dispatch(tdm_sim_conn *c, int64_t t, bool chat, const char *body, size_t len)
+{
+    tdm_sim_server *s = c->srv;
+    tdm_sim_gen *g = &c->gen;
+    char err[512];
+    *g = (tdm_sim_gen){0};
+    if (tdm_sim_genreq_parse(body, len, chat, &g->rq, err, sizeof err) != 0) {
+        tdm_buf_reset(&c->line);
+        tdm_sim_wire_error(&c->line, err);
+        respond_whole(c, t, 400, "bad-request");
+        return;
+    }
+    int mi = tdm_sim_model_find(s->models, s->nmodels, g->rq.model);
+    const tdm_sim_faults *f = faults(c);
+    if (mi < 0 || f->not_found || f->server_error) {
+        if (f->server_error && mi >= 0)
+            snprintf(err, sizeof err, "simulated server error");
+        else
+            snprintf(err, sizeof err, "model '%.400s' not found", g->rq.model);
+        tdm_sim_genreq_free(&g->rq);
+        tdm_buf_reset(&c->line);
+        tdm_sim_wire_error(&c->line, err);
+        respond_whole(c, t, f->server_error && mi >= 0 ? 500 : 404,
+                      f->server_error && mi >= 0 ? "server-error" : "not-found");
+        return;
+    }
+    const tdm_sim_config *cfg = s->cfg;
+    tdm_sim_port *p = c->port;
+    g->model = mi;
+    g->keep_alive_ns = g->rq.has_keep_alive ? g->rq.keep_alive_ns : cfg->keep_alive_ns;
+    if (g->rq.empty && g->keep_alive_ns == 0) {
+        tdm_sim_loaded_unload(&p->loaded[mi], t);
+        int r = load_line(c, "unload");
+        tdm_sim_genreq_free(&g->rq);
+        if (r)
+            tdm_sim_conn_close(c);
+        else
+            respond_whole(c, t, 200, "unload");
+        return;
+    }
+    tdm_sim_dev_sync(p->dev, t); /* everything due before this arrival happens first */
+    if (t < p->dev->dev.t_last)
+        t = p->dev->dev.t_last;
+    uint64_t seed = seed_for(c, &s->models[mi], p->gen_requests++);
+    tdm_sim_rng rng;
+    tdm_sim_rng_seed(&rng, seed);
+    if (g->rq.num_predict > 0) {
+        g->n_target = g->rq.num_predict < cfg->max_tokens ? g->rq.num_predict : cfg->max_tokens;
+        g->done_reason = "length";
+    } else {
+        g->n_target = tdm_sim_draw_length(&rng, cfg->tokens_mean, cfg->tokens_sd, cfg->max_tokens);
+        g->done_reason = "stop";
+    }
+    tdm_sim_textgen_init(&g->text, tdm_sim_rng_next(&rng), cfg->utf8, f->utf8_split);
+    g->prefill_work = (double)g->rq.prompt_tokens * 1e9 / cfg->prefill_tps;
+    g->token_work = 1e9 / cfg->decode_tps;
+    g->t_arrival = t;
+    int64_t ready = tdm_sim_loaded_acquire(&p->loaded[mi], t, (int64_t)(cfg->load_ms * 1e6),
+                                           g->keep_alive_ns);
+    s->active_gens++;
+    g->phase = GEN_LOAD;
+    /* The load (even a zero-length one) is a timed event, so a warm request and a cold
+     * one take the same path and the answer never starts inside the read callback. */
+    tdm_sim_dev_wait(&p->dev->dev, &c->job, t, ready);
+    tdm_sim_dev_touch(p->dev);
+}

@@ -1,0 +1,44 @@
+/* request.h — reading the JSON bodies of /api/generate, /api/chat and /api/show into the
+ * few facts the simulator acts on, with Ollama's 400 messages for what it would reject.
+ * Also Go's time.ParseDuration, which Ollama uses for "keep_alive" strings. */
+#ifndef TDM_SIM_REQUEST_H
+#define TDM_SIM_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* keep_alive that never expires (Ollama maps every negative value to this). */
+#define TDM_SIM_FOREVER INT64_MAX
+/* Prompt token ids kept for the `context` array; more would only bloat the final line. */
+#define TDM_SIM_MAX_CONTEXT_IDS 65536
+
+typedef struct tdm_sim_genreq {
+    bool chat;
+    char *model;             /* as sent (echoed in every line, as Ollama does) */
+    bool stream;             /* default true */
+    int64_t num_predict;     /* > 0 when options.num_predict fixes the output length */
+    bool has_seed;
+    int64_t seed;            /* options.seed */
+    bool has_keep_alive;
+    int64_t keep_alive_ns;   /* >= 0, or TDM_SIM_FOREVER */
+    bool empty;              /* generate: prompt ""; chat: no messages (load/unload only) */
+    int64_t prompt_tokens;   /* tokens to prefill */
+    int32_t *ids;            /* generate: request context + prompt token ids (capped) */
+    size_t n_ids;
+    uint64_t prompt_hash;    /* hash of the prompt text, for seeding */
+} tdm_sim_genreq;
+
+/* Parses a generate (chat false) or chat body. Returns 0, or -1 with an Ollama-style
+ * message in err for a 400 answer. On success the caller frees with tdm_sim_genreq_free. */
+int tdm_sim_genreq_parse(const char *body, size_t len, bool chat, tdm_sim_genreq *out,
+                         char *err, size_t errlen);
+void tdm_sim_genreq_free(tdm_sim_genreq *r);
+
+/* Parses a /api/show body ({"model"} or the older {"name"}); *model is malloc'd. */
+int tdm_sim_showreq_parse(const char *body, size_t len, char **model, char *err, size_t errlen);
+
+/* Go's time.ParseDuration ("300ms", "1.5h", "-1m", "0"). Returns 0 and *ns, or -1. */
+int tdm_sim_parse_duration(const char *s, int64_t *ns);
+
+#endif

@@ -1,0 +1,139 @@
+/* sim_int.h — the runtime state shared by server.c (ports, devices, signals),
+ * conn.c (HTTP connections, routing) and gen.c (generation streams). Not a public API. */
+#ifndef TDM_SIM_INT_H
+#define TDM_SIM_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "core/buf.h"
+#include "sim/config.h"
+#include "sim/device.h"
+#include "sim/emitlog.h"
+#include "sim/http.h"
+#include "sim/models.h"
+#include "sim/request.h"
+#include "sim/timer.h"
+#include "sim/tokens.h"
+
+#define TDM_SIM_MAX_HEAD (64 * 1024)
+
+typedef struct tdm_sim_server tdm_sim_server;
+
+typedef struct tdm_sim_devrt {
+    char name[TDM_SIM_NAME_MAX];
+    tdm_sim_dev dev;
+    tdm_sim_timer timer;
+    bool timer_open;
+    bool in_run;          /* inside tdm_sim_dev_run: callbacks must not run it again */
+    tdm_sim_server *srv;
+} tdm_sim_devrt;
+
+typedef struct tdm_sim_port {
+    uv_tcp_t tcp;
+    bool tcp_open;
+    int port;             /* the real port number */
+    const tdm_sim_port_cfg *cfg;
+    tdm_sim_devrt *dev;
+    tdm_sim_loaded loaded[TDM_SIM_MAX_MODELS]; /* residency of each served model */
+    uint64_t gen_requests;/* generate/chat requests so far: seeds unseeded draws */
+    tdm_sim_server *srv;
+} tdm_sim_port;
+
+/* One generate/chat request in progress on a connection. */
+enum { GEN_IDLE = 0, GEN_LOAD, GEN_PREFILL, GEN_DECODE };
+typedef struct tdm_sim_gen {
+    int phase;
+    tdm_sim_genreq rq;
+    int model;                /* index into the served models */
+    int64_t keep_alive_ns;
+    int64_t t_arrival, t_load_end, t_prefill_end, t_last_token;
+    int64_t n_target;         /* tokens to produce */
+    int64_t produced;
+    const char *done_reason;  /* "stop" or "length" */
+    double prefill_work, token_work; /* full-rate ns */
+    tdm_sim_textgen text;
+    tdm_buf whole;            /* "stream": false: the text so far */
+    bool headers_sent;
+    bool malformed_sent;
+} tdm_sim_gen;
+
+enum { C_READ = 0, C_DELAY, C_BUSY, C_STALLED, C_LINGER, C_CLOSING };
+
+typedef struct tdm_sim_conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;         /* slow-headers delay; lingering close */
+    uv_shutdown_t shut;
+    int handles;              /* open libuv handles; freed when none is left */
+    tdm_sim_port *port;
+    tdm_sim_server *srv;
+    struct tdm_sim_conn *prev, *next;
+    uint64_t id;              /* from 1, per process */
+    uint64_t nreq;            /* requests so far on this connection */
+    int state;
+    tdm_buf in;               /* received, not yet consumed */
+    size_t scanned;           /* head-parser resume point */
+    bool continue_sent;
+    bool reading;             /* uv_read_start is in effect */
+    bool in_process;          /* conn_process is on the stack */
+    bool close_after;         /* answer, then close (Connection: close, HTTP/1.0, errors) */
+    bool chunked;             /* the current response may use chunked framing */
+    tdm_sim_http_req req;     /* the request being answered */
+    tdm_buf delayed_body;     /* its body, kept while slow-headers holds it */
+    size_t queued;            /* bytes in libuv's write queue */
+    tdm_sim_job job;          /* the stream's place on its device */
+    tdm_sim_gen gen;
+    tdm_buf out;              /* scratch: bytes of one write */
+    tdm_buf line;             /* scratch: one JSON line */
+} tdm_sim_conn;
+
+struct tdm_sim_server {
+    uv_loop_t loop;
+    const tdm_sim_config *cfg;
+    tdm_sim_model models[TDM_SIM_MAX_MODELS];
+    size_t nmodels;
+    tdm_sim_port ports[TDM_SIM_MAX_PORTS];
+    size_t nports;
+    tdm_sim_devrt devs[TDM_SIM_MAX_PORTS];
+    size_t ndevs;
+    uv_signal_t sigint, sigterm;
+    bool signals_open;
+    uv_timer_t flush_timer;
+    bool flush_open;
+    tdm_sim_emitlog log;
+    tdm_sim_conn *conns;
+    uint64_t next_conn_id;
+    int active_gens;          /* streams in load, prefill or decode */
+    bool stopping;
+    char readbuf[64 * 1024];  /* every read lands here and is copied at once */
+};
+
+/* conn.c */
+void tdm_sim_conn_accept(tdm_sim_port *p);
+/* Closes at once (abrupt: pending writes are dropped). Safe to call twice. */
+void tdm_sim_conn_close(tdm_sim_conn *c);
+/* Answers with a complete response (head + body in one write) and finishes the request;
+ * tokens and reason go into the emission log's end line. */
+void tdm_sim_conn_respond(tdm_sim_conn *c, int64_t t, int status, const char *ctype,
+                          const char *body, size_t len, int64_t tokens, const char *reason);
+/* Hands bytes to the socket; token >= 0 logs that token when they reach the kernel.
+ * Returns 0, or -1 when the connection is broken (it is then being closed). */
+int tdm_sim_conn_send(tdm_sim_conn *c, const char *data, size_t len, int64_t token,
+                      int64_t due);
+/* The current request is over at model time t: next pipelined request, or close. */
+void tdm_sim_conn_done(tdm_sim_conn *c, int64_t t);
+
+/* gen.c */
+void tdm_sim_gen_dispatch(tdm_sim_conn *c, int64_t t, bool chat, const char *body, size_t len);
+/* The client went away or the server stops: take the stream off its device. */
+void tdm_sim_gen_abort(tdm_sim_conn *c, int64_t t, const char *reason);
+void tdm_sim_job_due(void *ctx, tdm_sim_job *job, int64_t due);
+
+/* server.c */
+/* Processes the device's due events up to t (unless already inside its run). */
+void tdm_sim_dev_sync(tdm_sim_devrt *d, int64_t t);
+/* Re-arms the device's timer for its next deadline (unless inside its run). */
+void tdm_sim_dev_touch(tdm_sim_devrt *d);
+
+#endif
