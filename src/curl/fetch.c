@@ -46,6 +46,13 @@ int tdm_curl_fetch(const char *url, const char *body, long timeout_ms, long *sta
     return ret;
 }
 
+int tdm_curl_fetch_op(tdm_runtime *rt, const char *url, const char *body, long timeout_ms, long *status,
+                      tdm_buf *out, char *err, size_t errlen)
+{
+    (void)rt;
+    return tdm_curl_fetch(url, body, timeout_ms, status, out, err, errlen);
+}
+
 json_t *tdm_curl_describe(long buffer_size)
 {
     const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);

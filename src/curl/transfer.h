@@ -15,6 +15,7 @@
 
 #include "core/call.h"
 #include "core/job.h"
+#include "core/runtime.h"
 
 /* libcurl's receive buffer for the curl variants: 8 KB, hyper/reqwest's default. */
 #define TDM_CURL_DEFAULT_BUFFER 8192
@@ -47,8 +48,12 @@ bool tdm_curl_transfer_done(tdm_curl_transfer *t, CURLcode rc, int64_t now);
 /* curl_version_info as JSON for provenance. */
 struct json_t *tdm_curl_describe(long buffer_size);
 
-/* A blocking request outside measured phases (the fetch op of curl variants). */
+/* A blocking request outside measured phases. */
 int tdm_curl_fetch(const char *url, const char *body, long timeout_ms, long *status, tdm_buf *out,
                    char *err, size_t errlen);
+/* The same with the runtime op's signature, so curl variants can name it directly as
+ * their .fetch (the runtime is not needed: probes never share the measured handles). */
+int tdm_curl_fetch_op(tdm_runtime *rt, const char *url, const char *body, long timeout_ms, long *status,
+                      tdm_buf *out, char *err, size_t errlen);
 
 #endif

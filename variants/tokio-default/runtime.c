@@ -164,13 +164,6 @@ static int run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_r
     return 0;
 }
 
-static int fetch(tdm_runtime *rt, const char *url, const char *body, long timeout_ms, long *status, tdm_buf *out,
-                 char *err, size_t errlen)
-{
-    (void)rt;
-    return tdm_curl_fetch(url, body, timeout_ms, status, out, err, errlen);
-}
-
 static json_t *describe(tdm_runtime *rt)
 {
     json_t *taken = json_array();
@@ -206,7 +199,7 @@ const tdm_runtime_ops tdm_variant_runtime = {
     .summary = "worker threads (default: one per CPU), each a libuv loop with libcurl multi; agents from a shared queue",
     .create = create,
     .run_jobs = run_jobs,
-    .fetch = fetch,
+    .fetch = tdm_curl_fetch_op,
     .describe = describe,
     .destroy = destroy,
 };
