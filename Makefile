@@ -76,6 +76,7 @@ PKGS_sweep   := jansson libcyaml
 PKGS_uvcurl  := libuv libcurl
 PKGS_reactor :=
 PKGS_http1   :=
+PKGS_reactorcurl := libcurl
 LIBS_pthread := -pthread
 LIBS_m       := -lm
 
@@ -138,6 +139,8 @@ $(BUILD)/obj/tests/%.o: tests/unit/%.c
 
 # A test that needs a further module names it: TEST_USES_<test> := <module>...
 TEST_USES_test_http1_conn := reactor
+TEST_USES_test_reactorcurl_driver := curl reactor
+TEST_USES_test_reactorhttp_driver := http1 reactor
 test_libs = $(foreach m,$(filter-out core,$(call test_mod,$(1)) $(TEST_USES_$(1))),$(call mod_lib,$(m)))
 
 define UNIT_RULES

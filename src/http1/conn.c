@@ -59,6 +59,7 @@ struct tdm_http1_conn {
     int pending_kind;
     char pending_msg[160];
     uint64_t req_seq;
+    int sock_ms;        /* blocking mode: what SO_RCVTIMEO/SO_SNDTIMEO hold (-1: none) */
     int last_result;
     tdm_http1_conn_stats stats;
     tdm_http1_timing timing;
@@ -264,11 +265,14 @@ static int resolve(tdm_http1_conn *c, char *err, size_t errlen)
     return 0;
 }
 
-static void set_timeouts(int fd, int ms)
+/* ms < 0: no timeout. */
+static void set_timeouts(tdm_http1_conn *c, int ms)
 {
-    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    int v = ms > 0 ? ms : 0;
+    struct timeval tv = {.tv_sec = v / 1000, .tv_usec = (v % 1000) * 1000};
+    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    c->sock_ms = ms > 0 ? ms : -1;
 }
 
 static void apply_mode(tdm_http1_conn *c)
@@ -278,7 +282,7 @@ static void apply_mode(tdm_http1_conn *c)
         return;
     fcntl(c->fd, F_SETFL, c->opts.blocking ? (fl & ~O_NONBLOCK) : (fl | O_NONBLOCK));
     if (c->opts.blocking)
-        set_timeouts(c->fd, c->opts.io_timeout_ms > 0 ? c->opts.io_timeout_ms : 0);
+        set_timeouts(c, c->opts.io_timeout_ms);
 }
 
 static void connected(tdm_http1_conn *c)
@@ -484,6 +488,7 @@ tdm_http1_conn *tdm_http1_conn_new(const tdm_http1_url *origin, const tdm_http1_
     }
     c->fd = -1;
     c->w_fd = -1;
+    c->sock_ms = -1;
     c->state = C_CLOSED;
     c->pcbs.on_status = p_status;
     c->pcbs.on_header = p_header;
@@ -584,11 +589,23 @@ void tdm_http1_conn_on_ready(tdm_http1_conn *c, unsigned events)
     leave(c);
 }
 
-/* Milliseconds to wait for in blocking mode: io_timeout and the deadline, -1 for none,
- * 0 when the deadline has passed. */
+/* The limit of the wait the conn is in (blocking mode): its stage's own when set, else
+ * io_timeout_ms; -1 for none. */
+static int stage_ms(const tdm_http1_conn *c)
+{
+    int ms = c->opts.io_timeout_ms;
+    if (c->state == C_CONNECTING && c->opts.connect_timeout_ms > 0)
+        ms = c->opts.connect_timeout_ms;
+    else if (c->state == C_RECEIVING && c->timing.first_byte_ns == 0 && c->opts.first_byte_timeout_ms > 0)
+        ms = c->opts.first_byte_timeout_ms;
+    return ms > 0 ? ms : -1;
+}
+
+/* Milliseconds to wait for in blocking mode: the stage's limit and the deadline, -1 for
+ * none, 0 when the deadline has passed. */
 static int wait_ms(const tdm_http1_conn *c, int64_t deadline_ns)
 {
-    int ms = c->opts.io_timeout_ms > 0 ? c->opts.io_timeout_ms : -1;
+    int ms = stage_ms(c);
     if (deadline_ns > 0) {
         int64_t left = (deadline_ns - tdm_now_ns() + 999999) / 1000000;
         if (left <= 0)
@@ -622,8 +639,8 @@ int tdm_http1_conn_wait(tdm_http1_conn *c, int64_t deadline_ns)
                 failf(c, TDM_HTTP1_ERR_CONNECT, "poll while connecting to", errno);
             continue;
         }
-        if (deadline_ns > 0)
-            set_timeouts(c->fd, ms);
+        if (ms != c->sock_ms) /* a syscall only when the stage or the deadline changes it */
+            set_timeouts(c, ms);
         step(c, TDM_HTTP1_WANT_READ | TDM_HTTP1_WANT_WRITE);
     }
     int rc = c->doomed ? TDM_HTTP1_ERR_ABORTED : c->last_result;

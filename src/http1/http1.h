@@ -203,6 +203,9 @@ typedef struct tdm_http1_conn_opts {
     size_t read_buf;        /* bytes asked of each read(); 0: TDM_HTTP1_DEFAULT_READ_BUF */
     size_t max_header;      /* 0: TDM_HTTP1_DEFAULT_MAX_HEADER */
     int io_timeout_ms;      /* blocking mode only: connect, and each send or read; 0: none */
+    int connect_timeout_ms; /* blocking mode only: the connect instead; 0: io_timeout_ms */
+    int first_byte_timeout_ms; /* blocking mode only: each read() before the response's first
+                               byte instead (a server still loading a model); 0: io_timeout_ms */
     bool blocking;          /* see tdm_http1_conn_set_blocking */
     tdm_http1_watch_fn watch;
     void *watch_ud;
@@ -268,7 +271,7 @@ unsigned tdm_http1_conn_want(const tdm_http1_conn *c);
 void tdm_http1_conn_on_ready(tdm_http1_conn *c, unsigned events);
 
 /* Blocking mode: runs the request in flight to its end. deadline_ns (tdm_now_ns clock;
- * 0: none) bounds the whole request, on top of io_timeout_ms. Returns 0 when on_complete
+ * 0: none) bounds the whole request, on top of the io timeouts. Returns 0 when on_complete
  * was called, the error kind passed to on_error otherwise, TDM_HTTP1_ERR_ARG when not in
  * blocking mode or nothing is in flight. */
 int tdm_http1_conn_wait(tdm_http1_conn *c, int64_t deadline_ns);

@@ -1,0 +1,106 @@
+/* smol_runtime.c — the smol-1kb / smol-8kb runtime: one thread, the tandem reactor,
+ * tandem's own HTTP/1.1 client (see smol_runtime.h). Every agent is one keep-alive
+ * connection on the one loop, so concurrency comes only from overlapping I/O, as in
+ * smol; nothing but our reactor and our client stands between the socket and the core. */
+#include "reactorhttp/smol_runtime.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "reactor/reactor.h"
+#include "reactorhttp/driver.h"
+#include "reactorhttp/transfer.h"
+
+struct tdm_runtime {
+    tdm_reactor *reactor;
+    tdm_reactorhttp *driver;
+    size_t read_buf;
+};
+
+tdm_runtime *tdm_smolhttp_create(const tdm_runtime_config *cfg, size_t default_read_buf, char *err, size_t errlen)
+{
+    tdm_runtime *rt = calloc(1, sizeof *rt);
+    if (!rt) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    rt->read_buf = cfg->read_buf ? cfg->read_buf : default_read_buf;
+    rt->reactor = tdm_reactor_create();
+    if (!rt->reactor) {
+        snprintf(err, errlen, "cannot create the epoll reactor: %s", strerror(errno));
+        free(rt);
+        return NULL;
+    }
+    rt->driver = tdm_reactorhttp_create(rt->reactor, rt->read_buf, cfg->scenario->n_agents);
+    if (!rt->driver) {
+        snprintf(err, errlen, "out of memory");
+        tdm_reactor_destroy(rt->reactor);
+        free(rt);
+        return NULL;
+    }
+    return rt;
+}
+
+int tdm_smolhttp_run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_release, char *err,
+                          size_t errlen)
+{
+    /* Every agent's first request is issued before the reactor turns once, so all are
+     * released in the same loop iteration. */
+    int64_t now = tdm_now_ns();
+    *t_release = now;
+    for (size_t i = 0; i < n; i++) {
+        if (tdm_reactorhttp_add_job(rt->driver, &jobs[i], now) != 0) {
+            snprintf(err, errlen, "cannot start agent %d's calls", jobs[i].agent_index);
+            tdm_reactorhttp_run(rt->driver); /* let the ones already started finish */
+            return -1;
+        }
+    }
+    if (tdm_reactorhttp_run(rt->driver) != 0) {
+        snprintf(err, errlen, "the reactor failed: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int tdm_smolhttp_fetch(tdm_runtime *rt, const char *url, const char *body, long timeout_ms, long *status,
+                       tdm_buf *out, char *err, size_t errlen)
+{
+    (void)rt;
+    return tdm_h1call_fetch(url, body, timeout_ms, status, out, err, errlen);
+}
+
+static json_t *reactor_stats(const tdm_reactor *r)
+{
+    const tdm_reactor_stats *s = tdm_reactor_get_stats(r);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I}", "wakeups", (json_int_t)s->wakeups, "fd_events",
+                     (json_int_t)s->fd_events, "timer_fires", (json_int_t)s->timer_fires, "epoll_ctls",
+                     (json_int_t)s->epoll_ctls, "timerfd_sets", (json_int_t)s->timerfd_sets);
+}
+
+json_t *tdm_smolhttp_describe(tdm_runtime *rt)
+{
+    tdm_http1_conn_stats st;
+    tdm_reactorhttp_stats(rt->driver, &st);
+    return json_pack("{s:s, s:i, s:s, s:s, s:I, s:{s:s, s:I, s:s, s:s}, s:s, s:o, s:o}", "runtime",
+                     "one thread, the tandem reactor driving tandem's own HTTP/1.1 client (smol analog)", "threads", 1,
+                     "loop", "tdm_reactor (epoll+timerfd)", "http_client", "tandem http1", "read_buf",
+                     (json_int_t)rt->read_buf, "http", "client", "tandem http1", "read_buf", (json_int_t)rt->read_buf,
+                     "reads", "one read() of at most read_buf bytes per readable event, all bytes parsed at once",
+                     "connections", "one keep-alive connection per agent, kept across calls and phases", "wakeups",
+                     "counted: the reactor counts every epoll_wait return (wakeups), fd callback, timer fire, "
+                     "epoll_ctl and timerfd_settime; reactor_stats holds the counts when this was taken",
+                     "reactor_stats", reactor_stats(rt->reactor), "http_stats", tdm_h1call_stats_json(&st));
+}
+
+void tdm_smolhttp_destroy(tdm_runtime *rt)
+{
+    if (!rt)
+        return;
+    tdm_reactorhttp_destroy(rt->driver);
+    tdm_reactor_destroy(rt->reactor);
+    free(rt);
+}
