@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/utf8.h"
 
 #define PREVIOUS_MARK "{previous}"
 
@@ -22,6 +23,11 @@ char *tdm_request_url(const tdm_agent *a)
 
 char *tdm_request_prompt(const char *prompt, const char *prev)
 {
+    /* The previous step's text is the server's; it must not make the JSON body invalid. */
+    char *fixed = NULL;
+    size_t n = 0;
+    if (prev && !tdm_utf8_valid(prev, strlen(prev)))
+        prev = fixed = tdm_utf8_sanitize(prev, strlen(prev), &n);
     tdm_buf b = {0};
     const char *p = prompt;
     const char *m;
@@ -31,6 +37,7 @@ char *tdm_request_prompt(const char *prompt, const char *prev)
         p = m + strlen(PREVIOUS_MARK);
     }
     tdm_buf_append_str(&b, p);
+    free(fixed);
     return tdm_buf_steal(&b);
 }
 

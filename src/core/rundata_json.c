@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/rundata.h"
+#include "core/utf8.h"
 
 #define SCHEMA "tandem.run/1"
 
@@ -70,21 +71,38 @@ json_t *tdm_record_to_json(const tdm_call_record *r)
         json_object_set_new(o, "server", json_null());
         json_object_set_new(o, "done_reason", json_null());
     }
-    /* Model output may hold invalid UTF-8 only if the server sent it; keep it verbatim. */
-    json_t *text = json_stringn_nocheck(tdm_buf_str(&r->text), r->text.len);
-    json_object_set_new(o, "text", text ? text : json_string(""));
+    /* jansson refuses to write a document holding invalid UTF-8, which would lose the
+     * whole run; text that is not valid is written repaired (U+FFFD), and said so. */
+    if (tdm_utf8_valid(tdm_buf_str(&r->text), r->text.len)) {
+        json_object_set_new(o, "text", json_stringn(tdm_buf_str(&r->text), r->text.len));
+    } else {
+        size_t n = 0;
+        char *fixed = tdm_utf8_sanitize(tdm_buf_str(&r->text), r->text.len, &n);
+        json_object_set_new(o, "text", fixed ? json_stringn(fixed, n) : json_string(""));
+        json_object_set_new(o, "text_repaired", json_true());
+        free(fixed);
+    }
     return o;
 }
+
+/* Client timestamps and offsets stay far below this (2^62 ns is 146 years), so sums
+ * of two of them can never overflow; a file holding more is damaged. */
+#define TIME_LIMIT (INT64_C(1) << 62)
 
 static int get_int(json_t *o, const char *key, int64_t *out, char *err, size_t errlen)
 {
     json_t *v = json_object_get(o, key);
-    if (!json_is_integer(v)) {
-        snprintf(err, errlen, "'%s' is missing or not an integer", key);
+    if (!json_is_integer(v) || json_integer_value(v) >= TIME_LIMIT || json_integer_value(v) <= -TIME_LIMIT) {
+        snprintf(err, errlen, "'%s' is missing, not an integer or out of range", key);
         return -1;
     }
     *out = json_integer_value(v);
     return 0;
+}
+
+static bool in_range(json_t *v)
+{
+    return json_is_integer(v) && json_integer_value(v) < TIME_LIMIT && json_integer_value(v) > -TIME_LIMIT;
 }
 
 int tdm_record_from_json(json_t *o, tdm_call_record *r, char *err, size_t errlen)
@@ -138,6 +156,10 @@ int tdm_record_from_json(json_t *o, tdm_call_record *r, char *err, size_t errlen
         return -1;
     }
     for (size_t i = 0; i < json_array_size(dt); i++) {
+        if (!in_range(json_array_get(dt, i))) {
+            snprintf(err, errlen, "'events.dt_ns[%zu]' is not an integer in range", i);
+            return -1;
+        }
         if (tdm_record_add_event(r, r->t_begin + json_integer_value(json_array_get(dt, i)),
                                  (uint32_t)json_integer_value(json_array_get(cb, i)),
                                  (uint32_t)json_integer_value(json_array_get(tb, i))) != 0) {

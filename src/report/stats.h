@@ -1,7 +1,8 @@
 /* stats.h — the statistics the report stage computes across runs (METRICS.md,
  * "Across runs"): descriptive summaries, Student t and normal distributions,
  * confidence intervals of the mean (t and seeded percentile bootstrap), Welch's
- * t-test, Mann-Whitney U, Holm's correction, Hedges' g and Cliff's delta.
+ * t-test, Mann-Whitney U, Holm's correction, Hedges' g and Cliff's delta; and the gap
+ * of a sample to a quoted value (one-sample t) or to another sample (Welch), with its CI.
  *
  * Hand-written on libm (a few hundred lines) so the shipped binary carries no
  * heavy numerical dependency; every formula is checked against golden values from
@@ -182,5 +183,31 @@ int tdm_stats_hedges_g(const double *x1, size_t n1, const double *x2, size_t n2,
  * 2 u1 / (n1 n2) - 1. *out is NaN when a sample is empty. O((n1 + n2) log n2). */
 int tdm_stats_cliffs_delta(const double *x1, size_t n1, const double *x2, size_t n2,
                            double *out);
+
+/* ---- gaps: one sample against a value, and the CI of a difference (stats_gap.c) -- */
+
+typedef struct tdm_stats_gap_result {
+    double diff;   /* mean(x) - mu (one sample) or mean1 - mean2 (Welch) */
+    double lo, hi; /* CI of diff at the level asked for: diff -+ t_{(1+level)/2, df} * se */
+    double se;     /* standard error of diff */
+    double t;      /* diff / se */
+    double df;     /* n - 1 (one sample); Welch-Satterthwaite (two samples) */
+    double p;      /* two-sided */
+} tdm_stats_gap_result;
+
+/* One-sample Student t-test of H0: mean = mu, with the CI of mean - mu (scipy's
+ * ttest_1samp and its confidence_interval shifted by mu). Needs n >= 2, else every
+ * field but diff is NaN (diff too for n == 0). Zero variance: se = 0, the CI is
+ * [diff, diff], and t, p are the test's limit (t = 0, p = 1 when diff == 0; else
+ * t = +-inf, p = 0). TDM_STATS_EINVAL for non-finite input or level outside (0,1). */
+int tdm_stats_one_sample_t(const double *x, size_t n, double mu, double level,
+                           tdm_stats_gap_result *out);
+
+/* Welch's test as tdm_stats_welch, plus the CI of mean1 - mean2 at `level` with the
+ * Welch-Satterthwaite df (scipy's ttest_ind(equal_var=False).confidence_interval).
+ * Needs n1, n2 >= 2, else every field but diff is NaN. Both samples of zero variance:
+ * se = 0, the CI is [diff, diff], df = n1 + n2 - 2, t and p as in tdm_stats_welch. */
+int tdm_stats_welch_gap(const double *x1, size_t n1, const double *x2, size_t n2,
+                        double level, tdm_stats_gap_result *out);
 
 #endif

@@ -1,0 +1,162 @@
+/* analysis.h — every number the report prints, computed once from the grouped
+ * dataset: descriptive statistics with t and bootstrap CIs per cell and per variant,
+ * comparisons between variants (Welch, Mann-Whitney, Holm, Hedges' g, Cliff's delta),
+ * baselines, caveats found in the data, and the summary sentences. Markdown, CSV,
+ * JSON and the figures are all written from this structure, so they cannot disagree.
+ *
+ * The run is the unit of every run-level metric; per-call metrics are pooled over the
+ * calls of a cell and phase (failed calls and cold loads excluded). */
+#ifndef TDM_REPORT_ANALYSIS_H
+#define TDM_REPORT_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "report/model.h"
+#include "report/stats.h"
+
+typedef struct tdm_rep_settings {
+    double alpha;              /* significance level; CIs are at 1 - alpha */
+    unsigned resamples;        /* bootstrap resamples */
+    uint64_t seed;             /* bootstrap seed (each sample's stream derives from it and its name) */
+    const char *reference;     /* reference variant name */
+    int baseline_metric;       /* metric id the baselines are compared on */
+} tdm_rep_settings;
+
+/* One sample's summary. */
+typedef struct tdm_rep_sample {
+    size_t n_undefined;        /* runs/calls whose value is undefined (NaN), left out */
+    tdm_stats_desc desc;
+    tdm_stats_ci ci_t, ci_boot;
+} tdm_rep_sample;
+
+typedef struct tdm_rep_callcounts {
+    size_t ok, failed, cold_excluded, token_mismatches;
+} tdm_rep_callcounts;
+
+typedef struct tdm_rep_cell_stats {
+    tdm_rep_sample m[TDM_M_COUNT][TDM_REP_NPHASE]; /* run-level metrics use phase 0 only */
+    tdm_rep_callcounts counts[TDM_REP_NPHASE];
+} tdm_rep_cell_stats;
+
+/* A variant over all its configurations. */
+typedef struct tdm_rep_variant_stats {
+    tdm_rep_cell_stats pooled;  /* runs (calls) of every configuration pooled */
+    tdm_stats_desc config_means[TDM_M_N_RUN]; /* over the per-configuration means */
+    size_t n_configs;
+    size_t n_runs;
+} tdm_rep_variant_stats;
+
+enum { TDM_REP_SCOPE_CONFIG = 0, TDM_REP_SCOPE_POOLED = 1 };
+
+/* a - b for one metric between two variants of the same source. */
+typedef struct tdm_rep_comparison {
+    int scope;                 /* within one configuration, or pooled over configurations */
+    int config;                /* configuration index, -1 when pooled */
+    int metric, phase;         /* phase: TDM_REP_CONC for per-call metrics, 0 for run-level */
+    int a, b;                  /* variant indices */
+    size_t n_a, n_b;
+    double mean_a, mean_b;
+    tdm_stats_gap_result gap;  /* mean_a - mean_b, Welch CI, t, df, p */
+    tdm_stats_mw_result mw;
+    double p_welch_holm, p_mw_holm;
+    double hedges_g, cliffs_delta;
+    bool significant;          /* Holm-adjusted Welch p < alpha */
+    bool mw_significant;       /* Holm-adjusted Mann-Whitney p < alpha */
+} tdm_rep_comparison;
+
+/* A baseline: a value quoted with its provenance, or another results set. */
+typedef struct tdm_rep_baseline {
+    char *name;
+    char *provenance;          /* words, e.g. "mean of 5 runs"; "" when not given */
+    double value;              /* NaN for a results set */
+    char *dir;                 /* a results set's directory, else NULL */
+    tdm_rep_dataset set;       /* that set's runs */
+} tdm_rep_baseline;
+
+typedef struct tdm_rep_baseline_result {
+    int baseline;
+    int variant, config;       /* config -1: the variant's runs pooled over configurations */
+    int metric;
+    size_t n;
+    double mean;
+    /* against a value: one-sample t (gap = mean - value) */
+    /* against a set: Welch (gap = mean - set mean) and the rest of the two-sample tests */
+    tdm_stats_gap_result gap;
+    size_t n_base;
+    double mean_base;
+    bool matched_config;       /* a set: its runs of the same configuration were used (else all) */
+    tdm_stats_mw_result mw;
+    double hedges_g, cliffs_delta;
+    double p_holm, p_mw_holm;
+    bool significant;
+} tdm_rep_baseline_result;
+
+typedef struct tdm_rep_caveat {
+    char *kind;                /* stable key: "cold_loads", "failed_calls", ... */
+    char *text;                /* a sentence for people (plain text; escaped when embedded) */
+} tdm_rep_caveat;
+
+typedef struct tdm_rep_analysis {
+    const tdm_rep_dataset *ds;
+    tdm_rep_settings settings;
+    tdm_rep_cell_stats *cells;          /* ds->n_cells */
+    tdm_rep_variant_stats *variants;    /* ds->n_variants */
+    int *reference;                     /* per variant: its source's reference variant index */
+    tdm_rep_comparison *cmp;
+    size_t n_cmp, cap_cmp;
+    tdm_rep_baseline *baselines;        /* borrowed */
+    size_t n_baselines;
+    tdm_rep_baseline_result *base;
+    size_t n_base, cap_base;
+    tdm_rep_caveat *caveats;
+    size_t n_caveats, cap_caveats;
+    size_t legacy_checked;              /* imported runs whose reported efficiency was recomputed */
+    double legacy_max_abs_diff;         /* largest |recomputed - reported| legacy efficiency (pp) */
+    int primary[2];                     /* primary metric for tandem (0) and legacy (1) variants; -1 none */
+    char *summary;                      /* two sentences */
+    char *recommendation;
+    char *confidence;                   /* how sure, in words */
+    char *legacy_note;                  /* the findings on imported seed runs, or NULL */
+} tdm_rep_analysis;
+
+/* Computes everything. Returns 0 or -1 when memory ran out. */
+int tdm_rep_analyze(const tdm_rep_dataset *ds, const tdm_rep_settings *s, tdm_rep_baseline *baselines,
+                    size_t n_baselines, tdm_rep_analysis *an);
+void tdm_rep_analysis_free(tdm_rep_analysis *an);
+
+/* The finite values of a metric for one variant in one configuration (a cell), or in
+ * every configuration (config < 0), or in those configurations where `also` has runs
+ * too (config < 0, also >= 0). Run-level metrics give one value per run; per-call
+ * metrics one per successful, non-cold call of the phase. Values come in cell order,
+ * then run order. Returns a heap array, NULL with *n = 0 when empty or out of memory;
+ * *n_undefined counts values left out for being undefined. */
+double *tdm_rep_values(const tdm_rep_dataset *ds, int variant, int config, int also, int metric, int phase,
+                       size_t *n, size_t *n_undefined);
+
+/* Summarises a sample (NaNs are dropped and counted); key names the sample for the
+ * bootstrap stream. */
+void tdm_rep_summarize(const double *x, size_t n, size_t n_undefined, const tdm_rep_settings *s, const char *key,
+                       tdm_rep_sample *out);
+
+/* parts of tdm_rep_analyze, in their own files */
+int tdm_rep_compare_all(tdm_rep_analysis *an);          /* compare.c */
+int tdm_rep_compare_baselines(tdm_rep_analysis *an);    /* baseline.c */
+int tdm_rep_find_caveats(tdm_rep_analysis *an);         /* caveats.c */
+int tdm_rep_write_verdict(tdm_rep_analysis *an);        /* verdict.c */
+/* Appends a caveat (printf-style text). */
+void tdm_rep_caveat_add(tdm_rep_analysis *an, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Parses "NAME=VALUE (provenance words)" into b (value baseline). Returns 0, or -1
+ * with err. */
+int tdm_rep_baseline_parse(const char *spec, tdm_rep_baseline *b, char *err, size_t errlen);
+void tdm_rep_baseline_free(tdm_rep_baseline *b);
+
+/* Formats a number for people with the metric's decimals ("n/a" for NaN). */
+const char *tdm_rep_fmt(char *buf, size_t len, double v, int decimals);
+/* A p-value for people: "<0.0001" or 4 decimals. */
+const char *tdm_rep_fmt_p(char *buf, size_t len, double p);
+
+#endif

@@ -1,0 +1,394 @@
+/* caveats.c — what in the data limits what the numbers can say, found in the data
+ * itself: cold loads, failed calls, token-count mismatches, output lengths that differ
+ * between phases or agents, output length not fixed, unpinned servers, differing
+ * library or server versions, missing phases, legacy-only data, small cells, skipped
+ * files, and whether imported seed runs reproduce the seed's own efficiency figures. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "report/analysis.h"
+
+#define PHASE_TOKEN_TOLERANCE 0.05 /* concurrent vs sequential output, relative */
+#define AGENT_TOKEN_RATIO 1.5      /* longest / shortest agent output in a run */
+#define LEGACY_TOLERANCE 1e-6      /* pp: the seed's efficiency_percent, recomputed */
+
+/* Distinct string values collected for one fact (a library version, a server version). */
+typedef struct strset {
+    char **v;
+    size_t n;
+} strset;
+
+static void strset_add(strset *s, const char *x)
+{
+    if (!x)
+        x = "unknown";
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i], x) == 0)
+            return;
+    char **p = realloc(s->v, (s->n + 1) * sizeof *p);
+    if (!p)
+        return;
+    s->v = p;
+    if ((s->v[s->n] = strdup(x)))
+        s->n++;
+}
+
+static void strset_join(const strset *s, tdm_buf *b)
+{
+    for (size_t i = 0; i < s->n; i++)
+        tdm_buf_printf(b, "%s%s", i ? ", " : "", s->v[i]);
+}
+
+static void strset_free(strset *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    s->v = NULL;
+    s->n = 0;
+}
+
+static const char *jstr(json_t *doc, const char *a, const char *b, const char *c)
+{
+    json_t *v = json_object_get(doc, a);
+    if (b)
+        v = json_object_get(v, b);
+    if (c)
+        v = json_object_get(v, c);
+    return json_string_value(v);
+}
+
+/* Library facts that must match for two tandem runs to be compared (STYLE.md). */
+static void library_caveats(tdm_rep_analysis *an)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    static const struct {
+        const char *label, *a, *b, *c;
+    } facts[] = {
+        {"libcurl", "runtime", "http", "version"}, {"libuv", "runtime", "libuv_version", NULL},
+        {"jansson", "libraries", "jansson", NULL}, {"libcyaml", "libraries", "libcyaml", NULL},
+        {"compiler", "build", "compiler", NULL},   {"tandem", "tandem_version", NULL, NULL},
+    };
+    for (size_t f = 0; f < sizeof facts / sizeof facts[0]; f++) {
+        strset all = {0};
+        for (size_t i = 0; i < ds->n_dirs; i++) {
+            if (ds->dirs[i].legacy)
+                continue;
+            const char *v = jstr(ds->dirs[i].prov, facts[f].a, facts[f].b, facts[f].c);
+            /* a variant that does not use the library records none: not a difference */
+            if (v)
+                strset_add(&all, v);
+        }
+        if (all.n > 1) {
+            tdm_buf b = {0};
+            strset_join(&all, &b);
+            tdm_rep_caveat_add(an, "library_versions",
+                               "The runs were not all built against the same %s (%s): differences between "
+                               "variants may come from the library, not the runtime.",
+                               facts[f].label, tdm_buf_str(&b));
+            tdm_buf_free(&b);
+        }
+        strset_free(&all);
+    }
+    strset sv = {0}, dg = {0};
+    for (size_t i = 0; i < ds->n_dirs; i++) {
+        size_t k;
+        json_t *s;
+        json_array_foreach(json_object_get(ds->dirs[i].prov, "servers"), k, s)
+        {
+            const char *v = json_string_value(json_object_get(s, "version"));
+            if (v)
+                strset_add(&sv, v);
+            const char *key;
+            json_t *d;
+            json_object_foreach(json_object_get(s, "models"), key, d)
+            {
+                if (!json_is_string(d))
+                    continue;
+                tdm_buf x = {0};
+                tdm_buf_printf(&x, "%s@%s", key, json_string_value(d));
+                strset_add(&dg, tdm_buf_str(&x));
+                tdm_buf_free(&x);
+            }
+        }
+    }
+    if (sv.n > 1) {
+        tdm_buf b = {0};
+        strset_join(&sv, &b);
+        tdm_rep_caveat_add(an, "server_versions", "The runs were measured against different Ollama versions (%s).",
+                           tdm_buf_str(&b));
+        tdm_buf_free(&b);
+    }
+    /* the same model name with two digests means the weights changed between runs */
+    for (size_t i = 0; i < dg.n; i++)
+        for (size_t j = i + 1; j < dg.n; j++) {
+            const char *ai = strrchr(dg.v[i], '@'), *aj = strrchr(dg.v[j], '@');
+            if (ai && aj && ai - dg.v[i] == aj - dg.v[j] && strncmp(dg.v[i], dg.v[j], (size_t)(ai - dg.v[i])) == 0)
+                tdm_rep_caveat_add(an, "model_digests",
+                                   "The model %.*s was seen with more than one digest across the runs (%s, %s).",
+                                   (int)(ai - dg.v[i]), dg.v[i], ai + 1, aj + 1);
+        }
+    strset_free(&sv);
+    strset_free(&dg);
+}
+
+static void call_caveats(tdm_rep_analysis *an)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    size_t measured = 0, cold = 0, cold_runs = 0, failed = 0, mismatch = 0, mismatch_runs = 0;
+    size_t kinds[TDM_ERR_KIND_COUNT] = {0};
+    for (size_t r = 0; r < ds->n_runs; r++) {
+        const tdm_rep_run *run = &ds->runs[r];
+        bool legacy = ds->dirs[run->dir].legacy;
+        size_t rc = 0, rm = 0;
+        for (size_t i = run->first_call; i < run->first_call + run->n_calls; i++) {
+            const tdm_rep_call *c = &ds->calls[i];
+            if (c->phase == TDM_PHASE_WARMUP)
+                continue;
+            measured++;
+            if (!c->ok) {
+                failed++;
+                if ((unsigned)c->error_kind < TDM_ERR_KIND_COUNT)
+                    kinds[c->error_kind]++;
+            }
+            rc += c->m.cold_load;
+            /* an import keeps only the first token's arrival: its count never matches */
+            rm += !legacy && c->m.token_mismatch;
+        }
+        cold += rc;
+        cold_runs += rc > 0;
+        mismatch += rm;
+        mismatch_runs += rm > 0;
+    }
+    if (cold)
+        tdm_rep_caveat_add(an, "cold_loads",
+                           "%zu of %zu measured calls (in %zu run%s) had a cold model load (server load_duration > 1 "
+                           "s). They are left out of the per-call statistics, but their time is inside the wall "
+                           "times, speedup and efficiency of those runs.",
+                           cold, measured, cold_runs, cold_runs == 1 ? "" : "s");
+    if (failed) {
+        tdm_buf b = {0};
+        int k = 0;
+        for (int e = 0; e < TDM_ERR_KIND_COUNT; e++)
+            if (kinds[e])
+                tdm_buf_printf(&b, "%s%zu %s", k++ ? ", " : "", kinds[e], tdm_error_kind_name((tdm_error_kind)e));
+        tdm_rep_caveat_add(an, "failed_calls",
+                           "%zu of %zu measured calls failed (%s); their runs are incomplete and their wall times "
+                           "do not measure the full work.",
+                           failed, measured, tdm_buf_str(&b));
+        tdm_buf_free(&b);
+    }
+    if (mismatch)
+        tdm_rep_caveat_add(an, "token_mismatches",
+                           "In %zu calls (%zu run%s) the server's eval_count differs from the token events the "
+                           "client saw; the server's count is used as the token count.",
+                           mismatch, mismatch_runs, mismatch_runs == 1 ? "" : "s");
+}
+
+static void output_length_caveats(tdm_rep_analysis *an)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    size_t phase_runs = 0, phase_off = 0, agent_off = 0, with_agents = 0;
+    double lo = INFINITY, hi = -INFINITY, worst_agent = 0;
+    for (size_t r = 0; r < ds->n_runs; r++) {
+        const tdm_rep_run *run = &ds->runs[r];
+        if (run->has_sequential && run->has_concurrent && run->tokens_seq > 0 && run->tokens_conc > 0) {
+            phase_runs++;
+            double ratio = (double)run->tokens_conc / (double)run->tokens_seq;
+            if (fabs(ratio - 1.0) > PHASE_TOKEN_TOLERANCE) {
+                phase_off++;
+                lo = fmin(lo, ratio);
+                hi = fmax(hi, ratio);
+            }
+        }
+        if (isfinite(run->tokens_agent_ratio)) {
+            with_agents++;
+            if (run->tokens_agent_ratio > AGENT_TOKEN_RATIO)
+                agent_off++;
+            worst_agent = fmax(worst_agent, run->tokens_agent_ratio);
+        }
+    }
+    if (phase_off)
+        tdm_rep_caveat_add(an, "phase_output_imbalance",
+                           "In %zu of %zu runs the concurrent phase generated more than %.0f%% more or fewer tokens "
+                           "than the sequential phase (concurrent/sequential from %.2f to %.2f): speedup and "
+                           "efficiency compare unequal work there; throughput_gain corrects for it.",
+                           phase_off, phase_runs, PHASE_TOKEN_TOLERANCE * 100, lo, hi);
+    if (agent_off)
+        tdm_rep_caveat_add(an, "agent_output_imbalance",
+                           "In %zu of %zu runs one agent generated more than %.1f times the tokens of another "
+                           "(up to %.2f times): the agents did unequal work, which lowers legacy efficiency and "
+                           "raises imbalance regardless of the runtime.",
+                           agent_off, with_agents, AGENT_TOKEN_RATIO, worst_agent);
+    /* num_predict fixes the output length (METRICS.md: strongly recommended) */
+    size_t unfixed = 0, tandem_dirs = 0;
+    for (size_t i = 0; i < ds->n_dirs; i++) {
+        json_t *agents = json_object_get(json_object_get(ds->dirs[i].prov, "scenario"), "agents");
+        size_t k;
+        json_t *a;
+        bool all = json_array_size(agents) > 0;
+        json_array_foreach(agents, k, a)
+        all = all && json_is_number(json_object_get(json_object_get(a, "options"), "num_predict"));
+        tandem_dirs++;
+        unfixed += !all;
+    }
+    if (unfixed)
+        tdm_rep_caveat_add(an, "num_predict_unset",
+                           "%zu of %zu run directories did not fix the output length (num_predict unset for some "
+                           "agent): output lengths drift between phases, agents and runs.",
+                           unfixed, tandem_dirs);
+}
+
+static void provenance_caveats(tdm_rep_analysis *an)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    size_t unpinned = 0;
+    strset why = {0};
+    for (size_t i = 0; i < ds->n_dirs; i++)
+        if (ds->dirs[i].unpinned) {
+            unpinned++;
+            strset_add(&why, ds->dirs[i].unpinned);
+        }
+    if (unpinned) {
+        tdm_buf b = {0};
+        for (size_t i = 0; i < why.n && i < 3; i++)
+            tdm_buf_printf(&b, "%s%s", i ? "; " : "", why.v[i]);
+        if (why.n > 3)
+            tdm_buf_printf(&b, "; and %zu more", why.n - 3);
+        tdm_rep_caveat_add(an, "unpinned",
+                           "%zu of %zu run directories are not pinned to a recorded server version and model digest "
+                           "(%s): they cannot be tied to the exact server and weights.",
+                           unpinned, ds->n_dirs, tdm_buf_str(&b));
+        tdm_buf_free(&b);
+    }
+    strset_free(&why);
+    size_t no_seq = 0, tandem_runs = 0, legacy_runs = 0;
+    for (size_t r = 0; r < ds->n_runs; r++) {
+        if (ds->dirs[ds->runs[r].dir].legacy) {
+            legacy_runs++;
+            continue;
+        }
+        tandem_runs++;
+        no_seq += !ds->runs[r].has_sequential || !ds->runs[r].has_concurrent;
+    }
+    if (no_seq)
+        tdm_rep_caveat_add(an, "missing_phase",
+                           "%zu of %zu runs lack the sequential or the concurrent phase: their speedup and "
+                           "efficiency are undefined.",
+                           no_seq, tandem_runs);
+    if (legacy_runs) {
+        tdm_rep_caveat_add(an, "legacy_only_metric",
+                           "%zu runs were imported from the seed harness, which never ran a sequential phase: for "
+                           "them efficiency_pct, speedup and throughput gain are unknown, and only legacy "
+                           "efficiency exists. Legacy efficiency measures how evenly the agents' runs overlap, not "
+                           "a gain from running together: two agents that share one GPU and each run at half speed "
+                           "still score about 100%%.",
+                           legacy_runs);
+        if (tandem_runs)
+            tdm_rep_caveat_add(an, "mixed_sources",
+                               "Imported seed runs and tandem's own runs measure different programs; variants of "
+                               "the two sources are never compared with each other here (use --baseline-dir for "
+                               "that).");
+    }
+    /* the seed's published efficiency, recomputed from the imported records */
+    an->legacy_max_abs_diff = 0;
+    size_t off = 0;
+    for (size_t r = 0; r < ds->n_runs; r++) {
+        const tdm_rep_run *run = &ds->runs[r];
+        if (!isfinite(run->reported_legacy_eff))
+            continue;
+        an->legacy_checked++;
+        double d = fabs(run->v[TDM_M_LEGACY_EFFICIENCY] - run->reported_legacy_eff);
+        if (!(d <= LEGACY_TOLERANCE))
+            off++;
+        if (!(d <= an->legacy_max_abs_diff))
+            an->legacy_max_abs_diff = d;
+    }
+    if (off)
+        tdm_rep_caveat_add(an, "legacy_not_reproduced",
+                           "For %zu of %zu imported runs the legacy efficiency recomputed from the records differs "
+                           "from the seed's own efficiency_percent by more than %g pp (largest difference %g pp).",
+                           off, an->legacy_checked, LEGACY_TOLERANCE, an->legacy_max_abs_diff);
+    size_t synthetic = 0;
+    for (size_t i = 0; i < ds->n_dirs; i++) {
+        const char *t = jstr(ds->dirs[i].prov, "legacy", "timeline", NULL);
+        synthetic += t && strncmp(t, "synthetic", 9) == 0;
+    }
+    if (synthetic)
+        tdm_rep_caveat_add(an, "legacy_synthetic_timeline",
+                           "%zu imported run directories had no per-agent end timestamps: their agents are placed "
+                           "as if released together, which keeps legacy efficiency exact but says nothing about "
+                           "the order the agents ran in.",
+                           synthetic);
+    size_t no_warmup = 0;
+    for (size_t i = 0; i < ds->n_dirs; i++)
+        no_warmup += !ds->dirs[i].legacy &&
+                     json_is_false(json_object_get(json_object_get(ds->dirs[i].prov, "scenario"), "warmup"));
+    if (no_warmup)
+        tdm_rep_caveat_add(an, "no_warmup",
+                           "%zu run directories ran without the warm-up call: the first measured call may include "
+                           "a model load.",
+                           no_warmup);
+}
+
+static void design_caveats(tdm_rep_analysis *an)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    size_t small = 0;
+    for (size_t c = 0; c < ds->n_cells; c++)
+        small += ds->cells[c].n_runs < 3;
+    if (small)
+        tdm_rep_caveat_add(an, "small_cells",
+                           "%zu of %zu cells have fewer than 3 runs: their intervals are wide or undefined and "
+                           "tests on them can detect only large differences.",
+                           small, ds->n_cells);
+    for (size_t v = 0; v < ds->n_variants; v++) {
+        int ref = an->reference[v];
+        if (ref == (int)v)
+            continue;
+        if (an->variants[v].n_configs != an->variants[ref].n_configs)
+            tdm_rep_caveat_add(an, "unbalanced_design",
+                               "%s ran %zu configurations and its reference %s ran %zu: the pooled comparison uses "
+                               "only the configurations both ran.",
+                               ds->variants[v].label, an->variants[v].n_configs, ds->variants[ref].label,
+                               an->variants[ref].n_configs);
+    }
+    bool ref_found[2] = {false, false}, group_present[2] = {false, false};
+    for (size_t v = 0; v < ds->n_variants; v++) {
+        int g = ds->variants[v].legacy;
+        group_present[g] = true;
+        if (an->settings.reference && strcmp(ds->variants[v].name, an->settings.reference) == 0)
+            ref_found[g] = true;
+    }
+    for (int g = 0; g < 2; g++)
+        if (group_present[g] && !ref_found[g]) {
+            for (size_t v = 0; v < ds->n_variants; v++)
+                if (ds->variants[v].legacy == g) {
+                    tdm_rep_caveat_add(an, "reference_missing",
+                                       "The reference variant %s has no %s runs here; %s is used as the reference "
+                                       "instead.",
+                                       an->settings.reference ? an->settings.reference : "(none)",
+                                       g ? "imported" : "tandem", ds->variants[v].label);
+                    break;
+                }
+        }
+    if (ds->n_skipped)
+        tdm_rep_caveat_add(an, "skipped_files",
+                           "%zu result files or directories could not be used and were skipped (listed under "
+                           "Provenance).",
+                           ds->n_skipped);
+}
+
+int tdm_rep_find_caveats(tdm_rep_analysis *an)
+{
+    call_caveats(an);
+    output_length_caveats(an);
+    provenance_caveats(an);
+    library_caveats(an);
+    design_caveats(an);
+    return 0;
+}

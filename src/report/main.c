@@ -1,0 +1,252 @@
+/* main.c — tandem-report's command line: `tandem-report RESULTS_DIR... --out DIR` makes
+ * the Technical Report; `tandem-report import-chimera LEGACY_DIR --out DIR` imports the
+ * seed harness's results. Parsing and exit codes only; the work is in report.c and
+ * legacy_import.c. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/legacy.h"
+#include "report/report.h"
+
+enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: tandem-report RESULTS_DIR... --out DIR [options]\n"
+            "       tandem-report import-chimera LEGACY_DIR --out DIR\n"
+            "\n"
+            "Makes the Technical Report from run results: finds every run directory under each\n"
+            "RESULTS_DIR (provenance.json beside run_<k>/records.json), recomputes every metric from\n"
+            "the raw records, groups runs into cells (variant x configuration), and writes into DIR:\n"
+            "  TR115.md          the report: summary and recommendation, method, a table per metric,\n"
+            "                    comparisons, baselines, caveats found in the data, provenance, figures\n"
+            "  analysis.json     everything computed, machine-readable (undefined values are null)\n"
+            "  cells.csv runs.csv calls.csv comparisons.csv   tidy tables with a header row\n"
+            "  fig_*.svg fig_*.png and their fig_*.dat data   rendered by gnuplot from plots/*.gp\n"
+            "\n"
+            "options:\n"
+            "  --out DIR               where to write (created if missing)        [required]\n"
+            "  --name FILE             the report's file name                     [%s]\n"
+            "  --title TEXT            the report's title\n"
+            "  --reference VARIANT     the variant the others are compared with   [%s]\n"
+            "  --group-by KEYS         what makes a configuration: comma-separated keys, each\n"
+            "                          'configuration' (cell.json, else the scenario name: the\n"
+            "                          default), 'scenario', 'variant', 'cell.FIELD', or a dotted path\n"
+            "                          into provenance.json, e.g. scenario.agents.0.options.num_ctx\n"
+            "  --alpha A               significance level; CIs are at 1 - A       [0.05]\n"
+            "  --resamples N           bootstrap resamples                        [10000]\n"
+            "  --seed N                bootstrap seed                             [%u]\n"
+            "  --baseline SPEC         a baseline value with its provenance, e.g.\n"
+            "                          \"TR110 Python=99.25 (mean of 5 runs)\"; repeatable\n"
+            "  --baseline-dir NAME=DIR another results set as a baseline; repeatable\n"
+            "  --baseline-metric KEY   the run-level metric baselines are compared on\n"
+            "                          [%s]\n"
+            "  --plots-dir DIR         the gnuplot scripts (default: $TANDEM_PLOTS_DIR, else found\n"
+            "                          beside the binary)\n"
+            "  --no-plots              write no figures\n"
+            "  -h, --help              this text\n"
+            "\n"
+            "import-chimera reads the seed harness's result trees (runtime-<variant>/<config>/run_<k>/\n"
+            "summary.json and run_<j>/metrics.json, both generations) and writes one run directory per\n"
+            "seed run under DIR/<variant>/<config>/run_<k>/, marked \"source\": \"chimera-legacy\": no\n"
+            "sequential phase (efficiency_pct is null; only legacy_efficiency_pct), the agents' concurrent\n"
+            "timelines and each call's counters and TTFT. It checks that the legacy efficiency recomputed\n"
+            "from the records matches the seed's efficiency_percent. Then: tandem-report DIR --out REPORT.\n"
+            "\n"
+            "Exit status: 0 done, 1 nothing could be reported or imported, 2 bad command line.\n",
+            TDM_REPORT_DEFAULT_NAME, TDM_REPORT_DEFAULT_REFERENCE, TDM_REPORT_DEFAULT_SEED,
+            TDM_REPORT_DEFAULT_BASELINE_METRIC);
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!s || !*s || *s == '-')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+    const char *out = NULL, *in = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
+            out = argv[++i];
+        } else if (strncmp(argv[i], "--out=", 6) == 0) {
+            out = argv[i] + 6;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return EXIT_OK;
+        } else if (argv[i][0] == '-' || in) {
+            fprintf(stderr, "tandem-report import-chimera: unexpected argument '%s' (usage: tandem-report "
+                            "import-chimera LEGACY_DIR --out DIR)\n",
+                    argv[i]);
+            return EXIT_USAGE;
+        } else {
+            in = argv[i];
+        }
+    }
+    if (!in || !out) {
+        fprintf(stderr, "tandem-report import-chimera: name the seed's result tree and --out DIR\n");
+        return EXIT_USAGE;
+    }
+    tdm_legacy_stats st;
+    char err[1024] = "";
+    if (tdm_legacy_import(in, out, stderr, &st, err, sizeof err) != 0) {
+        fprintf(stderr, "tandem-report import-chimera: %s\n", err);
+        return EXIT_ERR;
+    }
+    printf("imported %zu seed runs (first generation: %zu, second: %zu) into %zu run directories under %s; "
+           "%zu files skipped\n",
+           st.runs, st.v1, st.v2, st.dirs, out, st.skipped);
+    printf("legacy efficiency recomputed from the imported records matches the seed's efficiency_percent in %zu of "
+           "%zu runs (largest difference %.2g pp)\n",
+           st.reproduced, st.checked, st.max_abs_diff);
+    printf("next: tandem-report %s --out REPORT_DIR\n", out);
+    return EXIT_OK;
+}
+
+/* Grows a list of option values. */
+static int push(const char ***list, size_t *n, const char *v)
+{
+    const char **p = realloc(*list, (*n + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    p[(*n)++] = v;
+    *list = p;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "import-chimera") == 0)
+        return cmd_import(argc - 1, argv + 1);
+    tdm_report_options o = {
+        .name = TDM_REPORT_DEFAULT_NAME,
+        .title = TDM_REPORT_DEFAULT_TITLE,
+        .seed = TDM_REPORT_DEFAULT_SEED,
+        .alpha = 0.05,
+        .resamples = 10000,
+        .reference = TDM_REPORT_DEFAULT_REFERENCE,
+        .baseline_metric = TDM_REPORT_DEFAULT_BASELINE_METRIC,
+        .argv0 = argv[0],
+    };
+    const char **inputs = NULL, **baselines = NULL, **bdirs = NULL;
+    enum { O_OUT = 1, O_NAME, O_TITLE, O_REF, O_GROUP, O_ALPHA, O_RES, O_SEED, O_BASE, O_BDIR, O_BMETRIC, O_PLOTS,
+           O_NOPLOTS };
+    static const struct option opts[] = {
+        {"out", required_argument, NULL, O_OUT},           {"name", required_argument, NULL, O_NAME},
+        {"title", required_argument, NULL, O_TITLE},       {"reference", required_argument, NULL, O_REF},
+        {"group-by", required_argument, NULL, O_GROUP},    {"alpha", required_argument, NULL, O_ALPHA},
+        {"resamples", required_argument, NULL, O_RES},     {"seed", required_argument, NULL, O_SEED},
+        {"baseline", required_argument, NULL, O_BASE},     {"baseline-dir", required_argument, NULL, O_BDIR},
+        {"baseline-metric", required_argument, NULL, O_BMETRIC}, {"plots-dir", required_argument, NULL, O_PLOTS},
+        {"no-plots", no_argument, NULL, O_NOPLOTS},        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int rc = EXIT_OK, c;
+    opterr = 0;
+    while (rc == EXIT_OK && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        char *end;
+        uint64_t u;
+        switch (c) {
+        case O_OUT:
+            o.out_dir = optarg;
+            break;
+        case O_NAME:
+            if (!*optarg || strchr(optarg, '/')) {
+                fprintf(stderr, "tandem-report: --name takes a file name, not a path ('%s')\n", optarg);
+                rc = EXIT_USAGE;
+            }
+            o.name = optarg;
+            break;
+        case O_TITLE:
+            o.title = optarg;
+            break;
+        case O_REF:
+            o.reference = optarg;
+            break;
+        case O_GROUP:
+            o.group_by = optarg;
+            break;
+        case O_ALPHA:
+            errno = 0;
+            o.alpha = strtod(optarg, &end);
+            if (errno || *end || !(o.alpha > 0 && o.alpha < 0.5)) {
+                fprintf(stderr, "tandem-report: --alpha must be a number between 0 and 0.5 ('%s')\n", optarg);
+                rc = EXIT_USAGE;
+            }
+            break;
+        case O_RES:
+            if (parse_u64(optarg, &u) || u < 100 || u > 10000000) {
+                fprintf(stderr, "tandem-report: --resamples must be an integer from 100 to 10000000 ('%s')\n",
+                        optarg);
+                rc = EXIT_USAGE;
+            }
+            o.resamples = (unsigned)u;
+            break;
+        case O_SEED:
+            if (parse_u64(optarg, &o.seed)) {
+                fprintf(stderr, "tandem-report: --seed must be a non-negative integer ('%s')\n", optarg);
+                rc = EXIT_USAGE;
+            }
+            break;
+        case O_BASE:
+            if (push(&baselines, &o.n_baselines, optarg))
+                rc = EXIT_ERR;
+            break;
+        case O_BDIR:
+            if (push(&bdirs, &o.n_baseline_dirs, optarg))
+                rc = EXIT_ERR;
+            break;
+        case O_BMETRIC:
+            o.baseline_metric = optarg;
+            break;
+        case O_PLOTS:
+            o.plots_dir = optarg;
+            break;
+        case O_NOPLOTS:
+            o.no_plots = true;
+            break;
+        case 'h':
+            usage(stdout);
+            free(inputs);
+            free(baselines);
+            free(bdirs);
+            return EXIT_OK;
+        default:
+            fprintf(stderr, "tandem-report: unknown option or missing value: '%s' (see --help)\n",
+                    argv[optind - 1]);
+            rc = EXIT_USAGE;
+        }
+    }
+    for (int i = optind; rc == EXIT_OK && i < argc; i++)
+        if (push(&inputs, &o.n_inputs, argv[i]))
+            rc = EXIT_ERR;
+    if (rc == EXIT_OK && (o.n_inputs == 0 || !o.out_dir)) {
+        fprintf(stderr, "tandem-report: name at least one RESULTS_DIR and --out DIR (see --help)\n");
+        rc = EXIT_USAGE;
+    }
+    if (rc == EXIT_OK) {
+        o.inputs = inputs;
+        o.baselines = baselines;
+        o.baseline_dirs = bdirs;
+        char err[2048] = "";
+        rc = tdm_report_generate(&o, stderr, err, sizeof err);
+        if (rc != 0)
+            fprintf(stderr, "tandem-report: %s\n", err);
+    }
+    free(inputs);
+    free(baselines);
+    free(bdirs);
+    return rc;
+}

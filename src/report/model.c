@@ -1,0 +1,216 @@
+/* model.c — the report's data model: the metric table, growing the dataset's arrays,
+ * freeing it, and name look-ups (see model.h). */
+#include "report/model.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const tdm_rep_metric_def metrics[TDM_M_COUNT] = {
+    [TDM_M_EFFICIENCY] = {"efficiency_pct", "efficiency (T_seq / T_conc / N)", "%", 2, true, false},
+    [TDM_M_SPEEDUP] = {"speedup", "speedup (T_seq / T_conc)", "", 3, true, false},
+    [TDM_M_THROUGHPUT_GAIN] = {"throughput_gain", "throughput gain (tokens/s together / alone)", "", 3, true, false},
+    [TDM_M_LEGACY_EFFICIENCY] = {"legacy_efficiency_pct", "legacy efficiency (sum T_conc_i / (N T_conc))", "%", 2,
+                                 true, false},
+    [TDM_M_T_SEQ] = {"t_seq_s", "sequential wall time T_seq", "s", 3, false, false},
+    [TDM_M_T_CONC] = {"t_conc_s", "concurrent wall time T_conc", "s", 3, false, false},
+    [TDM_M_TTFT] = {"ttft_ms", "time to first token (client)", "ms", 1, false, true},
+    [TDM_M_ITL_P50] = {"itl_p50_ms", "inter-token latency, median per call", "ms", 2, false, true},
+    [TDM_M_DECODE_TPS] = {"decode_tps", "decode rate (server: eval_count / eval_duration)", "tokens/s", 1, true,
+                          true},
+    [TDM_M_CLIENT_GAP] = {"client_gap_ms", "client gap (TTFT - server TTFT)", "ms", 1, false, true},
+};
+
+const tdm_rep_metric_def *tdm_rep_metric(int id)
+{
+    return id >= 0 && id < TDM_M_COUNT ? &metrics[id] : NULL;
+}
+
+int tdm_rep_metric_find(const char *key)
+{
+    for (int i = 0; key && i < TDM_M_COUNT; i++)
+        if (strcmp(metrics[i].key, key) == 0)
+            return i;
+    return -1;
+}
+
+const char *tdm_rep_phase_key(int ph)
+{
+    return ph == TDM_REP_SEQ ? "sequential" : "concurrent";
+}
+
+char *tdm_rep_strdup(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates,
+ * nothing above U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *p)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t n;
+    unsigned min;
+    unsigned cp;
+    if ((p[0] & 0xe0) == 0xc0) {
+        n = 2, min = 0x80, cp = p[0] & 0x1f;
+    } else if ((p[0] & 0xf0) == 0xe0) {
+        n = 3, min = 0x800, cp = p[0] & 0x0f;
+    } else if ((p[0] & 0xf8) == 0xf0) {
+        n = 4, min = 0x10000, cp = p[0] & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0; /* also stops at the terminating NUL */
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+char *tdm_rep_utf8_clean(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t len = strlen((const char *)p);
+    char *out = malloc(3 * len + 1); /* each bad byte grows to 3 */
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    while (*p) {
+        size_t n = utf8_seq(p);
+        if (n == 0) {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            p++;
+        } else {
+            memcpy(out + o, p, n);
+            o += n;
+            p += n;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+uint64_t tdm_rep_hash(uint64_t h, const char *s)
+{
+    if (h == 0)
+        h = UINT64_C(0xcbf29ce484222325);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        h ^= *p;
+        h *= UINT64_C(0x100000001b3);
+    }
+    /* a separator, so ("ab", "c") and ("a", "bc") differ */
+    h ^= 0xff;
+    h *= UINT64_C(0x100000001b3);
+    return h;
+}
+
+/* Grows an array of elements of size `size` to hold one more; returns the new slot. */
+static void *grow(void **arr, size_t *n, size_t *cap, size_t size)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        void *p = realloc(*arr, nc * size);
+        if (!p)
+            return NULL;
+        *arr = p;
+        *cap = nc;
+    }
+    void *slot = (char *)*arr + *n * size;
+    memset(slot, 0, size);
+    (*n)++;
+    return slot;
+}
+
+tdm_rep_dir *tdm_rep_add_dir(tdm_rep_dataset *ds)
+{
+    tdm_rep_dir *d = grow((void **)&ds->dirs, &ds->n_dirs, &ds->cap_dirs, sizeof *ds->dirs);
+    if (d)
+        d->repetition = -1;
+    return d;
+}
+
+tdm_rep_run *tdm_rep_add_run(tdm_rep_dataset *ds)
+{
+    tdm_rep_run *r = grow((void **)&ds->runs, &ds->n_runs, &ds->cap_runs, sizeof *ds->runs);
+    if (r)
+        r->cell = -1;
+    return r;
+}
+
+tdm_rep_call *tdm_rep_add_call(tdm_rep_dataset *ds)
+{
+    return grow((void **)&ds->calls, &ds->n_calls, &ds->cap_calls, sizeof *ds->calls);
+}
+
+void tdm_rep_add_skip(tdm_rep_dataset *ds, const char *path, const char *reason)
+{
+    tdm_rep_skip *s = grow((void **)&ds->skipped, &ds->n_skipped, &ds->cap_skipped, sizeof *ds->skipped);
+    if (!s)
+        return;
+    s->path = tdm_rep_strdup(path);
+    s->reason = tdm_rep_strdup(reason);
+}
+
+const char *tdm_rep_agent_name(const tdm_rep_dataset *ds, const tdm_rep_run *r, int agent)
+{
+    (void)ds;
+    if (agent >= 0 && (size_t)agent < r->n_agents && r->agents && r->agents[agent] && r->agents[agent][0])
+        return r->agents[agent];
+    return "?";
+}
+
+const char *tdm_rep_step_name(const tdm_rep_dataset *ds, const tdm_rep_run *r, int agent, int step)
+{
+    if (agent < 0 || step < 0 || r->dir >= ds->n_dirs)
+        return "";
+    json_t *agents = json_object_get(json_object_get(ds->dirs[r->dir].prov, "scenario"), "agents");
+    json_t *steps = json_object_get(json_array_get(agents, (size_t)agent), "steps");
+    const char *name = json_string_value(json_object_get(json_array_get(steps, (size_t)step), "name"));
+    return name ? name : "";
+}
+
+void tdm_rep_dataset_free(tdm_rep_dataset *ds)
+{
+    for (size_t i = 0; i < ds->n_dirs; i++) {
+        tdm_rep_dir *d = &ds->dirs[i];
+        free(d->path);
+        json_decref(d->prov);
+        free(d->variant);
+        free(d->source);
+        free(d->configuration);
+        free(d->scenario);
+        free(d->unpinned);
+    }
+    free(ds->dirs);
+    for (size_t i = 0; i < ds->n_runs; i++) {
+        for (size_t a = 0; ds->runs[i].agents && a < ds->runs[i].n_agents; a++)
+            free(ds->runs[i].agents[a]);
+        free(ds->runs[i].agents);
+    }
+    free(ds->runs);
+    free(ds->calls);
+    for (size_t i = 0; i < ds->n_skipped; i++) {
+        free(ds->skipped[i].path);
+        free(ds->skipped[i].reason);
+    }
+    free(ds->skipped);
+    for (size_t i = 0; i < ds->n_variants; i++) {
+        free(ds->variants[i].name);
+        free(ds->variants[i].source);
+        free(ds->variants[i].label);
+    }
+    free(ds->variants);
+    for (size_t i = 0; i < ds->n_configs; i++)
+        free(ds->configs[i]);
+    free(ds->configs);
+    for (size_t i = 0; i < ds->n_cells; i++)
+        free(ds->cells[i].runs);
+    free(ds->cells);
+    memset(ds, 0, sizeof *ds);
+}

@@ -1,0 +1,74 @@
+/* output.h — the report's files, all written from one computed analysis: tidy CSV
+ * tables (runs, cells, calls, comparisons), analysis.json, the Technical Report in
+ * Markdown, and the gnuplot data files and figures. Text that comes from results
+ * (names, prompts, messages) is escaped for each format where it is embedded. */
+#ifndef TDM_REPORT_OUTPUT_H
+#define TDM_REPORT_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/buf.h"
+#include "report/analysis.h"
+
+/* What the report was asked for, as the outputs print it. */
+typedef struct tdm_rep_meta {
+    const char *title;
+    const char *md_name;             /* "TR115.md" */
+    const char *const *inputs;       /* the RESULTS_DIR arguments */
+    size_t n_inputs;
+    const char *group_by;            /* NULL: the default */
+    const char *plots_dir;           /* where the .gp scripts were found, NULL if not */
+    bool no_plots;                   /* --no-plots: no figures were asked for */
+} tdm_rep_meta;
+
+/* One figure: its name, what it shows, and whether it was rendered. */
+typedef struct tdm_rep_figure {
+    char *name;                      /* "fig_efficiency" -> .svg and .png */
+    char *caption;
+    char *script;                    /* plots/<script>.gp */
+    char *data;                      /* the data files it reads, comma-separated */
+    char *vars;                      /* the gnuplot -e assignments it was rendered with (no dir) */
+    bool rendered;
+    char *problem;                   /* why not, NULL when rendered */
+} tdm_rep_figure;
+
+typedef struct tdm_rep_figures {
+    tdm_rep_figure *f;
+    size_t n;
+    char *gnuplot;                   /* "gnuplot 5.4 patchlevel 4", or NULL when missing */
+} tdm_rep_figures;
+
+/* ---- CSV (write_csv.c) ---- */
+/* Appends one CSV field (RFC 4180): quoted when it holds a comma, quote, CR, LF or
+ * leading/trailing space, with inner quotes doubled. NULL is an empty field. */
+void tdm_rep_csv_field(tdm_buf *b, const char *s);
+/* A number field: empty for NaN/inf, else the shortest of %.15g and %.17g that reads
+ * back as the same double. */
+void tdm_rep_csv_num(tdm_buf *b, double v);
+int tdm_rep_write_csvs(const tdm_rep_analysis *an, const char *out_dir, char *err, size_t errlen);
+
+/* ---- analysis.json (write_json.c) ---- */
+struct json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_meta *meta,
+                                     const tdm_rep_figures *figs);
+
+/* ---- Markdown (write_md.c) ---- */
+/* Escapes text from results for Markdown (table cells and paragraphs): the core's
+ * tdm_md_escape, plus control characters as spaces and '&' as an entity. */
+void tdm_rep_md_text(tdm_buf *b, const char *s);
+char *tdm_rep_markdown(const tdm_rep_analysis *an, const tdm_rep_meta *meta, const tdm_rep_figures *figs);
+
+/* ---- figures (plots.c) ---- */
+/* Writes every figure's data files into out_dir and, when gnuplot and the scripts are
+ * found, renders SVG and PNG. Never fails the report: problems are recorded per
+ * figure. Returns -1 only when memory ran out or a data file could not be written. */
+int tdm_rep_figures_make(const tdm_rep_analysis *an, const char *out_dir, const char *plots_dir,
+                         tdm_rep_figures *figs, FILE *log, char *err, size_t errlen);
+void tdm_rep_figures_free(tdm_rep_figures *figs);
+/* The committed scripts' directory: $TANDEM_PLOTS_DIR, then plots/ beside the build
+ * output (<exe>/../../plots), the installed share/tandem/plots, ./plots. NULL if none
+ * holds the scripts. Heap string. */
+char *tdm_rep_find_plots_dir(const char *argv0);
+
+#endif

@@ -1,0 +1,276 @@
+/* write_csv.c — the tidy tables: runs.csv (one row per run, run-level metrics),
+ * cells.csv (one row per cell or variant, metric and phase: the descriptive statistics
+ * and CIs), calls.csv (one row per call, per-call metrics) and comparisons.csv. Each
+ * has one header row and loads with one line of pandas or R; an undefined value is an
+ * empty field. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fileio.h"
+#include "report/output.h"
+
+void tdm_rep_csv_field(tdm_buf *b, const char *s)
+{
+    if (!s)
+        return;
+    size_t len = strlen(s);
+    bool quote = len > 0 && (s[0] == ' ' || s[len - 1] == ' ' || strpbrk(s, ",\"\r\n"));
+    if (!quote) {
+        tdm_buf_append(b, s, len);
+        return;
+    }
+    tdm_buf_append_str(b, "\"");
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            tdm_buf_append_str(b, "\"");
+        tdm_buf_append(b, p, 1);
+    }
+    tdm_buf_append_str(b, "\"");
+}
+
+void tdm_rep_csv_num(tdm_buf *b, double v)
+{
+    if (!isfinite(v))
+        return;
+    /* the shortest of 15 or 17 significant digits that reads back as the same double */
+    char x[40];
+    snprintf(x, sizeof x, "%.15g", v == 0.0 ? 0.0 : v);
+    if (strtod(x, NULL) != v)
+        snprintf(x, sizeof x, "%.17g", v);
+    tdm_buf_append_str(b, x);
+}
+
+static void sep(tdm_buf *b)
+{
+    tdm_buf_append_str(b, ",");
+}
+
+static void str(tdm_buf *b, const char *s)
+{
+    sep(b);
+    tdm_rep_csv_field(b, s);
+}
+
+static void num(tdm_buf *b, double v)
+{
+    sep(b);
+    tdm_rep_csv_num(b, v);
+}
+
+static void integer(tdm_buf *b, long long v)
+{
+    tdm_buf_printf(b, ",%lld", v);
+}
+
+static void boolean(tdm_buf *b, bool v)
+{
+    tdm_buf_append_str(b, v ? ",true" : ",false");
+}
+
+/* The identity columns of a run: variant,source,configuration,repetition,run,dir */
+static void run_id(tdm_buf *b, const tdm_rep_dataset *ds, const tdm_rep_run *r)
+{
+    const tdm_rep_dir *d = &ds->dirs[r->dir];
+    tdm_rep_csv_field(b, d->variant);
+    str(b, d->source);
+    str(b, d->configuration);
+    if (d->repetition >= 0)
+        integer(b, d->repetition);
+    else
+        sep(b);
+    integer(b, r->run);
+    str(b, d->path);
+}
+
+static int write(const char *dir, const char *name, tdm_buf *b, char *err, size_t errlen)
+{
+    char *path = tdm_path_join(dir, name);
+    int rc = path ? tdm_write_file_atomic(path, tdm_buf_str(b), b->len, err, errlen) : -1;
+    free(path);
+    tdm_buf_free(b);
+    return rc;
+}
+
+static int runs_csv(const tdm_rep_analysis *an, const char *dir, char *err, size_t errlen)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    tdm_buf b = {0};
+    tdm_buf_append_str(&b, "variant,source,configuration,repetition,run,dir,n_agents");
+    for (int m = 0; m < TDM_M_N_RUN; m++)
+        tdm_buf_printf(&b, ",%s", tdm_rep_metric(m)->key);
+    tdm_buf_append_str(&b, ",imbalance,legacy_speedup,calls,failed_calls,cold_loads,token_mismatches,complete,"
+                           "tokens_seq,tokens_conc,reported_legacy_efficiency_pct\n");
+    for (size_t c = 0; c < ds->n_cells; c++)
+        for (size_t k = 0; k < ds->cells[c].n_runs; k++) {
+            const tdm_rep_run *r = &ds->runs[ds->cells[c].runs[k]];
+            run_id(&b, ds, r);
+            integer(&b, (long long)r->n_agents);
+            for (int m = 0; m < TDM_M_N_RUN; m++)
+                num(&b, r->v[m]);
+            num(&b, r->imbalance);
+            num(&b, r->legacy_speedup);
+            integer(&b, (long long)r->calls);
+            integer(&b, (long long)r->failed_calls);
+            integer(&b, (long long)r->cold_loads);
+            integer(&b, (long long)r->token_mismatches);
+            boolean(&b, r->complete);
+            integer(&b, (long long)r->tokens_seq);
+            integer(&b, (long long)r->tokens_conc);
+            num(&b, r->reported_legacy_eff);
+            tdm_buf_append_str(&b, "\n");
+        }
+    return write(dir, "runs.csv", &b, err, errlen);
+}
+
+static void sample_row(tdm_buf *b, const char *scope, const tdm_rep_variant *v, const char *config, int m, int ph,
+                       const tdm_rep_sample *s, double level)
+{
+    const tdm_rep_metric_def *d = tdm_rep_metric(m);
+    tdm_rep_csv_field(b, scope);
+    str(b, v->name);
+    str(b, v->source);
+    str(b, config);
+    str(b, d->key);
+    str(b, d->unit);
+    str(b, d->per_call ? tdm_rep_phase_key(ph) : "run");
+    integer(b, (long long)s->desc.n);
+    integer(b, (long long)s->n_undefined);
+    num(b, s->desc.mean);
+    num(b, s->desc.sd);
+    num(b, s->desc.cv);
+    num(b, s->desc.median);
+    num(b, s->desc.min);
+    num(b, s->desc.max);
+    num(b, s->desc.p5);
+    num(b, s->desc.p95);
+    num(b, level);
+    num(b, s->ci_t.lo);
+    num(b, s->ci_t.hi);
+    num(b, s->ci_boot.lo);
+    num(b, s->ci_boot.hi);
+    tdm_buf_append_str(b, "\n");
+}
+
+static void stats_rows(tdm_buf *b, const char *scope, const tdm_rep_variant *v, const char *config,
+                       const tdm_rep_cell_stats *cs, double level)
+{
+    for (int m = 0; m < TDM_M_COUNT; m++) {
+        if (!tdm_rep_metric(m)->per_call) {
+            sample_row(b, scope, v, config, m, 0, &cs->m[m][0], level);
+            continue;
+        }
+        for (int ph = 0; ph < TDM_REP_NPHASE; ph++)
+            sample_row(b, scope, v, config, m, ph, &cs->m[m][ph], level);
+    }
+}
+
+static int cells_csv(const tdm_rep_analysis *an, const char *dir, char *err, size_t errlen)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    double level = 1.0 - an->settings.alpha;
+    tdm_buf b = {0};
+    tdm_buf_append_str(&b, "scope,variant,source,configuration,metric,unit,phase,n,n_undefined,mean,sd,cv,median,"
+                           "min,max,p5,p95,ci_level,ci_t_lo,ci_t_hi,ci_boot_lo,ci_boot_hi\n");
+    for (size_t c = 0; c < ds->n_cells; c++)
+        stats_rows(&b, "cell", &ds->variants[ds->cells[c].variant], ds->configs[ds->cells[c].config], &an->cells[c],
+                   level);
+    for (size_t v = 0; v < ds->n_variants; v++)
+        stats_rows(&b, "variant", &ds->variants[v], "", &an->variants[v].pooled, level);
+    return write(dir, "cells.csv", &b, err, errlen);
+}
+
+static int calls_csv(const tdm_rep_analysis *an, const char *dir, char *err, size_t errlen)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    tdm_buf b = {0};
+    tdm_buf_append_str(&b, "variant,source,configuration,repetition,run,dir,agent,phase,step,stage,ok,error_kind,"
+                           "cold_load,token_mismatch,tokens,events,ttft_ms,ttft_content_ms,ttfb_ms,server_ttft_ms,"
+                           "client_gap_ms,itl_p50_ms,itl_p90_ms,itl_p99_ms,tpot_ms,e2e_ms,decode_tps,"
+                           "decode_tps_client,bytes,reads,frames\n");
+    for (size_t c = 0; c < ds->n_cells; c++)
+        for (size_t k = 0; k < ds->cells[c].n_runs; k++) {
+            const tdm_rep_run *r = &ds->runs[ds->cells[c].runs[k]];
+            for (size_t i = r->first_call; i < r->first_call + r->n_calls; i++) {
+                const tdm_rep_call *call = &ds->calls[i];
+                const tdm_call_metrics *m = &call->m;
+                run_id(&b, ds, r);
+                str(&b, tdm_rep_agent_name(ds, r, call->agent));
+                str(&b, tdm_phase_name(call->phase));
+                integer(&b, call->step);
+                str(&b, tdm_rep_step_name(ds, r, call->agent, call->step));
+                boolean(&b, call->ok);
+                str(&b, call->ok ? "" : tdm_error_kind_name(call->error_kind));
+                boolean(&b, m->cold_load);
+                boolean(&b, m->token_mismatch);
+                integer(&b, (long long)m->tokens);
+                integer(&b, (long long)m->events);
+                num(&b, m->ttft_ms);
+                num(&b, m->ttft_content_ms);
+                num(&b, m->ttfb_ms);
+                num(&b, m->server_ttft_ms);
+                num(&b, m->client_gap_ms);
+                num(&b, m->itl_p50_ms);
+                num(&b, m->itl_p90_ms);
+                num(&b, m->itl_p99_ms);
+                num(&b, m->tpot_ms);
+                num(&b, m->e2e_ms);
+                num(&b, m->decode_tps);
+                num(&b, m->decode_tps_client);
+                integer(&b, (long long)call->bytes);
+                integer(&b, (long long)call->reads);
+                integer(&b, (long long)call->frames);
+                tdm_buf_append_str(&b, "\n");
+            }
+        }
+    return write(dir, "calls.csv", &b, err, errlen);
+}
+
+static int comparisons_csv(const tdm_rep_analysis *an, const char *dir, char *err, size_t errlen)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    tdm_buf b = {0};
+    tdm_buf_append_str(&b, "scope,configuration,metric,phase,a,b,source,n_a,n_b,mean_a,mean_b,diff,diff_ci_lo,"
+                           "diff_ci_hi,welch_t,welch_df,p_welch,p_welch_holm,mw_u,p_mw,p_mw_holm,mw_method,hedges_g,"
+                           "cliffs_delta,significant\n");
+    for (size_t i = 0; i < an->n_cmp; i++) {
+        const tdm_rep_comparison *c = &an->cmp[i];
+        const tdm_rep_metric_def *d = tdm_rep_metric(c->metric);
+        tdm_rep_csv_field(&b, c->scope == TDM_REP_SCOPE_POOLED ? "pooled" : "configuration");
+        str(&b, c->config >= 0 ? ds->configs[c->config] : "");
+        str(&b, d->key);
+        str(&b, d->per_call ? tdm_rep_phase_key(c->phase) : "run");
+        str(&b, ds->variants[c->a].name);
+        str(&b, ds->variants[c->b].name);
+        str(&b, ds->variants[c->a].source);
+        integer(&b, (long long)c->n_a);
+        integer(&b, (long long)c->n_b);
+        num(&b, c->mean_a);
+        num(&b, c->mean_b);
+        num(&b, c->gap.diff);
+        num(&b, c->gap.lo);
+        num(&b, c->gap.hi);
+        num(&b, c->gap.t);
+        num(&b, c->gap.df);
+        num(&b, c->gap.p);
+        num(&b, c->p_welch_holm);
+        num(&b, c->mw.u1);
+        num(&b, c->mw.p);
+        num(&b, c->p_mw_holm);
+        str(&b, c->mw.method == TDM_STATS_MW_EXACT ? "exact" : c->mw.method == TDM_STATS_MW_NORMAL ? "normal" : "");
+        num(&b, c->hedges_g);
+        num(&b, c->cliffs_delta);
+        boolean(&b, c->significant);
+        tdm_buf_append_str(&b, "\n");
+    }
+    return write(dir, "comparisons.csv", &b, err, errlen);
+}
+
+int tdm_rep_write_csvs(const tdm_rep_analysis *an, const char *out_dir, char *err, size_t errlen)
+{
+    if (runs_csv(an, out_dir, err, errlen) || cells_csv(an, out_dir, err, errlen) ||
+        calls_csv(an, out_dir, err, errlen) || comparisons_csv(an, out_dir, err, errlen))
+        return -1;
+    return 0;
+}

@@ -1,0 +1,372 @@
+/* write_json.c — analysis.json: everything the report computed, machine-readable
+ * (schema "tandem.analysis/1"). Undefined numbers are null, never 0 or NaN. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/output.h"
+
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v == 0.0 ? 0.0 : v) : json_null();
+}
+
+static json_t *str(const char *s)
+{
+    if (!s)
+        return json_null();
+    json_t *v = json_string(s);
+    if (v)
+        return v;
+    /* a name from results that is not valid UTF-8 (jansson would refuse to write it) */
+    char *clean = tdm_rep_utf8_clean(s);
+    v = json_string(clean ? clean : "");
+    free(clean);
+    return v ? v : json_null();
+}
+
+static json_t *desc_json(const tdm_stats_desc *d)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "n", json_integer((json_int_t)d->n));
+    json_object_set_new(o, "mean", num(d->mean));
+    json_object_set_new(o, "sd", num(d->sd));
+    json_object_set_new(o, "cv", num(d->cv));
+    json_object_set_new(o, "median", num(d->median));
+    json_object_set_new(o, "min", num(d->min));
+    json_object_set_new(o, "max", num(d->max));
+    json_object_set_new(o, "p5", num(d->p5));
+    json_object_set_new(o, "p95", num(d->p95));
+    return o;
+}
+
+static json_t *ci_json(const tdm_stats_ci *ci)
+{
+    return json_pack("{s:o, s:o, s:o}", "level", num(ci->level), "lo", num(ci->lo), "hi", num(ci->hi));
+}
+
+static json_t *sample_json(const tdm_rep_sample *s)
+{
+    json_t *o = desc_json(&s->desc);
+    json_object_set_new(o, "n_undefined", json_integer((json_int_t)s->n_undefined));
+    json_object_set_new(o, "ci_t", ci_json(&s->ci_t));
+    json_object_set_new(o, "ci_bootstrap", ci_json(&s->ci_boot));
+    return o;
+}
+
+static json_t *counts_json(const tdm_rep_callcounts *c)
+{
+    return json_pack("{s:I, s:I, s:I, s:I}", "ok", (json_int_t)c->ok, "failed", (json_int_t)c->failed,
+                     "cold_loads_excluded", (json_int_t)c->cold_excluded, "token_mismatches",
+                     (json_int_t)c->token_mismatches);
+}
+
+static json_t *stats_json(const tdm_rep_cell_stats *cs)
+{
+    json_t *o = json_object();
+    for (int m = 0; m < TDM_M_COUNT; m++) {
+        const tdm_rep_metric_def *d = tdm_rep_metric(m);
+        json_t *x = json_object();
+        if (!d->per_call)
+            json_object_set_new(x, "run", sample_json(&cs->m[m][0]));
+        else
+            for (int ph = 0; ph < TDM_REP_NPHASE; ph++)
+                json_object_set_new(x, tdm_rep_phase_key(ph), sample_json(&cs->m[m][ph]));
+        json_object_set_new(o, d->key, x);
+    }
+    return o;
+}
+
+static json_t *gap_json(const tdm_stats_gap_result *g)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "diff", num(g->diff), "ci_lo", num(g->lo), "ci_hi",
+                     num(g->hi), "se", num(g->se), "t", num(g->t), "df", num(g->df), "p", num(g->p));
+}
+
+static json_t *mw_json(const tdm_stats_mw_result *mw)
+{
+    const char *method = mw->method == TDM_STATS_MW_EXACT    ? "exact"
+                         : mw->method == TDM_STATS_MW_NORMAL ? "normal"
+                                                             : NULL;
+    return json_pack("{s:o, s:o, s:o, s:o}", "u", num(mw->u1), "z", num(mw->z), "p", num(mw->p), "method",
+                     str(method));
+}
+
+static json_t *variants_json(const tdm_rep_analysis *an)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    json_t *a = json_array();
+    for (size_t v = 0; v < ds->n_variants; v++) {
+        const tdm_rep_variant_stats *vs = &an->variants[v];
+        json_t *cm = json_object();
+        for (int m = 0; m < TDM_M_N_RUN; m++)
+            json_object_set_new(cm, tdm_rep_metric(m)->key, desc_json(&vs->config_means[m]));
+        json_t *o = json_object();
+        json_object_set_new(o, "name", str(ds->variants[v].name));
+        json_object_set_new(o, "source", str(ds->variants[v].source));
+        json_object_set_new(o, "label", str(ds->variants[v].label));
+        json_object_set_new(o, "legacy", json_boolean(ds->variants[v].legacy));
+        json_object_set_new(o, "reference", str(ds->variants[an->reference[v]].label));
+        json_object_set_new(o, "n_runs", json_integer((json_int_t)vs->n_runs));
+        json_object_set_new(o, "n_configurations", json_integer((json_int_t)vs->n_configs));
+        json_object_set_new(o, "calls", json_pack("{s:o, s:o}", "sequential", counts_json(&vs->pooled.counts[0]),
+                                                  "concurrent", counts_json(&vs->pooled.counts[1])));
+        json_object_set_new(o, "stats", stats_json(&vs->pooled));
+        json_object_set_new(o, "configuration_means", cm);
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *cells_json(const tdm_rep_analysis *an)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    json_t *a = json_array();
+    for (size_t c = 0; c < ds->n_cells; c++) {
+        const tdm_rep_cell *cell = &ds->cells[c];
+        json_t *runs = json_array();
+        for (size_t k = 0; k < cell->n_runs; k++) {
+            const tdm_rep_run *r = &ds->runs[cell->runs[k]];
+            json_array_append_new(runs, json_pack("{s:o, s:i}", "dir", str(ds->dirs[r->dir].path), "run", r->run));
+        }
+        json_t *o = json_object();
+        json_object_set_new(o, "variant", str(ds->variants[cell->variant].name));
+        json_object_set_new(o, "source", str(ds->variants[cell->variant].source));
+        json_object_set_new(o, "label", str(ds->variants[cell->variant].label));
+        json_object_set_new(o, "configuration", str(ds->configs[cell->config]));
+        json_object_set_new(o, "n_runs", json_integer((json_int_t)cell->n_runs));
+        json_object_set_new(o, "runs", runs);
+        json_object_set_new(o, "calls", json_pack("{s:o, s:o}", "sequential", counts_json(&an->cells[c].counts[0]),
+                                                  "concurrent", counts_json(&an->cells[c].counts[1])));
+        json_object_set_new(o, "stats", stats_json(&an->cells[c]));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *runs_json(const tdm_rep_analysis *an)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    json_t *a = json_array();
+    for (size_t c = 0; c < ds->n_cells; c++)
+        for (size_t k = 0; k < ds->cells[c].n_runs; k++) {
+            const tdm_rep_run *r = &ds->runs[ds->cells[c].runs[k]];
+            const tdm_rep_dir *d = &ds->dirs[r->dir];
+            json_t *m = json_object();
+            for (int i = 0; i < TDM_M_N_RUN; i++)
+                json_object_set_new(m, tdm_rep_metric(i)->key, num(r->v[i]));
+            json_object_set_new(m, "imbalance", num(r->imbalance));
+            json_object_set_new(m, "legacy_speedup", num(r->legacy_speedup));
+            json_t *o = json_object();
+            json_object_set_new(o, "variant", str(d->variant));
+            json_object_set_new(o, "source", str(d->source));
+            json_object_set_new(o, "configuration", str(d->configuration));
+            json_object_set_new(o, "repetition", d->repetition >= 0 ? json_integer(d->repetition) : json_null());
+            json_object_set_new(o, "run", json_integer(r->run));
+            json_object_set_new(o, "dir", str(d->path));
+            json_object_set_new(o, "n_agents", json_integer((json_int_t)r->n_agents));
+            json_object_set_new(o, "has_sequential", json_boolean(r->has_sequential));
+            json_object_set_new(o, "has_concurrent", json_boolean(r->has_concurrent));
+            json_object_set_new(o, "metrics", m);
+            json_object_set_new(o, "calls", json_integer((json_int_t)r->calls));
+            json_object_set_new(o, "failed_calls", json_integer((json_int_t)r->failed_calls));
+            json_object_set_new(o, "cold_loads", json_integer((json_int_t)r->cold_loads));
+            json_object_set_new(o, "token_mismatches", json_integer((json_int_t)r->token_mismatches));
+            json_object_set_new(o, "complete", json_boolean(r->complete));
+            json_object_set_new(o, "tokens_seq", json_integer(r->tokens_seq));
+            json_object_set_new(o, "tokens_conc", json_integer(r->tokens_conc));
+            json_object_set_new(o, "reported_legacy_efficiency_pct", num(r->reported_legacy_eff));
+            json_array_append_new(a, o);
+        }
+    return a;
+}
+
+static json_t *comparisons_json(const tdm_rep_analysis *an)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    json_t *a = json_array();
+    for (size_t i = 0; i < an->n_cmp; i++) {
+        const tdm_rep_comparison *c = &an->cmp[i];
+        const tdm_rep_metric_def *d = tdm_rep_metric(c->metric);
+        json_t *o = json_object();
+        json_object_set_new(o, "scope", json_string(c->scope == TDM_REP_SCOPE_POOLED ? "pooled" : "configuration"));
+        json_object_set_new(o, "configuration", c->config >= 0 ? str(ds->configs[c->config]) : json_null());
+        json_object_set_new(o, "metric", json_string(d->key));
+        json_object_set_new(o, "phase", json_string(d->per_call ? tdm_rep_phase_key(c->phase) : "run"));
+        json_object_set_new(o, "a", str(ds->variants[c->a].name));
+        json_object_set_new(o, "b", str(ds->variants[c->b].name));
+        json_object_set_new(o, "source", str(ds->variants[c->a].source));
+        json_object_set_new(o, "n_a", json_integer((json_int_t)c->n_a));
+        json_object_set_new(o, "n_b", json_integer((json_int_t)c->n_b));
+        json_object_set_new(o, "mean_a", num(c->mean_a));
+        json_object_set_new(o, "mean_b", num(c->mean_b));
+        json_object_set_new(o, "welch", gap_json(&c->gap));
+        json_object_set_new(o, "p_welch_holm", num(c->p_welch_holm));
+        json_object_set_new(o, "mann_whitney", mw_json(&c->mw));
+        json_object_set_new(o, "p_mw_holm", num(c->p_mw_holm));
+        json_object_set_new(o, "hedges_g", num(c->hedges_g));
+        json_object_set_new(o, "cliffs_delta", num(c->cliffs_delta));
+        json_object_set_new(o, "significant", json_boolean(c->significant));
+        json_object_set_new(o, "mw_significant", json_boolean(c->mw_significant));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *baselines_json(const tdm_rep_analysis *an)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    json_t *a = json_array();
+    for (size_t b = 0; b < an->n_baselines; b++) {
+        const tdm_rep_baseline *bl = &an->baselines[b];
+        json_t *res = json_array();
+        for (size_t i = 0; i < an->n_base; i++) {
+            const tdm_rep_baseline_result *r = &an->base[i];
+            if (r->baseline != (int)b)
+                continue;
+            json_t *o = json_object();
+            json_object_set_new(o, "variant", str(ds->variants[r->variant].name));
+            json_object_set_new(o, "source", str(ds->variants[r->variant].source));
+            json_object_set_new(o, "configuration", r->config >= 0 ? str(ds->configs[r->config]) : json_null());
+            json_object_set_new(o, "n", json_integer((json_int_t)r->n));
+            json_object_set_new(o, "mean", num(r->mean));
+            json_object_set_new(o, bl->dir ? "welch" : "one_sample_t", gap_json(&r->gap));
+            json_object_set_new(o, "p_holm", num(r->p_holm));
+            json_object_set_new(o, "significant", json_boolean(r->significant));
+            if (bl->dir) {
+                json_object_set_new(o, "n_baseline", json_integer((json_int_t)r->n_base));
+                json_object_set_new(o, "mean_baseline", num(r->mean_base));
+                json_object_set_new(o, "matched_configuration", json_boolean(r->matched_config));
+                json_object_set_new(o, "mann_whitney", mw_json(&r->mw));
+                json_object_set_new(o, "p_mw_holm", num(r->p_mw_holm));
+                json_object_set_new(o, "hedges_g", num(r->hedges_g));
+                json_object_set_new(o, "cliffs_delta", num(r->cliffs_delta));
+            }
+            json_array_append_new(res, o);
+        }
+        json_t *o = json_object();
+        json_object_set_new(o, "name", str(bl->name));
+        json_object_set_new(o, "provenance", str(bl->provenance));
+        json_object_set_new(o, "value", num(bl->value));
+        json_object_set_new(o, "dir", str(bl->dir));
+        json_object_set_new(o, "runs", json_integer((json_int_t)bl->set.n_runs));
+        json_object_set_new(o, "metric", json_string(tdm_rep_metric(an->settings.baseline_metric)->key));
+        json_object_set_new(o, "results", res);
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+/* The facts of a run directory a reader needs to judge comparability. */
+static json_t *provenance_json(const tdm_rep_dataset *ds)
+{
+    static const char *const keys[] = {"tandem_version", "started_at", "command", "runtime", "build",
+                                       "libraries",      "host",       "servers", "legacy"};
+    json_t *a = json_array();
+    for (size_t i = 0; i < ds->n_dirs; i++) {
+        const tdm_rep_dir *d = &ds->dirs[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "dir", str(d->path));
+        json_object_set_new(o, "variant", str(d->variant));
+        json_object_set_new(o, "source", str(d->source));
+        json_object_set_new(o, "configuration", str(d->configuration));
+        json_object_set_new(o, "scenario", str(d->scenario));
+        json_object_set_new(o, "repetition", d->repetition >= 0 ? json_integer(d->repetition) : json_null());
+        json_object_set_new(o, "pinned", json_boolean(d->unpinned == NULL));
+        json_object_set_new(o, "unpinned_reason", str(d->unpinned));
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            json_t *v = json_object_get(d->prov, keys[k]);
+            if (!v)
+                continue;
+            if (json_is_object(v) && json_object_get(v, "runs") && k == 8) {
+                /* the seed's per-run summaries are in the run directory; keep the rest */
+                json_t *copy = json_deep_copy(v);
+                json_object_del(copy, "runs");
+                json_object_set_new(o, keys[k], copy);
+            } else {
+                json_object_set_new(o, keys[k], json_deep_copy(v));
+            }
+        }
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_meta *meta, const tdm_rep_figures *figs)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    json_t *doc = json_object();
+    json_object_set_new(doc, "schema", json_string("tandem.analysis/1"));
+    json_object_set_new(doc, "tandem_version", json_string(TDM_VERSION));
+    json_object_set_new(doc, "title", str(meta->title));
+    json_t *inputs = json_array();
+    for (size_t i = 0; i < meta->n_inputs; i++)
+        json_array_append_new(inputs, str(meta->inputs[i]));
+    json_object_set_new(doc, "inputs", inputs);
+    /* the seed as a string: a uint64 may not fit a JSON integer */
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)an->settings.seed);
+    json_object_set_new(
+        doc, "settings",
+        json_pack("{s:o, s:o, s:I, s:s, s:o, s:o, s:s, s:s}", "alpha", num(an->settings.alpha), "ci_level",
+                  num(1.0 - an->settings.alpha), "resamples", (json_int_t)an->settings.resamples, "seed", seed,
+                  "reference", str(an->settings.reference), "group_by", str(meta->group_by), "baseline_metric",
+                  tdm_rep_metric(an->settings.baseline_metric)->key, "significance",
+                  "Holm-adjusted Welch p < alpha, within each family (scope, metric, phase)"));
+    json_t *metrics = json_array();
+    for (int m = 0; m < TDM_M_COUNT; m++) {
+        const tdm_rep_metric_def *d = tdm_rep_metric(m);
+        json_array_append_new(metrics, json_pack("{s:s, s:s, s:s, s:s, s:b}", "key", d->key, "label", d->label,
+                                                 "unit", d->unit, "level", d->per_call ? "call" : "run",
+                                                 "higher_is_better", d->higher_is_better));
+    }
+    json_object_set_new(doc, "metrics", metrics);
+    json_t *summary = json_object();
+    json_object_set_new(summary, "text", str(an->summary));
+    json_object_set_new(summary, "recommendation", str(an->recommendation));
+    json_object_set_new(summary, "confidence", str(an->confidence));
+    json_object_set_new(summary, "legacy_note", str(an->legacy_note));
+    json_object_set_new(summary, "primary_metric",
+                        json_pack("{s:o, s:o}", "tandem",
+                                  an->primary[0] >= 0 ? json_string(tdm_rep_metric(an->primary[0])->key) : json_null(),
+                                  "legacy",
+                                  an->primary[1] >= 0 ? json_string(tdm_rep_metric(an->primary[1])->key)
+                                                      : json_null()));
+    json_object_set_new(doc, "summary", summary);
+    json_t *configs = json_array();
+    for (size_t c = 0; c < ds->n_configs; c++)
+        json_array_append_new(configs, str(ds->configs[c]));
+    json_object_set_new(doc, "configurations", configs);
+    json_object_set_new(doc, "variants", variants_json(an));
+    json_object_set_new(doc, "cells", cells_json(an));
+    json_object_set_new(doc, "comparisons", comparisons_json(an));
+    json_object_set_new(doc, "baselines", baselines_json(an));
+    json_t *cav = json_array();
+    for (size_t i = 0; i < an->n_caveats; i++)
+        json_array_append_new(cav, json_pack("{s:o, s:o}", "kind", str(an->caveats[i].kind), "text",
+                                             str(an->caveats[i].text)));
+    json_object_set_new(doc, "caveats", cav);
+    json_object_set_new(doc, "legacy_check",
+                        json_pack("{s:I, s:o, s:o}", "runs_checked", (json_int_t)an->legacy_checked, "max_abs_diff_pp",
+                                  an->legacy_checked ? num(an->legacy_max_abs_diff) : json_null(), "tolerance_pp",
+                                  json_real(1e-6)));
+    json_object_set_new(doc, "runs", runs_json(an));
+    json_t *fig = json_array();
+    for (size_t i = 0; figs && i < figs->n; i++) {
+        const tdm_rep_figure *f = &figs->f[i];
+        json_array_append_new(fig, json_pack("{s:o, s:o, s:o, s:o, s:b, s:o}", "name", str(f->name), "caption",
+                                             str(f->caption), "script", str(f->script), "data", str(f->data),
+                                             "rendered", f->rendered, "problem", str(f->problem)));
+    }
+    json_object_set_new(doc, "figures", fig);
+    json_object_set_new(doc, "gnuplot", str(figs ? figs->gnuplot : NULL));
+    json_t *sk = json_array();
+    for (size_t i = 0; i < ds->n_skipped; i++)
+        json_array_append_new(sk, json_pack("{s:o, s:o}", "path", str(ds->skipped[i].path), "reason",
+                                            str(ds->skipped[i].reason)));
+    json_object_set_new(doc, "skipped", sk);
+    json_object_set_new(doc, "provenance", provenance_json(ds));
+    return doc;
+}
