@@ -31,6 +31,37 @@ sim *args="--port 11434@gpu0 --port 11435@gpu0 --decode-tps 50 --alpha 1":
     make -s build/bin/tandem-sim
     {{bin}}/tandem-sim {{args}}
 
+# tandem-sweep builds what is missing first; re-run the same command to resume after a
+# stop; e.g. `just sweep experiments/tr115.yaml --dry-run`. The default, tr115.yaml (150
+# cells, hours), needs its model digest filled in on the GPU host.
+# run an experiment (default experiments/tr115.yaml: needs the GPU host, pinned Ollama up: just ollama-up)
+sweep experiment="experiments/tr115.yaml" *args:
+    {{ if bin == "build/bin" { "make -s -j2 build/bin/tandem-sweep $(make -s list-variants | sed 's|[^ ]*|build/bin/tandem-&|g')" } else { "true" } }}
+    {{bin}}/tandem-sweep {{experiment}} --bin-dir {{bin}} {{args}}
+
+# Starts tandem-sim on 11434 and 11435 (one shared device, 400 tokens/s), runs the sweep,
+# stops the simulator.
+# the TR115 matrix against tandem-sim (experiments/sim.yaml; minutes on 2 cores)
+sweep-sim *args:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ "{{bin}}" = build/bin ]; then
+        make -s -j2 build/bin/tandem-sim build/bin/tandem-sweep $(make -s list-variants | sed 's|[^ ]*|build/bin/tandem-&|g')
+    fi
+    tmp=$(mktemp -d)
+    {{bin}}/tandem-sim --port 11434@gpu0 --port 11435@gpu0 --decode-tps 400 --ready-file "$tmp/ready" 2>"$tmp/sim.log" &
+    sim=$!
+    trap 'kill $sim 2>/dev/null || true; wait $sim 2>/dev/null || true; rm -rf "$tmp"' EXIT
+    until [ -e "$tmp/ready" ]; do
+        if ! kill -0 $sim 2>/dev/null; then
+            cat "$tmp/sim.log" >&2
+            echo "tandem-sim did not start; is something else listening on 11434 or 11435?" >&2
+            exit 1
+        fi
+        sleep 0.05
+    done
+    {{bin}}/tandem-sweep experiments/sim.yaml --bin-dir {{bin}} {{args}}
+
 # show what this machine has: compiler, libraries, variants, tools
 env:
     @echo "compiler:  $(cc --version | head -1)"

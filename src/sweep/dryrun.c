@@ -1,0 +1,109 @@
+/* dryrun.c — `tandem-sweep --dry-run`: the whole plan on stdout without touching a
+ * server or the output directory: cell count, order and seed, the exact command of
+ * every child, and an estimated duration. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sweep/sweep_int.h"
+
+static void print_header(const tdm_sweep_ctx *c, const tdm_manifest *m)
+{
+    const tdm_experiment *e = &c->e;
+    printf("experiment: %s%s%s\n", e->name, e->description ? " - " : "", e->description ? e->description : "");
+    printf("  file:      %s (sha256 %s)\n", e->path, e->sha256);
+    if (m) {
+        size_t n[TDM_CELL_STATE_COUNT];
+        tdm_manifest_counts(m, n);
+        printf("  output:    %s (resuming: %zu ok, %zu incomplete, %zu failed, %zu interrupted, %zu pending)\n",
+               c->out, n[TDM_CELL_OK], n[TDM_CELL_INCOMPLETE], n[TDM_CELL_FAILED], n[TDM_CELL_INTERRUPTED],
+               n[TDM_CELL_PENDING] + n[TDM_CELL_RUNNING]);
+    } else {
+        printf("  output:    %s%s\n", c->out, c->prior_err[0] ? " (its manifest cannot be used; see below)" : " (new)");
+    }
+    printf("  pins:      Ollama %s; %s @ %s; GPU %s\n", e->pins.ollama_version, e->pins.model, e->pins.model_digest,
+           e->pins.gpu ? e->pins.gpu : "not pinned");
+    printf("  servers:  ");
+    for (size_t i = 0; i < c->n_urls; i++)
+        printf(" %s", c->urls[i]);
+    printf("\n  variants:  %zu from %s:", e->n_variants, c->bin_dir);
+    for (size_t i = 0; i < e->n_variants; i++)
+        printf(" %s%s", e->variants[i], c->bin_found[i] ? "" : " (NOT FOUND)");
+    printf("\n  configurations: %zu:", e->n_configs);
+    for (size_t i = 0; i < e->n_configs; i++)
+        printf(" %s", e->configs[i].name);
+    printf("\n");
+    if (c->order == TDM_SWEEP_ORDER_BLOCKS)
+        printf("  order:     blocks of %zu cells (every variant x configuration once per block), shuffled with "
+               "seed %llu (%s)\n",
+               e->n_variants * e->n_configs, (unsigned long long)c->seed, c->seed_from);
+    else
+        printf("  order:     sequential (variant by variant; drift can masquerade as a runtime effect)\n");
+}
+
+int tdm_sweep_dry_run(tdm_sweep_ctx *c)
+{
+    const tdm_experiment *e = &c->e;
+    const tdm_manifest *m = NULL;
+    char err[1024] = "";
+    if (c->has_prior && tdm_manifest_check_resume(&c->prior, e, c->cells, c->n_cells, err, sizeof err) == 0)
+        m = &c->prior;
+    print_header(c, m);
+
+    double total = 0, remaining = 0;
+    bool known = true;
+    for (size_t i = 0; i < c->n_cells; i++) {
+        double s = tdm_sweep_estimate_cell_s(e, c->cells[i].config);
+        if (s < 0)
+            known = false;
+        double cell = s + (i + 1 < c->n_cells ? (double)e->run.cooldown_ms / 1000.0 : 0);
+        total += cell;
+        if (!m || tdm_cell_should_run(m->cells[i].state, c->o->retry_failed))
+            remaining += cell;
+    }
+    printf("cells: %zu (%zu variants x %zu configurations x %d repetitions)\n", c->n_cells, e->n_variants,
+           e->n_configs, e->repetitions);
+    if (known) {
+        char a[32], b[32];
+        tdm_sweep_format_duration(total, a, sizeof a);
+        tdm_sweep_format_duration(remaining, b, sizeof b);
+        printf("estimated duration: %s in all%s%s%s (%s)\n", a, m ? ", " : "", m ? b : "", m ? " still to run" : "",
+               e->run.estimate_cell_s > 0 ? "run.estimate_cell_s per cell"
+                                          : "num_predict / expected_decode_tps per call, no gain from concurrency "
+                                            "assumed: an upper bound");
+    } else {
+        printf("estimated duration: unknown (set run.expected_decode_tps with run.num_predict, or "
+               "run.estimate_cell_s)\n");
+    }
+    if (!tdm_sweep_digest_well_formed(e->pins.model_digest))
+        printf("warning: pins.model_digest '%s' is not a digest yet: a real run refuses to measure until it holds "
+               "the digest the server reports (GET /api/tags), unless --allow-unpinned\n",
+               e->pins.model_digest);
+    if (c->prior_err[0] || (c->has_prior && !m))
+        printf("warning: %s\n", c->prior_err[0] ? c->prior_err : err);
+    printf("\n");
+
+    for (size_t i = 0; i < c->n_cells; i++) {
+        const tdm_sweep_cell *cell = &c->cells[i];
+        char *id = tdm_sweep_cell_id(e, cell);
+        char *tmp = tdm_sweep_cell_dir(c->out, e, cell, TDM_SWEEP_DIR_TMP);
+        char **argv = tmp ? tdm_sweep_child_argv(e, cell, c->binaries[cell->variant], tmp) : NULL;
+        char *cmd = argv ? tdm_sweep_shell_join(argv) : NULL;
+        if (!id || !cmd) {
+            free(id);
+            free(tmp);
+            tdm_sweep_argv_free(argv);
+            fprintf(stderr, "tandem-sweep: out of memory\n");
+            return TDM_SWEEP_EXIT_ERROR;
+        }
+        printf("[%zu/%zu] block %d  %s%s%s%s\n    %s\n", i + 1, c->n_cells, cell->block, id, m ? "  (" : "",
+               m ? tdm_cell_state_name(m->cells[i].state) : "", m ? ")" : "", cmd);
+        free(id);
+        free(tmp);
+        free(cmd);
+        tdm_sweep_argv_free(argv);
+    }
+    printf("\nEach command runs into the hidden .rep<k>.tmp directory shown; the sweep renames it to rep<k> once "
+           "the cell is done.\n");
+    return TDM_SWEEP_EXIT_OK;
+}

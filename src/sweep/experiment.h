@@ -1,0 +1,127 @@
+/* experiment.h — what a sweep measures: the pins (Ollama version, model and digest,
+ * optionally the GPU), the endpoints, the variants, the configurations (a built-in seed
+ * scenario with per-agent options, or a scenario YAML), the repetitions and the run
+ * settings. Loaded from YAML with libcyaml (experiment_yaml.c), strictly: an unknown key
+ * is an error naming it, and every semantic problem is reported, not just the first.
+ *
+ * The shape (experiments/tr115.yaml is the worked example):
+ *
+ *   name, description, output, seed, order: blocks|sequential, repetitions,
+ *   pins: {ollama_version, model, model_digest, gpu},
+ *   endpoints: {collector: URL, insight: URL},
+ *   variants: [tokio-default, ...],
+ *   configurations:
+ *     - {name, description, scenario: <built-in name | path.yaml>,
+ *        chimera: {num_gpu, num_ctx, temperature, top_p, top_k, repeat_penalty},
+ *        chimera2: {...}, endpoints: {collector, insight}}
+ *   run: {runs_per_cell, warmup, num_predict, seed, num_thread, calls_per_agent,
+ *         keep_alive, cooldown_ms, unload_between_cells, cell_timeout_ms,
+ *         http_timeout_ms, retries, retry_backoff_ms, expected_decode_tps,
+ *         estimate_cell_s} */
+#ifndef TDM_SWEEP_EXPERIMENT_H
+#define TDM_SWEEP_EXPERIMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/options.h"
+
+typedef enum tdm_sweep_order { TDM_SWEEP_ORDER_BLOCKS = 0, TDM_SWEEP_ORDER_SEQUENTIAL = 1 } tdm_sweep_order;
+
+typedef struct tdm_sweep_pins {
+    char *ollama_version; /* what /api/version must say, exactly */
+    char *model;          /* "gemma3:latest"; "gemma3" means the same */
+    char *model_digest;   /* the /api/tags (manifest) digest, or the weights blob's sha256 (the
+                           * GGUF's own hash: /api/show FROM line), optionally "sha256:"-
+                           * prefixed; a prefix of at least 12 hex digits is accepted */
+    char *gpu;            /* optional: the GPU's name as nvidia-smi prints it; when set the
+                           * model must also be resident in VRAM (/api/ps size_vram > 0) */
+} tdm_sweep_pins;
+
+typedef struct tdm_sweep_config {
+    char *name;
+    char *description;     /* may be NULL */
+    char *scenario;        /* as written in the experiment */
+    char *builtin;         /* canonical built-in name ("chimera-homo"), or NULL for a file */
+    char *scenario_path;   /* a file scenario's path, resolved against the experiment's
+                            * directory; NULL for a built-in */
+    char scenario_sha256[65]; /* of the file; "" for a built-in */
+    tdm_options chimera;   /* built-ins only: --chimera-* flags */
+    tdm_options chimera2;  /* chimera-hetero only: --chimera2-* flags */
+    bool has_chimera, has_chimera2, has_endpoints; /* given in the file (files may not) */
+    char *collector_url;   /* built-ins: the effective endpoints (configuration overrides the
+                            * experiment's); NULL for a file */
+    char *insight_url;
+    char **urls;           /* every distinct server this configuration talks to */
+    size_t n_urls;
+    size_t n_agents;       /* for the duration estimate */
+    size_t calls_per_run;  /* calls in one phase: sum of every agent's steps */
+} tdm_sweep_config;
+
+typedef struct tdm_sweep_run {
+    int runs_per_cell;         /* --runs of each child (default 1: one cell = one run) */
+    bool warmup;               /* default true; false passes --no-warmup */
+    bool has_num_predict;      /* --num-predict (strongly recommended) */
+    int64_t num_predict;
+    bool has_seed;             /* --seed: Ollama's sampling seed */
+    int64_t seed;
+    bool has_num_thread;       /* --num-thread */
+    int64_t num_thread;
+    int calls_per_agent;       /* built-ins: 1 or 2; 0 = the child's default (2) */
+    char *keep_alive;          /* --keep-alive; NULL: not passed */
+    int64_t cooldown_ms;       /* pause between two cells (default 0) */
+    bool unload_between_cells; /* POST keep_alive 0 to every endpoint before each cell (default true) */
+    int64_t cell_timeout_ms;   /* a child running longer is stopped and the cell failed (default 1 h) */
+    int64_t http_timeout_ms;   /* the sweep's own requests: pins, unload (default 10 s) */
+    int retries;               /* extra attempts after a transient failure (default 3) */
+    int64_t retry_backoff_ms;  /* first back-off, doubled each time (default 1000) */
+    double expected_decode_tps; /* with num_predict: the dry-run's estimate (0: unset) */
+    double estimate_cell_s;    /* or a flat estimate per cell (0: unset) */
+} tdm_sweep_run;
+
+typedef struct tdm_experiment {
+    char *path;             /* as given */
+    char *dir;              /* its directory: relative scenario paths start here */
+    char sha256[65];        /* of the experiment file's bytes */
+    char *name;
+    char *description;
+    char *output;           /* default output directory (relative: to the current directory) */
+    bool has_seed;          /* the block-shuffle seed */
+    uint64_t seed;
+    tdm_sweep_order order;
+    int repetitions;
+    tdm_sweep_pins pins;
+    char *collector_url;
+    char *insight_url;
+    char **variants;
+    size_t n_variants;
+    tdm_sweep_config *configs;
+    size_t n_configs;
+    tdm_sweep_run run;
+} tdm_experiment;
+
+/* Loads and validates an experiment. Returns 0, or -1 with every problem found appended
+ * to problems, one per line ("path: field: problem; fix"). On failure e holds nothing
+ * that needs freeing. base_dir resolves relative scenario paths (NULL: the current
+ * directory). */
+int tdm_experiment_load_file(const char *path, tdm_experiment *e, tdm_buf *problems);
+int tdm_experiment_load_string(const char *yaml, size_t len, const char *source, const char *base_dir,
+                               tdm_experiment *e, tdm_buf *problems);
+void tdm_experiment_free(tdm_experiment *e);
+
+/* Number of cells: variants x configurations x repetitions. */
+size_t tdm_experiment_cell_count(const tdm_experiment *e);
+
+/* "gemma3" and "gemma3:latest" name the same model. */
+bool tdm_sweep_same_model(const char *a, const char *b);
+
+/* True when s is a usable name for a directory: [A-Za-z0-9._-], 1..64, not starting
+ * with '.' or '-'. Cell directories are built from variant and configuration names. */
+bool tdm_sweep_safe_name(const char *s);
+
+/* Checks the form of a digest pin: "sha256:" optional, then 12..64 hex digits. */
+bool tdm_sweep_digest_well_formed(const char *d);
+
+#endif

@@ -1,0 +1,259 @@
+/* plan.c — cells, their order, directories and child command lines (see plan.h). */
+#include "sweep/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/prng.h"
+
+uint64_t tdm_sweep_block_seed(uint64_t seed, int block)
+{
+    uint64_t st = seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(block > 0 ? block : 0));
+    return tdm_splitmix64(&st);
+}
+
+int tdm_sweep_plan(const tdm_experiment *e, tdm_sweep_order order, uint64_t seed, tdm_sweep_cell **cells, size_t *n)
+{
+    *cells = NULL;
+    *n = 0;
+    size_t pairs = e->n_variants * e->n_configs;
+    size_t total = tdm_experiment_cell_count(e);
+    if (total == 0)
+        return 0;
+    tdm_sweep_cell *v = calloc(total, sizeof *v);
+    int *perm = calloc(pairs, sizeof *perm);
+    if (!v || !perm) {
+        free(v);
+        free(perm);
+        return -1;
+    }
+    size_t k = 0;
+    if (order == TDM_SWEEP_ORDER_SEQUENTIAL) {
+        for (size_t vi = 0; vi < e->n_variants; vi++)
+            for (size_t ci = 0; ci < e->n_configs; ci++)
+                for (int r = 1; r <= e->repetitions; r++)
+                    v[k++] = (tdm_sweep_cell){vi, ci, r, r, k};
+    } else {
+        for (int b = 1; b <= e->repetitions; b++) {
+            for (size_t p = 0; p < pairs; p++)
+                perm[p] = (int)p;
+            tdm_shuffle_ints(perm, pairs, tdm_sweep_block_seed(seed, b));
+            for (size_t p = 0; p < pairs; p++) {
+                size_t pair = (size_t)perm[p];
+                v[k] = (tdm_sweep_cell){pair / e->n_configs, pair % e->n_configs, b, b, k};
+                k++;
+            }
+        }
+    }
+    free(perm);
+    *cells = v;
+    *n = total;
+    return 0;
+}
+
+char *tdm_sweep_cell_id(const tdm_experiment *e, const tdm_sweep_cell *c)
+{
+    tdm_buf b = {0};
+    tdm_buf_printf(&b, "%s/%s/rep%d", e->configs[c->config].name, e->variants[c->variant], c->repetition);
+    return tdm_buf_steal(&b);
+}
+
+char *tdm_sweep_cell_dir(const char *out, const tdm_experiment *e, const tdm_sweep_cell *c, tdm_sweep_dir_kind kind)
+{
+    tdm_buf b = {0};
+    const char *pre = kind == TDM_SWEEP_DIR_FINAL ? "" : ".";
+    const char *post = kind == TDM_SWEEP_DIR_TMP ? ".tmp" : kind == TDM_SWEEP_DIR_FAILED ? ".failed" : "";
+    tdm_buf_printf(&b, "%s/%s/%s/%srep%d%s", out, e->configs[c->config].name, e->variants[c->variant], pre,
+                   c->repetition, post);
+    return tdm_buf_steal(&b);
+}
+
+/* ---- argv ------------------------------------------------------------------------ */
+
+typedef struct argv_b {
+    char **v;
+    size_t n, cap;
+    bool oom;
+} argv_b;
+
+static void push(argv_b *a, const char *s)
+{
+    if (a->oom)
+        return;
+    if (a->n + 2 > a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 32;
+        char **v = realloc(a->v, cap * sizeof *v);
+        if (!v) {
+            a->oom = true;
+            return;
+        }
+        a->v = v;
+        a->cap = cap;
+    }
+    if (!(a->v[a->n] = strdup(s))) {
+        a->oom = true;
+        return;
+    }
+    a->n++;
+    a->v[a->n] = NULL;
+}
+
+static void push_num(argv_b *a, const char *flag, double v, bool integer)
+{
+    char s[64];
+    if (integer)
+        snprintf(s, sizeof s, "%lld", (long long)v);
+    else
+        snprintf(s, sizeof s, "%.17g", v);
+    /* Shortest form that reads back the same: 1.0 -> "1", 0.9 -> "0.9". */
+    if (!integer) {
+        for (int prec = 1; prec <= 17; prec++) {
+            char t[64];
+            snprintf(t, sizeof t, "%.*g", prec, v);
+            if (strtod(t, NULL) == v) {
+                snprintf(s, sizeof s, "%s", t);
+                break;
+            }
+        }
+    }
+    push(a, flag);
+    push(a, s);
+}
+
+/* The seed's flag suffixes, in its naming. */
+static const struct {
+    const char *flag;
+    tdm_option_id id;
+} agent_flags[] = {
+    {"num-gpu", TDM_OPT_NUM_GPU}, {"num-ctx", TDM_OPT_NUM_CTX}, {"temperature", TDM_OPT_TEMPERATURE},
+    {"top-p", TDM_OPT_TOP_P},     {"top-k", TDM_OPT_TOP_K},     {"repeat-penalty", TDM_OPT_REPEAT_PENALTY},
+};
+
+static void push_agent_opts(argv_b *a, const char *prefix, const tdm_options *o)
+{
+    for (size_t i = 0; i < sizeof agent_flags / sizeof agent_flags[0]; i++) {
+        if (!tdm_options_has(o, agent_flags[i].id))
+            continue;
+        char flag[64];
+        snprintf(flag, sizeof flag, "--%s-%s", prefix, agent_flags[i].flag);
+        push_num(a, flag, o->value[agent_flags[i].id], tdm_option_is_int(agent_flags[i].id));
+    }
+}
+
+char **tdm_sweep_child_argv(const tdm_experiment *e, const tdm_sweep_cell *c, const char *binary,
+                            const char *outdir)
+{
+    argv_b a = {0};
+    const tdm_sweep_config *cf = &e->configs[c->config];
+    const tdm_sweep_run *r = &e->run;
+    push(&a, binary);
+    push(&a, "run");
+    if (cf->builtin) {
+        push(&a, "--scenario");
+        push(&a, cf->builtin);
+        push(&a, "--model");
+        push(&a, e->pins.model);
+        push(&a, "--collector-ollama-url");
+        push(&a, cf->collector_url);
+        push(&a, "--insight-ollama-url");
+        push(&a, cf->insight_url);
+        push_agent_opts(&a, "chimera", &cf->chimera);
+        push_agent_opts(&a, "chimera2", &cf->chimera2);
+        if (r->calls_per_agent)
+            push_num(&a, "--calls-per-agent", r->calls_per_agent, true);
+    } else {
+        push(&a, "--scenario-file");
+        push(&a, cf->scenario_path);
+    }
+    push_num(&a, "--runs", r->runs_per_cell, true);
+    if (r->has_num_predict)
+        push_num(&a, "--num-predict", (double)r->num_predict, true);
+    if (r->has_seed)
+        push_num(&a, "--seed", (double)r->seed, true);
+    if (r->has_num_thread)
+        push_num(&a, "--num-thread", (double)r->num_thread, true);
+    if (r->keep_alive) {
+        push(&a, "--keep-alive");
+        push(&a, r->keep_alive);
+    }
+    if (!r->warmup)
+        push(&a, "--no-warmup");
+    push(&a, "--output-dir");
+    push(&a, outdir);
+    push(&a, "--quiet");
+    if (a.oom) {
+        tdm_sweep_argv_free(a.v);
+        return NULL;
+    }
+    return a.v;
+}
+
+void tdm_sweep_argv_free(char **argv)
+{
+    for (size_t i = 0; argv && argv[i]; i++)
+        free(argv[i]);
+    free(argv);
+}
+
+int tdm_sweep_shell_quote(tdm_buf *b, const char *w)
+{
+    bool plain = *w != '\0';
+    for (const char *p = w; *p && plain; p++)
+        plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,/:=@+%", *p) != NULL;
+    if (plain)
+        return tdm_buf_append_str(b, w);
+    int rc = tdm_buf_append_str(b, "'");
+    for (const char *p = w; *p && !rc; p++)
+        rc = *p == '\'' ? tdm_buf_append_str(b, "'\\''") : tdm_buf_append(b, p, 1);
+    return rc ? rc : tdm_buf_append_str(b, "'");
+}
+
+char *tdm_sweep_shell_join(char *const *argv)
+{
+    tdm_buf b = {0};
+    int rc = 0;
+    for (size_t i = 0; argv[i] && !rc; i++) {
+        if (i)
+            rc = tdm_buf_append_str(&b, " ");
+        rc = rc ? rc : tdm_sweep_shell_quote(&b, argv[i]);
+    }
+    if (rc) {
+        tdm_buf_free(&b);
+        return NULL;
+    }
+    return tdm_buf_steal(&b);
+}
+
+/* ---- estimate --------------------------------------------------------------------- */
+
+double tdm_sweep_estimate_cell_s(const tdm_experiment *e, size_t k)
+{
+    const tdm_sweep_run *r = &e->run;
+    if (r->estimate_cell_s > 0)
+        return r->estimate_cell_s;
+    if (r->expected_decode_tps <= 0 || !r->has_num_predict)
+        return -1;
+    const tdm_sweep_config *cf = &e->configs[k];
+    double call_s = (double)r->num_predict / r->expected_decode_tps;
+    double phase_s = (double)cf->calls_per_run * call_s;
+    double warm_s = r->warmup ? (double)cf->n_agents * (1.0 / r->expected_decode_tps + 0.5) : 0;
+    /* one sequential and one concurrent phase per run; ~1 s to start and check servers */
+    return (double)r->runs_per_cell * 2.0 * phase_s + warm_s + 1.0;
+}
+
+void tdm_sweep_format_duration(double s, char *out, size_t outlen)
+{
+    if (s < 0) {
+        snprintf(out, outlen, "unknown");
+        return;
+    }
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(out, outlen, "%ldh%02ldm", t / 3600, (t % 3600) / 60);
+    else if (t >= 60)
+        snprintf(out, outlen, "%ldm%02lds", t / 60, t % 60);
+    else
+        snprintf(out, outlen, "%lds", t);
+}
