@@ -127,6 +127,13 @@ $(BUILD)/bin/tandem-sweep: $(BUILD)/obj/sweep/main.o $(call mod_lib,sweep) $(cal
 
 PROGRAMS := $(addprefix $(BUILD)/bin/tandem-,$(SELECTED_VARIANTS)) $(addprefix $(BUILD)/bin/,$(TOOLS))
 
+# The Python reference client (asyncio + httpx) is a control variant: copied, not compiled.
+PY_CLIENTS := $(if $(filter command line,$(origin VARIANT)),,$(if $(wildcard clients/python-httpx/tandem-python-httpx),python-httpx))
+PROGRAMS   += $(addprefix $(BUILD)/bin/tandem-,$(PY_CLIENTS))
+$(BUILD)/bin/tandem-python-httpx: clients/python-httpx/tandem-python-httpx VERSION
+	@mkdir -p $(@D)
+	sed 's/@TDM_VERSION@/$(TDM_VERSION)/' $< > $@.tmp && chmod 0755 $@.tmp && mv $@.tmp $@
+
 # ---- unit tests (cmocka) --------------------------------------------------------
 # tests/unit/test_<module>_<what>.c links libtandem-<module> (and the core).
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
@@ -163,6 +170,7 @@ unit: $(UNIT_BINS)
 
 integration: programs
 	@TANDEM_BIN=$(BUILD)/bin tests/integration/run.sh
+	@TANDEM_BIN=$(BUILD)/bin python3 -m pytest -q -p no:cacheprovider clients/python-httpx
 
 test: unit integration
 

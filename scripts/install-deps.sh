@@ -22,6 +22,8 @@ for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
 python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
+python3 -c 'import httpx' 2>/dev/null || missing+=(python3-httpx)   # the python-httpx control
+python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 command -v just >/dev/null || command -v npm >/dev/null || missing+=(npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -30,11 +32,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# A python3 other than Debian's (pyenv, conda) does not see python3-pytest.
-if ! python3 -c 'import pytest' 2>/dev/null; then
-    say "installing pytest for $(command -v python3) with pip"
-    python3 -m pip install --quiet pytest
-fi
+# A python3 other than Debian's (pyenv, conda) does not see Debian's python3-* packages.
+for mod in pytest:pytest httpx:httpx yaml:pyyaml; do
+    if ! python3 -c "import ${mod%%:*}" 2>/dev/null; then
+        say "installing ${mod#*:} for $(command -v python3) with pip"
+        python3 -m pip install --quiet "${mod#*:}"
+    fi
+done
 
 if ! command -v just >/dev/null; then
     say "installing just $JUST_VERSION (npm package rust-just)"
