@@ -13,7 +13,7 @@ default:
 build variant="":
     make -j2 {{ if variant == "" { "" } else { "VARIANT=" + variant } }}
 
-# the whole test suite: unit, integration (simulator), ASan+UBSan, valgrind
+# the whole test suite: unit, integration (simulator), ASan+UBSan, valgrind, real Ollama (e2e)
 test:
     make -j2 all
     make check
@@ -61,6 +61,29 @@ sweep-sim *args:
         sleep 0.05
     done
     {{bin}}/tandem-sweep experiments/sim.yaml --bin-dir {{bin}} {{args}}
+
+# what the client itself costs: every built variant (python-httpx too, when built) and a
+# raw reader against tandem-sim — events per CPU-second, reads per 1,000 tokens, TTFT
+# error, efficiency at N = 2, 8, 32, 128 (table on stdout, JSON in the work directory)
+calibrate *args: build
+    {{bin}}/tandem-calibrate --bin {{bin}} {{args}}
+
+# start two real Ollama servers (:11434, :11435) with the tiny model; builds Ollama 0.11.4 the first time (~6-10 min)
+ollama-up:
+    scripts/ollama/up.sh
+
+# stop the servers ollama-up started
+ollama-down:
+    scripts/ollama/down.sh
+
+# every variant against real dual Ollama, and tandem-sim compared with it
+e2e: build
+    TANDEM_BIN={{bin}} tests/e2e/run.sh
+
+# the Technical Report from result directories (e.g. just report results/sim --out report/sim)
+report *args:
+    make -s build/bin/tandem-report
+    {{bin}}/tandem-report {{args}}
 
 # show what this machine has: compiler, libraries, variants, tools
 env:

@@ -158,7 +158,7 @@ endef
 $(foreach t,$(notdir $(basename $(UNIT_SRCS))),$(eval $(call UNIT_RULES,$(t))))
 
 # ---- top-level targets ------------------------------------------------------------
-.PHONY: all programs unit-tests test unit integration asan valgrind check install clean list-variants
+.PHONY: all programs unit-tests test unit integration e2e asan valgrind check install clean list-variants
 .DEFAULT_GOAL := all
 
 all: programs $(if $(filter command line,$(origin VARIANT)),,unit-tests)
@@ -181,7 +181,12 @@ valgrind: $(UNIT_BINS)
 	@TDM_WRAP="valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
 	    tests/run-unit.sh $(UNIT_BINS)
 
-check: test asan valgrind
+# Every variant against two real Ollama 0.11.4 servers on 127.0.0.1:11434/11435 with a
+# generated tiny model; builds Ollama from its Go module on first use (cached in .cache/).
+e2e: programs
+	@TANDEM_BIN=$(BUILD)/bin tests/e2e/run.sh
+
+check: test asan valgrind e2e
 
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(PREFIX)/bin

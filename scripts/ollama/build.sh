@@ -28,6 +28,10 @@ if [[ -x "$bin" && "${TANDEM_OLLAMA_REBUILD:-0}" != 1 ]]; then
     exit 0
 fi
 
+# The machine image has Go in /usr/local/go; a non-login shell (CI, sudo) may lack it on PATH.
+if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
+    export PATH="/usr/local/go/bin:$PATH"
+fi
 command -v go >/dev/null 2>&1 || die "go is not installed or not on PATH: building Ollama $VERSION needs Go >= 1.24 with cgo (Debian 12's golang-go is 1.19, too old)"
 command -v gcc >/dev/null 2>&1 || die "gcc is not installed (cgo needs a C compiler: apt-get install build-essential)"
 command -v g++ >/dev/null 2>&1 || die "g++ is not installed (ggml needs a C++17 compiler: apt-get install g++)"

@@ -40,6 +40,14 @@ tdm_call_record *tdm_job_next(tdm_agent_job *j, char **url, char **body, int64_t
     }
     tdm_call_record *r = &j->records[j->next];
     const tdm_step *step = &j->agent->steps[r->step];
+    tdm_step warm;
+    if (j->warmup) {
+        /* Same model, options and system prompt as the first step (so Ollama loads it
+         * exactly as the measured calls need it), but a prompt of its own. */
+        warm = *step;
+        warm.prompt = j->scenario->warmup_prompt ? j->scenario->warmup_prompt : TDM_WARMUP_PROMPT;
+        step = &warm;
+    }
     const char *prev = j->next > 0 ? tdm_buf_str(&j->records[j->next - 1].text) : NULL;
     tdm_options extra = {0};
     if (j->warmup)

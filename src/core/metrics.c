@@ -151,6 +151,13 @@ int tdm_run_metrics_compute(const tdm_run_data *d, double threshold_pct, tdm_run
     m->efficiency_pct = 100.0 * m->speedup / (double)n;
     if (tok_seq > 0 && tok_conc > 0)
         m->throughput_gain = ((double)tok_conc / m->t_conc_s) / ((double)tok_seq / m->t_seq_s);
+    if (!m->complete) {
+        /* A failed agent's time says nothing about parallelism (one refused at once makes
+         * the concurrent phase look instant): the run's gains are undefined, not wrong. */
+        m->speedup = m->efficiency_pct = m->throughput_gain = NAN;
+        m->legacy_speedup = m->legacy_efficiency_pct = m->imbalance = NAN;
+        m->legacy_contention = false;
+    }
     return 0;
 }
 

@@ -69,7 +69,7 @@ typedef struct tdm_run_metrics {
     size_t failed_calls;
     size_t cold_loads;
     size_t token_mismatches;
-    bool complete;            /* every measured call succeeded */
+    bool complete;            /* every measured call succeeded; if not, the gains are NaN */
     tdm_agent_run_metrics *agents; /* n_agents entries */
 } tdm_run_metrics;
 

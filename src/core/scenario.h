@@ -44,6 +44,10 @@ typedef struct tdm_timeouts {
     int64_t total_ms;       /* whole call (default 1800000) */
 } tdm_timeouts;
 
+/* The warm-up's prompt unless the scenario names one: short, and shares no prefix with
+ * any real prompt. */
+#define TDM_WARMUP_PROMPT "Reply with the single word: ready."
+
 typedef struct tdm_scenario {
     char *name;
     char *description;        /* may be NULL */
@@ -51,6 +55,10 @@ typedef struct tdm_scenario {
     uint64_t seed;            /* shuffles the sequential order; default 42 */
     bool warmup;              /* one short call per agent before run 1; default true */
     int warmup_num_predict;   /* num_predict of the warm-up call; default 1 */
+    char *warmup_prompt;      /* prompt of the warm-up call; NULL: TDM_WARMUP_PROMPT. It must
+                               * differ from the steps' prompts: Ollama reuses the KV cache of
+                               * the previous prompt, and a warm-up with the first step's prompt
+                               * would let the first measured call skip its prefill */
     bool sequential;          /* run the sequential phase; default true */
     bool concurrent;          /* run the concurrent phase; default true */
     double contention_threshold_pct; /* decode drop that counts as contention; default 10 */

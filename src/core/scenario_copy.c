@@ -43,6 +43,7 @@ void tdm_scenario_free(tdm_scenario *s)
         return;
     free(s->name);
     free(s->description);
+    free(s->warmup_prompt);
     if (s->agents)
         for (size_t i = 0; i < s->n_agents; i++)
             agent_free(&s->agents[i]);
@@ -83,6 +84,7 @@ int tdm_scenario_copy(tdm_scenario *dst, const tdm_scenario *src)
     dst->n_agents = 0;
     dst->name = dup_or_null(src->name, &ok);
     dst->description = dup_or_null(src->description, &ok);
+    dst->warmup_prompt = dup_or_null(src->warmup_prompt, &ok);
     if (ok && src->n_agents && src->agents) {
         dst->agents = calloc(src->n_agents, sizeof *dst->agents);
         if (!dst->agents) {

@@ -109,6 +109,7 @@ json_t *tdm_scenario_to_json(const tdm_scenario *s)
               put(o, "description", str_or_null(s->description)) && put(o, "runs", json_integer(s->runs)) &&
               put(o, "seed", json_integer((json_int_t)s->seed)) && put(o, "warmup", json_boolean(s->warmup)) &&
               put(o, "warmup_num_predict", json_integer(s->warmup_num_predict)) &&
+              put(o, "warmup_prompt", json_string(s->warmup_prompt ? s->warmup_prompt : TDM_WARMUP_PROMPT)) &&
               put(o, "phases", phases_json(s)) &&
               put(o, "contention_threshold_pct", json_real(s->contention_threshold_pct)) &&
               put(o, "max_line_bytes", json_integer((json_int_t)s->max_line_bytes)) &&

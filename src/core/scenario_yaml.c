@@ -3,7 +3,7 @@
  *
  * The shape (experiments/scenarios/ holds worked examples):
  *
- *   name, description, runs, seed, warmup, warmup_num_predict,
+ *   name, description, runs, seed, warmup, warmup_num_predict, warmup_prompt,
  *   phases: [sequential, concurrent], contention_threshold_pct, max_line_bytes,
  *   timeouts: {connect_ms, first_byte_ms, idle_ms, total_ms},
  *   defaults: {url, model, api, stream, keep_alive, options}   merged into every agent
@@ -66,7 +66,7 @@ typedef struct y_timeouts {
 } y_timeouts;
 
 typedef struct y_scenario {
-    char *name, *description, *runs, *seed, *warmup, *warmup_num_predict;
+    char *name, *description, *runs, *seed, *warmup, *warmup_num_predict, *warmup_prompt;
     char *contention_threshold_pct, *max_line_bytes;
     unsigned *phases; /* PHASE_* bits; a pointer so that "phases: []" differs from absent */
     y_timeouts *timeouts;
@@ -155,6 +155,7 @@ static const cyaml_schema_field_t scenario_fields[] = {
     STR("seed", y_scenario, seed),
     STR("warmup", y_scenario, warmup),
     STR("warmup_num_predict", y_scenario, warmup_num_predict),
+    STR("warmup_prompt", y_scenario, warmup_prompt),
     /* STRICT: only the names, not numbers standing for bits. */
     CYAML_FIELD_FLAGS_PTR("phases", OPT | CYAML_FLAG_STRICT, y_scenario, phases, phase_names,
                           CYAML_ARRAY_LEN(phase_names)),
@@ -432,6 +433,8 @@ static int convert(ctx *c, const y_scenario *y, tdm_scenario *s)
         return -1;
     if (y->warmup_num_predict && conv_int(c, "warmup_num_predict", y->warmup_num_predict, 1, INT_MAX,
                                           &s->warmup_num_predict))
+        return -1;
+    if (set_str(c, &s->warmup_prompt, y->warmup_prompt))
         return -1;
     if (y->phases) {
         s->sequential = (*y->phases & PHASE_SEQUENTIAL) != 0;

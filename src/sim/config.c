@@ -37,7 +37,13 @@ static const char HELP[] =
     "                         parallelism, in between = partial gain from batching\n"
     "  --load-ms MS           cold load of a model on a port: its first request, or the\n"
     "                         first after keep_alive expired (default 0)\n"
-    "  --keep-alive DUR       keep_alive when a request sends none (default 5m)\n"
+    "  --sched-ms MS          scheduling time of every generate/chat request before its\n"
+    "                         prompt is evaluated, reported inside load_duration as Ollama\n"
+    "                         does (real 0.11.4: 1-3 ms warm, so load_duration is never 0);\n"
+    "                         0 makes a warm load_duration 0 and omitted (default 1)\n"
+    "  --keep-alive DUR       keep_alive when a request sends none and the model is not\n"
+    "                         loaded (default 5m); while it is loaded, the last keep_alive\n"
+    "                         a request sent stays in force, as in Ollama 0.11.4\n"
     "  --tokens-mean N        output length without options.num_predict: a seeded normal\n"
     "  --tokens-sd N          draw, rounded, at least 1 (defaults 64 and 16). With\n"
     "                         num_predict > 0 the output is exactly num_predict tokens and\n"
@@ -62,7 +68,9 @@ static const char HELP[] =
     "Faults (--fault PORT:MODE[:ARG], repeatable; PORT is a --port value or #N for the\n"
     "N-th --port counting from 0, needed when ports are 0):\n"
     "  refuse                 bind the port but never listen: connections are refused\n"
-    "  404                    every generate/chat answers 404 {\"error\":\"model 'x' not found\"}\n"
+    "  404                    every generate/chat answers 404 as for a model it does not\n"
+    "                         have: {\"error\":\"model 'x' not found\"} (chat: \"model \\\"x\\\"\n"
+    "                         not found, try pulling it first\")\n"
     "  500                    every generate/chat answers 500 {\"error\":...} before streaming\n"
     "  error-line:N           after N tokens send {\"error\":\"simulated failure after N\n"
     "                         tokens\"} as a line, then end the chunked response properly\n"
@@ -109,6 +117,7 @@ void tdm_sim_config_defaults(tdm_sim_config *c)
     c->prefill_tps = 2000;
     c->alpha = 1.0;
     c->load_ms = 0;
+    c->sched_ms = 1.0;
     c->keep_alive_ns = 300LL * 1000000000LL;
     c->tokens_mean = 64;
     c->tokens_sd = 16;
@@ -375,7 +384,7 @@ int tdm_sim_config_parse(tdm_sim_config *c, int argc, char **argv, FILE *out, ch
             snprintf(flag, sizeof flag, "%s", a);
             if (i + 1 >= argc) {
                 bool known = strstr(" --host --port --model --decode-tps --prefill-tps --alpha "
-                                    "--load-ms --keep-alive --tokens-mean --tokens-sd "
+                                    "--load-ms --sched-ms --keep-alive --tokens-mean --tokens-sd "
                                     "--max-tokens --seed --version-string --emit-log "
                                     "--ready-file --fault --max-body-bytes ", flag) != NULL;
                 if (known)
@@ -416,6 +425,8 @@ int tdm_sim_config_parse(tdm_sim_config *c, int argc, char **argv, FILE *out, ch
             r = number(flag, v, 0, 100, false, "a factor >= 0 such as 1", &c->alpha, err, errlen);
         } else if (!strcmp(flag, "--load-ms")) {
             r = number(flag, v, 0, 3.6e6, false, "milliseconds >= 0 such as 1500", &c->load_ms, err, errlen);
+        } else if (!strcmp(flag, "--sched-ms")) {
+            r = number(flag, v, 0, 60000, false, "milliseconds >= 0 such as 1", &c->sched_ms, err, errlen);
         } else if (!strcmp(flag, "--tokens-mean")) {
             r = number(flag, v, 1, 1e7, false, "a token count >= 1 such as 64", &c->tokens_mean, err, errlen);
         } else if (!strcmp(flag, "--tokens-sd")) {

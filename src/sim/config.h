@@ -42,6 +42,7 @@ typedef struct tdm_sim_config {
     double prefill_tps;     /* prompt tokens/s of one stream alone on a device */
     double alpha;           /* contention: rate/(1 + alpha*(k-1)) with k streams */
     double load_ms;         /* cold load time */
+    double sched_ms;        /* Ollama's scheduling time per request, part of load_duration */
     int64_t keep_alive_ns;  /* default keep_alive (Ollama: 5m) */
     double tokens_mean;     /* output length when num_predict is not given */
     double tokens_sd;

@@ -8,8 +8,14 @@
 #include "sim/sim_int.h"
 #include "sim/wire.h"
 
-#define TEXT_PLAIN "text/plain; charset=utf-8"
+#define TEXT_PLAIN "text/plain; charset=utf-8"  /* gin's c.String */
+#define GIN_PLAIN "text/plain"                   /* gin's own 404 and 405 bodies */
+#define TEXT_HTML "text/html; charset=utf-8"     /* net/http's redirect bodies */
 #define APP_JSON "application/json; charset=utf-8"
+/* Go's response writer buffers this much of a handler's output: a response that fits
+ * is sent with Content-Length, a larger one goes out chunked (HTTP/1.1) or delimited by
+ * closing the connection (HTTP/1.0). */
+#define GO_CHUNKING_BUFFER 2048
 /* After answering "Connection: close" we wait this long for the client's FIN before
  * closing, so unread request bytes cannot turn our close into a reset that destroys
  * the response in flight. */
@@ -169,25 +175,54 @@ void tdm_sim_conn_done(tdm_sim_conn *c, int64_t t)
         conn_process(c, t);
 }
 
-void tdm_sim_conn_respond(tdm_sim_conn *c, int64_t t, int status, const char *ctype,
-                          const char *body, size_t len, int64_t tokens, const char *reason)
+void tdm_sim_conn_respond_h(tdm_sim_conn *c, int64_t t, int status, const char *before,
+                            const char *ctype, const char *after, const char *body, size_t len,
+                            int64_t tokens, const char *reason)
 {
     char date[32];
     tdm_sim_http_date(date);
     tdm_buf_reset(&c->out);
     bool head_only = strcmp(c->req.method, "HEAD") == 0;
-    if (tdm_sim_http_head(&c->out, status, ctype, date, (int64_t)len, false, c->close_after,
-                          NULL) == 0 &&
-        (head_only || tdm_buf_append(&c->out, body, len) == 0)) {
-        if (tdm_sim_conn_send(c, c->out.data, c->out.len, -1, 0) != 0)
-            return;
+    bool http11 = c->req.minor >= 1;
+    /* Content-Length when the whole body fit in Go's buffer (for HEAD: when a body was
+     * written at all); otherwise chunked on HTTP/1.1, or nothing and a close. */
+    bool fits = len <= GO_CHUNKING_BUFFER;
+    int64_t cl = fits && !(head_only && len == 0) ? (int64_t)len : -1;
+    bool chunked = !fits && !head_only && http11;
+    const char *connection = NULL;
+    if (http11) {
+        connection = c->close_after ? "close" : NULL;
+    } else if (c->req.keep_alive && cl >= 0 && !c->close_after) {
+        connection = "keep-alive"; /* an HTTP/1.0 keep-alive request, honoured */
     } else {
+        c->close_after = true;     /* HTTP/1.0 without keep-alive: closed, and not said */
+    }
+    if (!http11 && cl < 0)
+        c->close_after = true;
+    tdm_sim_http_head_spec h = {.minor = c->req.minor, .status = status, .handler_before = before,
+                                .content_type = ctype, .handler_after = after, .date = date,
+                                .content_length = cl, .connection = connection,
+                                .chunked = chunked};
+    int r = tdm_sim_http_head(&c->out, &h);
+    if (!r && !head_only && len > 0)
+        r = chunked ? tdm_sim_http_chunk(&c->out, body, len) : tdm_buf_append(&c->out, body, len);
+    if (!r && chunked)
+        r = tdm_buf_append_str(&c->out, TDM_SIM_HTTP_LAST_CHUNK);
+    if (r) {
         tdm_sim_conn_close(c);
         return;
     }
+    if (tdm_sim_conn_send(c, c->out.data, c->out.len, -1, 0) != 0)
+        return;
     tdm_sim_emitlog_end(&c->srv->log, c->port->port, c->id, c->nreq, tdm_now_ns(), status,
                         tokens, reason);
     tdm_sim_conn_done(c, t);
+}
+
+void tdm_sim_conn_respond(tdm_sim_conn *c, int64_t t, int status, const char *ctype,
+                          const char *body, size_t len, int64_t tokens, const char *reason)
+{
+    tdm_sim_conn_respond_h(c, t, status, NULL, ctype, NULL, body, len, tokens, reason);
 }
 
 static void respond_json(tdm_sim_conn *c, int64_t t, int status, tdm_buf *body,
@@ -203,53 +238,132 @@ static void respond_error(tdm_sim_conn *c, int64_t t, int status, const char *ms
     respond_json(c, t, status, &c->line, "error");
 }
 
-/* Protocol-level failures, answered the way Go's net/http does, then closed. */
-static void respond_protocol_error(tdm_sim_conn *c, int status)
+/* A request head Go's server would not hand to Ollama: answered the way net/http does
+ * (its own raw format, see tdm_sim_http_go_error), then closed. */
+static void respond_protocol_error(tdm_sim_conn *c, int result)
 {
-    char body[96];
-    int n = snprintf(body, sizeof body, "%d %s", status, tdm_sim_http_reason(status));
     c->nreq++;
     tdm_sim_emitlog_start(&c->srv->log, c->port->port, c->id, c->nreq, tdm_now_ns(), "-", "-");
     c->close_after = true;
     c->state = C_BUSY;
-    strcpy(c->req.method, "GET"); /* the head may not have parsed: always send a body */
-    tdm_sim_conn_respond(c, tdm_now_ns(), status, TEXT_PLAIN, body, (size_t)n, 0, "protocol");
+    tdm_buf_reset(&c->out);
+    if (tdm_sim_http_go_error(&c->out, result) != 0) {
+        tdm_sim_conn_close(c);
+        return;
+    }
+    if (tdm_sim_conn_send(c, c->out.data, c->out.len, -1, 0) != 0)
+        return;
+    tdm_sim_emitlog_end(&c->srv->log, c->port->port, c->id, c->nreq, tdm_now_ns(),
+                        tdm_sim_http_error_status(result), 0, "protocol");
+    tdm_sim_conn_done(c, tdm_now_ns());
 }
 
-/* The request's handler, chosen by path and method. */
+/* The routes the simulator serves, with the methods each one takes and gin's Allow
+ * header for the others (gin lists the method trees in registration order). */
+enum { M_GET = 1, M_HEAD = 2, M_POST = 4 };
+static const struct route {
+    const char *path;
+    unsigned methods;
+    const char *allow;
+} ROUTES[] = {
+    {"/", M_GET | M_HEAD, "Allow: HEAD, GET\r\n"},
+    {"/api/version", M_GET | M_HEAD, "Allow: HEAD, GET\r\n"},
+    {"/api/tags", M_GET | M_HEAD, "Allow: HEAD, GET\r\n"},
+    {"/api/ps", M_GET, "Allow: GET\r\n"},
+    {"/api/show", M_POST, "Allow: POST\r\n"},
+    {"/api/generate", M_POST, "Allow: POST\r\n"},
+    {"/api/chat", M_POST, "Allow: POST\r\n"},
+};
+
+static const struct route *find_route(const char *path)
+{
+    for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++)
+        if (!strcmp(ROUTES[i].path, path))
+            return &ROUTES[i];
+    return NULL;
+}
+
+static unsigned method_bit(const char *m)
+{
+    return !strcmp(m, "GET") ? M_GET : !strcmp(m, "HEAD") ? M_HEAD : !strcmp(m, "POST") ? M_POST : 0;
+}
+
+/* net/http's Redirect: Location, and for GET a small HTML body naming the status. */
+static void respond_redirect(tdm_sim_conn *c, int64_t t, int status, const char *location)
+{
+    const char *m = c->req.method;
+    bool get = !strcmp(m, "GET"), head = !strcmp(m, "HEAD");
+    char loc[TDM_SIM_HTTP_MAX_PATH + 16];
+    snprintf(loc, sizeof loc, "Location: %s\r\n", location);
+    tdm_buf *b = &c->line;
+    tdm_buf_reset(b);
+    if (get)
+        tdm_buf_printf(b, "<a href=\"%s\">%s</a>.\n\n", location, tdm_sim_http_reason(status));
+    tdm_sim_conn_respond_h(c, t, status, NULL, get || head ? TEXT_HTML : NULL, loc,
+                           tdm_buf_str(b), b->len, 0, "redirect");
+}
+
+/* The request's handler, chosen by path and method the way Ollama's stack does: Go's
+ * ServeMux redirects unclean paths (307), gin redirects a trailing slash (301 for GET,
+ * 307 otherwise), Ollama's middleware refuses foreign Host headers (403) on loopback,
+ * then the handler, or gin's 405 (with Allow) or 404. */
 static void route(tdm_sim_conn *c, int64_t t, const char *body, size_t blen)
 {
     tdm_sim_server *s = c->srv;
     const char *m = c->req.method, *p = c->req.path;
-    bool get = !strcmp(m, "GET"), head = !strcmp(m, "HEAD"), post = !strcmp(m, "POST");
+    bool get = !strcmp(m, "GET");
     tdm_buf *b = &c->line;
     tdm_buf_reset(b);
+    if (p[0] == '/') {
+        char clean[TDM_SIM_HTTP_MAX_PATH + 2];
+        tdm_sim_http_clean_path(p, clean, sizeof clean);
+        if (strcmp(clean, p) != 0) {
+            respond_redirect(c, t, 307, clean);
+            return;
+        }
+        size_t n = strlen(p);
+        if (n > 1 && p[n - 1] == '/') {
+            char bare[TDM_SIM_HTTP_MAX_PATH];
+            snprintf(bare, sizeof bare, "%.*s", (int)(n - 1), p);
+            const struct route *r = find_route(bare);
+            if (r && (r->methods & method_bit(m))) {
+                respond_redirect(c, t, get ? 301 : 307, bare);
+                return;
+            }
+        }
+    }
+    const struct route *r = find_route(p);
+    bool allowed = r && (r->methods & method_bit(m));
+    if (s->loopback && !tdm_sim_http_host_allowed(c->req.host, s->hostname)) {
+        /* The middleware runs for 404 and 405 too (after gin set Allow). */
+        tdm_sim_conn_respond_h(c, t, 403, r && !allowed ? r->allow : NULL, NULL, NULL, "", 0, 0,
+                               "forbidden-host");
+        return;
+    }
+    if (!r) {
+        tdm_sim_conn_respond(c, t, 404, GIN_PLAIN, "404 page not found", 18, 0, "not-found");
+        return;
+    }
+    if (!allowed) {
+        tdm_sim_conn_respond_h(c, t, 405, r->allow, GIN_PLAIN, NULL, "405 method not allowed", 22,
+                               0, "method");
+        return;
+    }
     if (!strcmp(p, "/")) {
-        if (get || head)
-            tdm_sim_conn_respond(c, t, 200, TEXT_PLAIN, "Ollama is running", 17, 0, "ok");
-        else
-            goto not_allowed;
+        tdm_sim_conn_respond(c, t, 200, TEXT_PLAIN, "Ollama is running", 17, 0, "ok");
     } else if (!strcmp(p, "/api/version")) {
-        if (!(get || head))
-            goto not_allowed;
         tdm_buf_printf(b, "{\"version\":\"%s\"}", s->cfg->version);
         respond_json(c, t, 200, b, "ok");
     } else if (!strcmp(p, "/api/tags")) {
-        if (!(get || head))
-            goto not_allowed;
         tdm_sim_wire_tags(b, s->models, s->nmodels);
         respond_json(c, t, 200, b, "ok");
     } else if (!strcmp(p, "/api/ps")) {
-        if (!get)
-            goto not_allowed;
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         tdm_sim_wire_ps(b, s->models, c->port->loaded, s->nmodels, t,
                         (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec);
         respond_json(c, t, 200, b, "ok");
     } else if (!strcmp(p, "/api/show")) {
-        if (!post)
-            goto not_allowed;
         char err[256], *model = NULL;
         if (tdm_sim_showreq_parse(body, blen, &model, err, sizeof err) != 0) {
             respond_error(c, t, 400, err);
@@ -266,16 +380,9 @@ static void route(tdm_sim_conn *c, int64_t t, const char *body, size_t blen)
         free(model);
         tdm_sim_wire_show(b, &s->models[i]);
         respond_json(c, t, 200, b, "ok");
-    } else if (!strcmp(p, "/api/generate") || !strcmp(p, "/api/chat")) {
-        if (!post)
-            goto not_allowed;
-        tdm_sim_gen_dispatch(c, t, p[5] == 'c', body, blen);
     } else {
-        tdm_sim_conn_respond(c, t, 404, TEXT_PLAIN, "404 page not found", 18, 0, "not-found");
+        tdm_sim_gen_dispatch(c, t, p[5] == 'c', body, blen);
     }
-    return;
-not_allowed:
-    tdm_sim_conn_respond(c, t, 405, TEXT_PLAIN, "405 method not allowed", 22, 0, "method");
 }
 
 static void on_delay_done(uv_timer_t *h)
@@ -297,10 +404,10 @@ static void on_delay_done(uv_timer_t *h)
 static void dispatch(tdm_sim_conn *c, int64_t t, const char *body, size_t blen)
 {
     c->nreq++;
+    /* HTTP/1.0 keep-alive holds only for answers with a Content-Length (decided when
+     * the answer is written); a stream to an HTTP/1.0 client ends with the connection. */
     c->close_after = !c->req.keep_alive;
     c->chunked = c->req.minor >= 1;
-    if (!c->chunked)
-        c->close_after = true; /* HTTP/1.0: the end of a stream is the end of the connection */
     tdm_sim_emitlog_start(&c->srv->log, c->port->port, c->id, c->nreq, tdm_now_ns(),
                           c->req.method, c->req.path);
     int64_t delay = c->port->cfg->faults.slow_headers_ms;
@@ -327,7 +434,7 @@ static void conn_process(tdm_sim_conn *c, int64_t t)
         if (r == TDM_SIM_HTTP_NEED_MORE)
             break;
         if (r < 0) {
-            respond_protocol_error(c, tdm_sim_http_error_status(r));
+            respond_protocol_error(c, r);
             break;
         }
         size_t head = (size_t)r;

@@ -58,16 +58,23 @@ void tdm_sim_gen_abort(tdm_sim_conn *c, int64_t t, const char *reason)
     gen_release(c, t);
 }
 
-/* Appends the response head to c->out if it has not gone out yet. */
-static int head_once(tdm_sim_conn *c, int status, const char *ctype, int64_t content_length)
+/* Appends a stream's response head to c->out if it has not gone out yet: chunked on
+ * HTTP/1.1; on HTTP/1.0 nothing delimits the body, so the connection ends with it (and
+ * Go then sends no Connection header). */
+static int head_once(tdm_sim_conn *c, int status, const char *ctype)
 {
     if (c->gen.headers_sent)
         return 0;
     char date[32];
     tdm_sim_http_date(date);
     c->gen.headers_sent = true;
-    return tdm_sim_http_head(&c->out, status, ctype, date, content_length,
-                             content_length < 0 && c->chunked, c->close_after, NULL);
+    if (!c->chunked)
+        c->close_after = true;
+    tdm_sim_http_head_spec h = {.minor = c->req.minor, .status = status, .content_type = ctype,
+                                .date = date, .content_length = -1,
+                                .connection = c->chunked && c->close_after ? "close" : NULL,
+                                .chunked = c->chunked};
+    return tdm_sim_http_head(&c->out, &h);
 }
 
 /* Frames one line (with its '\n') for the stream: a chunk, or raw for HTTP/1.0. */
@@ -82,7 +89,7 @@ static int frame(tdm_sim_conn *c, const char *data, size_t len)
 static int send_line(tdm_sim_conn *c, int64_t token, int64_t due, bool last)
 {
     tdm_buf_reset(&c->out);
-    if (tdm_buf_append(&c->line, "\n", 1) || head_once(c, 200, NDJSON, -1) ||
+    if (tdm_buf_append(&c->line, "\n", 1) || head_once(c, 200, NDJSON) ||
         frame(c, c->line.data, c->line.len) ||
         (last && c->chunked && tdm_buf_append_str(&c->out, TDM_SIM_HTTP_LAST_CHUNK))) {
         tdm_sim_conn_close(c);
@@ -289,7 +296,7 @@ static int emit_token(tdm_sim_conn *c, int64_t due)
         if (split > 0) {
             tdm_buf_append(&c->line, "\n", 1);
             tdm_buf_reset(&c->out);
-            if (head_once(c, 200, NDJSON, -1) || frame(c, c->line.data, split) ||
+            if (head_once(c, 200, NDJSON) || frame(c, c->line.data, split) ||
                 tdm_sim_conn_send(c, c->out.data, c->out.len, -1, due))
                 return -1;
             tdm_buf_reset(&c->out);
@@ -364,6 +371,16 @@ static uint64_t seed_for(const tdm_sim_conn *c, const tdm_sim_model *m, uint64_t
                          (rq->has_seed ? 0x5eedULL : 0));
 }
 
+/* Answers the request with {"error": msg} and no stream. */
+static void respond_error(tdm_sim_conn *c, int64_t t, int status, const char *msg,
+                          const char *reason)
+{
+    tdm_sim_genreq_free(&c->gen.rq);
+    tdm_buf_reset(&c->line);
+    tdm_sim_wire_error(&c->line, msg);
+    respond_whole(c, t, status, reason);
+}
+
 void tdm_sim_gen_dispatch(tdm_sim_conn *c, int64_t t, bool chat, const char *body, size_t len)
 {
     tdm_sim_server *s = c->srv;
@@ -371,29 +388,41 @@ void tdm_sim_gen_dispatch(tdm_sim_conn *c, int64_t t, bool chat, const char *bod
     char err[512];
     *g = (tdm_sim_gen){0};
     if (tdm_sim_genreq_parse(body, len, chat, &g->rq, err, sizeof err) != 0) {
-        tdm_buf_reset(&c->line);
-        tdm_sim_wire_error(&c->line, err);
-        respond_whole(c, t, 400, "bad-request");
+        respond_error(c, t, 400, err, "bad-request");
         return;
     }
+    /* Ollama 0.11.4's order: the model must exist (generate: 404 "model 'x' not found",
+     * also for a missing or invalid name; chat: 404 from its scheduler, worded
+     * differently), then the options are checked (a wrong type is a 500). */
     int mi = tdm_sim_model_find(s->models, s->nmodels, g->rq.model);
     const tdm_sim_faults *f = faults(c);
-    if (mi < 0 || f->not_found || f->server_error) {
-        if (f->server_error && mi >= 0)
-            snprintf(err, sizeof err, "simulated server error");
+    if (mi < 0 || f->not_found) {
+        if (chat)
+            snprintf(err, sizeof err, "model \"%.400s\" not found, try pulling it first", g->rq.model);
         else
             snprintf(err, sizeof err, "model '%.400s' not found", g->rq.model);
-        tdm_sim_genreq_free(&g->rq);
-        tdm_buf_reset(&c->line);
-        tdm_sim_wire_error(&c->line, err);
-        respond_whole(c, t, f->server_error && mi >= 0 ? 500 : 404,
-                      f->server_error && mi >= 0 ? "server-error" : "not-found");
+        respond_error(c, t, 404, err, "not-found");
+        return;
+    }
+    if (f->server_error) {
+        respond_error(c, t, 500, "simulated server error", "server-error");
+        return;
+    }
+    if (g->rq.opt_error) {
+        snprintf(err, sizeof err, "%s", g->rq.opt_error);
+        respond_error(c, t, 500, err, "bad-option");
         return;
     }
     const tdm_sim_config *cfg = s->cfg;
     tdm_sim_port *p = c->port;
     g->model = mi;
-    g->keep_alive_ns = g->rq.has_keep_alive ? g->rq.keep_alive_ns : cfg->keep_alive_ns;
+    /* A request without keep_alive keeps the one the loaded model already has (Ollama
+     * 0.11.4 keeps a runner's session duration until a request names another); a model
+     * that is not loaded gets the server's default. */
+    tdm_sim_loaded *lm = &p->loaded[mi];
+    g->keep_alive_ns = g->rq.has_keep_alive      ? g->rq.keep_alive_ns
+                       : tdm_sim_loaded_resident(lm, t) ? lm->keep_alive_ns
+                                                        : cfg->keep_alive_ns;
     if (g->rq.empty && g->keep_alive_ns == 0) {
         tdm_sim_loaded_unload(&p->loaded[mi], t);
         int r = load_line(c, "unload");
@@ -421,8 +450,11 @@ void tdm_sim_gen_dispatch(tdm_sim_conn *c, int64_t t, bool chat, const char *bod
     g->prefill_work = (double)g->rq.prompt_tokens * 1e9 / cfg->prefill_tps;
     g->token_work = 1e9 / cfg->decode_tps;
     g->t_arrival = t;
+    /* Ready once loaded, plus the scheduler's own time (Ollama reports both as
+     * load_duration, which is therefore never zero and never omitted). */
     int64_t ready = tdm_sim_loaded_acquire(&p->loaded[mi], t, (int64_t)(cfg->load_ms * 1e6),
-                                           g->keep_alive_ns);
+                                           g->keep_alive_ns) +
+                    (int64_t)(cfg->sched_ms * 1e6);
     s->active_gens++;
     g->phase = GEN_LOAD;
     /* The load (even a zero-length one) is a timed event, so a warm request and a cold

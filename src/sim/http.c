@@ -1,8 +1,10 @@
 /* http.c — request-head parsing and response framing (see http.h). */
 #include "sim/http.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* RFC 9112 lets a server skip empty lines before a request line; a few bytes suffice
@@ -90,6 +92,13 @@ static int parse_request_line(const char *s, size_t n, tdm_sim_http_req *req)
     if (tn >= 7 && (ieq(t, 7, "http://") || (tn >= 8 && ieq(t, 8, "https://")))) {
         size_t skip = ieq(t, 7, "http://") ? 7 : 8;
         const char *slash = memchr(t + skip, '/', tn - skip);
+        /* Go takes the request's host from an absolute-form target, not from Host. */
+        size_t hn = (slash ? (size_t)(slash - t) : tn) - skip;
+        if (hn >= sizeof req->host)
+            hn = sizeof req->host - 1;
+        memcpy(req->host, t + skip, hn);
+        req->host[hn] = '\0';
+        req->has_host = true;
         if (!slash) {
             t = "/";
             tn = 1;
@@ -175,6 +184,11 @@ static int parse_header(const char *s, size_t n, tdm_sim_http_req *req, bool *se
             req->expect_continue = true;
     } else if (ieq(s, nn, "host")) {
         *host = true;
+        if (!req->has_host) { /* an absolute-form target's host wins */
+            size_t hn = vn < sizeof req->host ? vn : sizeof req->host - 1;
+            memcpy(req->host, v, hn);
+            req->host[hn] = '\0';
+        }
     }
     return 0;
 }
@@ -227,8 +241,9 @@ int tdm_sim_http_parse(const char *data, size_t len, size_t *scanned, size_t max
         return TDM_SIM_HTTP_BAD;
     if (te)
         return TDM_SIM_HTTP_TE_UNSUPPORTED;
-    if (req->minor == 1 && !host)
+    if (req->minor == 1 && !host) /* Go wants the header even with an absolute-form target */
         return TDM_SIM_HTTP_NO_HOST;
+    req->has_host = req->has_host || host;
     req->keep_alive = req->minor == 1 ? !close : (ka && !close);
     req->head_len = end;
     return end > (size_t)0x7fffffff ? TDM_SIM_HTTP_HEAD_TOO_LARGE : (int)end;
@@ -255,6 +270,10 @@ const char *tdm_sim_http_reason(int status)
     switch (status) {
     case 100: return "Continue";
     case 200: return "OK";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 307: return "Temporary Redirect";
+    case 403: return "Forbidden";
     case 400: return "Bad Request";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
@@ -268,25 +287,54 @@ const char *tdm_sim_http_reason(int status)
     }
 }
 
-int tdm_sim_http_head(tdm_buf *out, int status, const char *content_type, const char *date,
-                      int64_t content_length, bool chunked, bool close, const char *extra)
+int tdm_sim_http_head(tdm_buf *out, const tdm_sim_http_head_spec *h)
 {
-    int r = tdm_buf_printf(out, "HTTP/1.1 %d %s\r\n", status, tdm_sim_http_reason(status));
-    if (!r && content_type)
-        r = tdm_buf_printf(out, "Content-Type: %s\r\n", content_type);
-    if (!r && date)
-        r = tdm_buf_printf(out, "Date: %s\r\n", date);
-    if (!r && content_length >= 0)
-        r = tdm_buf_printf(out, "Content-Length: %lld\r\n", (long long)content_length);
-    else if (!r && chunked)
+    int r = tdm_buf_printf(out, "HTTP/1.%d %d %s\r\n", h->minor ? 1 : 0, h->status,
+                           tdm_sim_http_reason(h->status));
+    if (!r && h->handler_before)
+        r = tdm_buf_append_str(out, h->handler_before);
+    if (!r && h->content_type)
+        r = tdm_buf_printf(out, "Content-Type: %s\r\n", h->content_type);
+    if (!r && h->handler_after)
+        r = tdm_buf_append_str(out, h->handler_after);
+    if (!r && h->date)
+        r = tdm_buf_printf(out, "Date: %s\r\n", h->date);
+    if (!r && h->content_length >= 0)
+        r = tdm_buf_printf(out, "Content-Length: %lld\r\n", (long long)h->content_length);
+    if (!r && h->connection)
+        r = tdm_buf_printf(out, "Connection: %s\r\n", h->connection);
+    if (!r && h->chunked && h->content_length < 0)
         r = tdm_buf_append_str(out, "Transfer-Encoding: chunked\r\n");
-    if (!r && close)
-        r = tdm_buf_append_str(out, "Connection: close\r\n");
-    if (!r && extra)
-        r = tdm_buf_append_str(out, extra);
     if (!r)
         r = tdm_buf_append_str(out, "\r\n");
     return r;
+}
+
+int tdm_sim_http_go_error(tdm_buf *out, int result)
+{
+    /* net/http's server.go: most failures are a bare "400 Bad Request"; a few carry
+     * their reason after a colon (statusError). 414 and 501 are the simulator's own
+     * refusals (Go has no URI limit apart from the head's, and accepts chunked bodies). */
+    const char *detail = NULL;
+    int status = tdm_sim_http_error_status(result);
+    switch (result) {
+    case TDM_SIM_HTTP_NO_HOST:
+        detail = "missing required Host header";
+        break;
+    case TDM_SIM_HTTP_BAD_VERSION:
+        detail = "unsupported protocol version";
+        break;
+    case TDM_SIM_HTTP_TE_UNSUPPORTED:
+        detail = "unsupported transfer encoding";
+        break;
+    default:
+        break;
+    }
+    char phrase[160];
+    snprintf(phrase, sizeof phrase, "%d %s%s%s", status, tdm_sim_http_reason(status),
+             detail ? ": " : "", detail ? detail : "");
+    return tdm_buf_printf(out, "HTTP/1.1 %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                               "Connection: close\r\n\r\n%s", phrase, phrase);
 }
 
 int tdm_sim_http_chunk(tdm_buf *out, const void *data, size_t len)
@@ -307,4 +355,93 @@ void tdm_sim_http_date(char out[32])
     gmtime_r(&ts.tv_sec, &tm);
     snprintf(out, 32, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7], tm.tm_mday,
              months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static bool ends_with_ci(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+bool tdm_sim_http_host_allowed(const char *host, const char *hostname)
+{
+    char h[TDM_SIM_HTTP_MAX_HOST];
+    size_t n = strlen(host);
+    if (n >= sizeof h)
+        return false;
+    memcpy(h, host, n + 1);
+    /* net.SplitHostPort: "[v6]:port" or "host:port"; without a port, the whole value. */
+    if (h[0] == '[') {
+        char *close = strchr(h, ']');
+        if (close && close[1] == ':' && !strchr(close + 2, ':')) {
+            *close = '\0';
+            memmove(h, h + 1, strlen(h + 1) + 1);
+        }
+    } else {
+        char *colon = strchr(h, ':');
+        if (colon && !strchr(colon + 1, ':'))
+            *colon = '\0';
+    }
+    unsigned char a[16];
+    if (inet_pton(AF_INET, h, a) == 1) {
+        return a[0] == 127 || a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+               (a[0] == 192 && a[1] == 168) || (a[0] | a[1] | a[2] | a[3]) == 0;
+    }
+    if (inet_pton(AF_INET6, h, a) == 1) {
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (memcmp(a, mapped, 12) == 0) { /* ::ffff:a.b.c.d is judged as a.b.c.d */
+            unsigned char *v4 = a + 12;
+            return v4[0] == 127 || v4[0] == 10 || (v4[0] == 172 && (v4[1] & 0xf0) == 16) ||
+                   (v4[0] == 192 && v4[1] == 168) || (v4[0] | v4[1] | v4[2] | v4[3]) == 0;
+        }
+        bool zero = true, loop = true;
+        for (int i = 0; i < 16; i++) {
+            zero = zero && a[i] == 0;
+            loop = loop && a[i] == (i == 15 ? 1 : 0);
+        }
+        return zero || loop || (a[0] & 0xfe) == 0xfc;
+    }
+    if (h[0] == '\0' || strcasecmp(h, "localhost") == 0)
+        return true;
+    if (hostname && *hostname && strcasecmp(h, hostname) == 0)
+        return true;
+    return ends_with_ci(h, ".localhost") || ends_with_ci(h, ".local") || ends_with_ci(h, ".internal");
+}
+
+void tdm_sim_http_clean_path(const char *path, char *out, size_t outlen)
+{
+    /* path.Clean's lexical rules: collapse "//", drop ".", resolve ".." (never above /). */
+    size_t n = strlen(path), w = 0;
+    if (outlen < 2) {
+        if (outlen)
+            out[0] = '\0';
+        return;
+    }
+    out[w++] = '/';
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && path[i] == '/')
+            i++;
+        size_t s = i;
+        while (i < n && path[i] != '/')
+            i++;
+        size_t len = i - s;
+        if (len == 0 || (len == 1 && path[s] == '.'))
+            continue;
+        if (len == 2 && path[s] == '.' && path[s + 1] == '.') {
+            while (w > 1 && out[w - 1] != '/')
+                w--;
+            if (w > 1)
+                w--; /* the slash before the removed element */
+            continue;
+        }
+        if (w > 1 && w < outlen - 1)
+            out[w++] = '/';
+        for (size_t k = 0; k < len && w < outlen - 1; k++)
+            out[w++] = path[s + k];
+    }
+    /* cleanPath puts back a trailing slash the original had. */
+    if (n > 0 && path[n - 1] == '/' && w > 1 && w < outlen - 1)
+        out[w++] = '/';
+    out[w] = '\0';
 }

@@ -3,9 +3,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sim/rng.h"
-#include "sim/sha256.h"
+#include "core/sha256.h"
 #include "sim/wire.h"
 
 /* Models the simulator knows by name, with their real published sizes. */
@@ -39,7 +40,7 @@ int tdm_sim_model_init(tdm_sim_model *m, const char *name)
     memset(m, 0, sizeof *m);
     if (tdm_sim_model_normalize(name, m->name, sizeof m->name) != 0)
         return -1;
-    tdm_sim_sha256_hex(m->name, strlen(m->name), m->digest);
+    tdm_sha256_hex(m->name, strlen(m->name), m->digest);
     m->quantization = "Q4_K_M";
     for (size_t i = 0; i < sizeof KNOWN / sizeof KNOWN[0]; i++)
         if (strcmp(KNOWN[i].name, m->name) == 0) {
@@ -74,7 +75,7 @@ int tdm_sim_model_find(const tdm_sim_model *models, size_t n, const char *name)
     if (tdm_sim_model_normalize(name, norm, sizeof norm) != 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        if (strcmp(models[i].name, norm) == 0)
+        if (strcasecmp(models[i].name, norm) == 0) /* Ollama matches names ignoring case */
             return (int)i;
     return -1;
 }
@@ -136,6 +137,10 @@ int tdm_sim_wire_show(tdm_buf *b, const tdm_sim_model *m)
     r = r ? r : tdm_buf_append_str(b, ",");
     r = r ? r : tdm_sim_json_str(b, key, strlen(key));
     r = r ? r : tdm_buf_printf(b, ":%lld}", (long long)m->context_length);
+    /* Ollama lists the GGUF's tensors; two stand in for them (the simulator has none). */
+    r = r ? r : tdm_buf_printf(b, ",\"tensors\":[{\"name\":\"token_embd.weight\",\"type\":\"Q4_K\","
+                                  "\"shape\":[2048,32000]},{\"name\":\"output_norm.weight\","
+                                  "\"type\":\"F32\",\"shape\":[2048]}]");
     r = r ? r : tdm_buf_printf(b, ",\"capabilities\":[\"completion\"],\"modified_at\":\"%s\"}",
                                TDM_SIM_MODIFIED_AT);
     return r;
@@ -207,10 +212,15 @@ int tdm_sim_wire_ps(tdm_buf *b, const tdm_sim_model *models, const tdm_sim_loade
             wall = l->expires_ns == INT64_MAX ? INT64_MAX
                                               : wall_now_ns + (l->expires_ns - mono_now);
         char when[48];
-        /* Forever: Go's zero time plus MaxInt64 ns lands in 2262; Ollama shows that. */
-        if (wall == INT64_MAX)
-            tdm_sim_rfc3339nano(INT64_MAX / 1000000000LL, 0, when, sizeof when);
-        else
+        /* Forever: Ollama shows now + MaxInt64 ns (keep_alive -1 reads as the year 2318
+         * or so), computed in seconds here so it cannot overflow. */
+        if (wall == INT64_MAX) {
+            int64_t sec = wall_now_ns / 1000000000LL + INT64_MAX / 1000000000LL;
+            long nsec = (long)(wall_now_ns % 1000000000LL + INT64_MAX % 1000000000LL);
+            if (nsec >= 1000000000L)
+                sec++, nsec -= 1000000000L;
+            tdm_sim_rfc3339nano(sec, nsec, when, sizeof when);
+        } else
             tdm_sim_rfc3339nano(wall / 1000000000LL, (long)(wall % 1000000000LL), when,
                                 sizeof when);
         const tdm_sim_model *m = &models[i];

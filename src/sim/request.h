@@ -27,16 +27,26 @@ typedef struct tdm_sim_genreq {
     int32_t *ids;            /* generate: request context + prompt token ids (capped) */
     size_t n_ids;
     uint64_t prompt_hash;    /* hash of the prompt text, for seeding */
+    char *opt_error;         /* an option of the wrong type: Ollama answers 500 with this,
+                              * but only once the model is known to exist */
 } tdm_sim_genreq;
 
-/* Parses a generate (chat false) or chat body. Returns 0, or -1 with an Ollama-style
- * message in err for a 400 answer. On success the caller frees with tdm_sim_genreq_free. */
+/* Parses a generate (chat false) or chat body the way Ollama 0.11.4 binds it (Go's
+ * json.Decoder: only the first value is read, field names match case-insensitively,
+ * null is an empty request). Returns 0, or -1 with Ollama's message in err for a 400
+ * answer. A generate request may name no model (Ollama answers 404 "model '' not
+ * found"); a chat request may not (400 "model is required"). On success the caller
+ * frees with tdm_sim_genreq_free. */
 int tdm_sim_genreq_parse(const char *body, size_t len, bool chat, tdm_sim_genreq *out,
                          char *err, size_t errlen);
 void tdm_sim_genreq_free(tdm_sim_genreq *r);
 
 /* Parses a /api/show body ({"model"} or the older {"name"}); *model is malloc'd. */
 int tdm_sim_showreq_parse(const char *body, size_t len, char **model, char *err, size_t errlen);
+
+/* Whether Ollama's model.ParseName would accept the name (a chat request naming an
+ * invalid one gets 400 "model is required"; a generate request, 404). */
+bool tdm_sim_model_name_valid(const char *name);
 
 /* Go's time.ParseDuration ("300ms", "1.5h", "-1m", "0"). Returns 0 and *ns, or -1. */
 int tdm_sim_parse_duration(const char *s, int64_t *ns);

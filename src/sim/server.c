@@ -3,6 +3,7 @@
  * down cleanly on SIGINT/SIGTERM. */
 #include "sim/server.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,9 +191,29 @@ fail:
     return -1;
 }
 
+/* Whether Ollama would see its listener as loopback (netip.Addr.IsLoopback). */
+static bool host_is_loopback(const char *host)
+{
+    unsigned char a[16];
+    if (!strcmp(host, "localhost"))
+        return true;
+    if (inet_pton(AF_INET, host, a) == 1)
+        return a[0] == 127;
+    if (inet_pton(AF_INET6, host, a) == 1) {
+        static const unsigned char one[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        return memcmp(a, one, 16) == 0 || (memcmp(a, mapped, 12) == 0 && a[12] == 127);
+    }
+    return false;
+}
+
 static int setup(tdm_sim_server *s)
 {
     const tdm_sim_config *cfg = s->cfg;
+    s->loopback = host_is_loopback(cfg->host);
+    if (gethostname(s->hostname, sizeof s->hostname) != 0)
+        s->hostname[0] = '\0';
+    s->hostname[sizeof s->hostname - 1] = '\0';
     for (size_t i = 0; i < cfg->nmodels; i++) {
         if (tdm_sim_model_init(&s->models[s->nmodels], cfg->models[i]) != 0) {
             fprintf(stderr, "tandem-sim: --model '%s' is not a usable name\n", cfg->models[i]);

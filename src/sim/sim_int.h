@@ -17,7 +17,7 @@
 #include "sim/timer.h"
 #include "sim/tokens.h"
 
-#define TDM_SIM_MAX_HEAD (64 * 1024)
+#define TDM_SIM_MAX_HEAD TDM_SIM_HTTP_GO_MAX_HEAD
 
 typedef struct tdm_sim_server tdm_sim_server;
 
@@ -105,6 +105,8 @@ struct tdm_sim_server {
     tdm_sim_conn *conns;
     uint64_t next_conn_id;
     int active_gens;          /* streams in load, prefill or decode */
+    bool loopback;            /* listening on a loopback address: Host headers are checked */
+    char hostname[256];       /* this machine's name, an allowed Host */
     bool stopping;
     char readbuf[64 * 1024];  /* every read lands here and is copied at once */
 };
@@ -117,6 +119,11 @@ void tdm_sim_conn_close(tdm_sim_conn *c);
  * tokens and reason go into the emission log's end line. */
 void tdm_sim_conn_respond(tdm_sim_conn *c, int64_t t, int status, const char *ctype,
                           const char *body, size_t len, int64_t tokens, const char *reason);
+/* The same with handler headers sorting before (e.g. Allow) and after (e.g. Location)
+ * Content-Type; ctype may be NULL. */
+void tdm_sim_conn_respond_h(tdm_sim_conn *c, int64_t t, int status, const char *before,
+                            const char *ctype, const char *after, const char *body, size_t len,
+                            int64_t tokens, const char *reason);
 /* Hands bytes to the socket; token >= 0 logs that token when they reach the kernel.
  * Returns 0, or -1 when the connection is broken (it is then being closed). */
 int tdm_sim_conn_send(tdm_sim_conn *c, const char *data, size_t len, int64_t token,

@@ -129,8 +129,15 @@ int tdm_sim_wire_line(tdm_buf *b, const tdm_sim_line *l)
         r = r ? r : tdm_buf_append_str(b, ",\"response\":");
         r = r ? r : tdm_sim_json_str(b, l->text, l->text_len);
     }
+    /* api.GenerateResponse declares Done before DoneReason; api.ChatResponse declares
+     * DoneReason first (Ollama 0.11.4, confirmed on the wire). */
+    bool reason = l->done_reason && *l->done_reason;
+    if (reason && l->chat) {
+        r = r ? r : tdm_buf_append_str(b, ",\"done_reason\":");
+        r = r ? r : tdm_sim_json_str(b, l->done_reason, strlen(l->done_reason));
+    }
     r = r ? r : tdm_buf_append_str(b, l->done ? ",\"done\":true" : ",\"done\":false");
-    if (l->done_reason && *l->done_reason) {
+    if (reason && !l->chat) {
         r = r ? r : tdm_buf_append_str(b, ",\"done_reason\":");
         r = r ? r : tdm_sim_json_str(b, l->done_reason, strlen(l->done_reason));
     }

@@ -1,6 +1,6 @@
 /* wire.h — the JSON the simulator sends, byte-compatible with Ollama (Go's encoding/json
- * over api.GenerateResponse / api.ChatResponse): fields in struct order, counters omitted
- * when zero, strings escaped the way Go escapes them (<, >, & as \u003c..., invalid
+ * over api.GenerateResponse / api.ChatResponse): fields in struct order (chat puts
+ * done_reason before done, generate after it), counters omitted when zero, strings escaped the way Go escapes them (<, >, & as \u003c..., invalid
  * UTF-8 as U+FFFD). Builders append to a tdm_buf, without the trailing newline. */
 #ifndef TDM_SIM_WIRE_H
 #define TDM_SIM_WIRE_H

@@ -17,7 +17,7 @@
 #include "core/scenario_builtin.h"
 #include "sweep/experiment_int.h"
 #include "sweep/http.h"
-#include "sweep/sha256.h"
+#include "core/sha256.h"
 
 #define MAX_CELLS 100000
 

@@ -20,7 +20,7 @@
 #include "core/scenario_yaml_errors.h"
 #include "sweep/experiment.h"
 #include "sweep/experiment_int.h"
-#include "sweep/sha256.h"
+#include "core/sha256.h"
 
 #define MAX_FILE_BYTES (4u << 20)
 

@@ -168,6 +168,10 @@ static void test_failed_call_makes_run_incomplete(void **state)
     assert_false(m.complete);
     assert_int_equal(m.failed_calls, 1);
     assert_int_equal(m.agents[1].tokens_conc, 0); /* failed calls' tokens do not count */
+    assert_true(isnan(m.speedup));
+    assert_true(isnan(m.efficiency_pct));
+    assert_true(isnan(m.legacy_efficiency_pct));
+    assert_false(isnan(m.t_conc_s)); /* the raw wall times stay */
     tdm_run_metrics_free(&m);
     tdm_run_data_free(&d);
 }

@@ -156,6 +156,8 @@ static void test_job_sequence_and_skip(void **state)
     free(url);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "options"), "num_predict")), 2);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "options"), "num_ctx")), 1024);
+    /* its own prompt: Ollama's prompt cache must not favour the first measured call */
+    assert_string_equal(json_string_value(json_object_get(b, "prompt")), TDM_WARMUP_PROMPT);
     json_decref(b);
     tdm_record_free(&recs[0]);
     tdm_scenario_free(&s);

@@ -46,6 +46,7 @@ static void test_defaults(void **state)
     assert_string_equal(cfg.version, "0.11.4");
     assert_true(cfg.alpha == 1.0);
     assert_int_equal(cfg.keep_alive_ns, 300000000000LL);
+    assert_true(cfg.sched_ms == 1.0); /* a warm load_duration is never 0, as in Ollama */
     assert_int_equal(cfg.ports[0].faults.stall, -1);
     assert_false(cfg.ports[0].faults.refuse);
 }
@@ -57,7 +58,8 @@ static void test_ports_and_devices(void **state)
                            "--decode-tps", "50", "--alpha=0.5", "--model", "llama3.2",
                            "--seed", "42", "--utf8", "--keep-alive", "-1m", "--load-ms", "1500",
                            "--version-string", "0.12.0", "--emit-log", "/tmp/e",
-                           "--ready-file", "/tmp/r", "--max-body-bytes", "1M", NULL),
+                           "--ready-file", "/tmp/r", "--max-body-bytes", "1M",
+                           "--sched-ms", "2.5", NULL),
                      TDM_SIM_CLI_RUN);
     assert_int_equal(cfg.nports, 3);
     assert_string_equal(cfg.ports[0].device, "gpu0");
@@ -73,6 +75,7 @@ static void test_ports_and_devices(void **state)
     assert_string_equal(cfg.emit_log, "/tmp/e");
     assert_string_equal(cfg.ready_file, "/tmp/r");
     assert_int_equal(cfg.max_body, 1024 * 1024);
+    assert_true(cfg.sched_ms == 2.5);
 }
 
 static void test_faults(void **state)

@@ -202,17 +202,38 @@ static void test_response_head(void **state)
 {
     (void)state;
     tdm_buf b = {0};
-    assert_int_equal(tdm_sim_http_head(&b, 200, "application/x-ndjson", "Sun, 06 Nov 1994 08:49:37 GMT",
-                                       -1, true, false, NULL), 0);
+    /* A stream: Go's order is handler headers, Date, then Transfer-Encoding. */
+    tdm_sim_http_head_spec h = {.minor = 1, .status = 200, .content_type = "application/x-ndjson",
+                                .date = "Sun, 06 Nov 1994 08:49:37 GMT", .content_length = -1,
+                                .chunked = true};
+    assert_int_equal(tdm_sim_http_head(&b, &h), 0);
     assert_string_equal(tdm_buf_str(&b), "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
                                          "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
                                          "Transfer-Encoding: chunked\r\n\r\n");
+    /* Connection comes after Date/Content-Length and before Transfer-Encoding. */
     tdm_buf_reset(&b);
-    assert_int_equal(tdm_sim_http_head(&b, 404, "application/json; charset=utf-8", NULL, 34,
-                                       false, true, "X-A: b\r\n"), 0);
-    assert_string_equal(tdm_buf_str(&b), "HTTP/1.1 404 Not Found\r\n"
-                                         "Content-Type: application/json; charset=utf-8\r\n"
-                                         "Content-Length: 34\r\nConnection: close\r\nX-A: b\r\n\r\n");
+    h.connection = "close";
+    assert_int_equal(tdm_sim_http_head(&b, &h), 0);
+    assert_string_equal(tdm_buf_str(&b), "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                                         "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+                                         "Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n");
+    /* gin's 405: Allow sorts before Content-Type. */
+    tdm_buf_reset(&b);
+    tdm_sim_http_head_spec e = {.minor = 1, .status = 405, .handler_before = "Allow: POST\r\n",
+                                .content_type = "text/plain", .content_length = 22};
+    assert_int_equal(tdm_sim_http_head(&b, &e), 0);
+    assert_string_equal(tdm_buf_str(&b), "HTTP/1.1 405 Method Not Allowed\r\nAllow: POST\r\n"
+                                         "Content-Type: text/plain\r\nContent-Length: 22\r\n\r\n");
+    /* A redirect: Location sorts after Content-Type; an HTTP/1.0 keep-alive answer. */
+    tdm_buf_reset(&b);
+    tdm_sim_http_head_spec r = {.minor = 0, .status = 301, .content_type = "text/html; charset=utf-8",
+                                .handler_after = "Location: /api/tags\r\n", .content_length = 44,
+                                .connection = "keep-alive"};
+    assert_int_equal(tdm_sim_http_head(&b, &r), 0);
+    assert_string_equal(tdm_buf_str(&b), "HTTP/1.0 301 Moved Permanently\r\n"
+                                         "Content-Type: text/html; charset=utf-8\r\n"
+                                         "Location: /api/tags\r\nContent-Length: 44\r\n"
+                                         "Connection: keep-alive\r\n\r\n");
     tdm_buf_reset(&b);
     assert_int_equal(tdm_sim_http_chunk(&b, "{\"a\":1}\n", 8), 0);
     assert_int_equal(tdm_sim_http_chunk(&b, "0123456789abcdefghij", 20), 0);
@@ -223,6 +244,84 @@ static void test_response_head(void **state)
     assert_int_equal(strlen(date), 29);
     assert_string_equal(date + 25, " GMT");
     assert_string_equal(tdm_sim_http_reason(431), "Request Header Fields Too Large");
+}
+
+/* Go's net/http answers, byte for byte as Ollama 0.11.4 sent them. */
+static void test_go_protocol_errors(void **state)
+{
+    (void)state;
+    static const struct { int result; const char *want; } cases[] = {
+        {TDM_SIM_HTTP_BAD, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                           "Connection: close\r\n\r\n400 Bad Request"},
+        {TDM_SIM_HTTP_NO_HOST, "HTTP/1.1 400 Bad Request: missing required Host header\r\n"
+                               "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+                               "400 Bad Request: missing required Host header"},
+        {TDM_SIM_HTTP_BAD_VERSION, "HTTP/1.1 505 HTTP Version Not Supported: unsupported protocol version\r\n"
+                                   "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+                                   "505 HTTP Version Not Supported: unsupported protocol version"},
+        {TDM_SIM_HTTP_HEAD_TOO_LARGE, "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                                      "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+                                      "431 Request Header Fields Too Large"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tdm_buf b = {0};
+        assert_int_equal(tdm_sim_http_go_error(&b, cases[i].result), 0);
+        assert_string_equal(tdm_buf_str(&b), cases[i].want);
+        tdm_buf_free(&b);
+    }
+}
+
+static void test_host_header_kept(void **state)
+{
+    (void)state;
+    tdm_sim_http_req r;
+    assert_true(parse_str("GET / HTTP/1.1\r\nHost: 127.0.0.1:11434\r\n\r\n", &r) > 0);
+    assert_true(r.has_host);
+    assert_string_equal(r.host, "127.0.0.1:11434");
+    assert_true(parse_str("GET http://evil.example:1/api/ps HTTP/1.1\r\nHost: localhost\r\n\r\n", &r) > 0);
+    assert_string_equal(r.host, "evil.example:1"); /* Go: an absolute-form target's host wins */
+    assert_true(parse_str("GET / HTTP/1.0\r\n\r\n", &r) > 0);
+    assert_false(r.has_host);
+    assert_string_equal(r.host, "");
+}
+
+/* Ollama's allowedHostsMiddleware on a loopback listener. */
+static void test_host_allowed(void **state)
+{
+    (void)state;
+    static const char *const ok[] = {"", "localhost", "LOCALHOST:11434", "127.0.0.1", "127.0.0.1:11434",
+                                     "127.9.9.9", "[::1]:11434", "::1", "0.0.0.0:1", "10.1.2.3",
+                                     "172.16.0.1", "172.31.255.255:80", "192.168.1.1", "[fd00::1]:5",
+                                     "::ffff:127.0.0.1", "x.localhost", "printer.local", "svc.internal:8",
+                                     "myhost", "MyHost:11434"};
+    static const char *const bad[] = {"evil.example", "evil.example:11434", "8.8.8.8", "172.32.0.1",
+                                      "[2001:db8::1]:80", "localhost.evil", "local", "[::1]",
+                                      "myhost.example"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (!tdm_sim_http_host_allowed(ok[i], "myhost"))
+            fail_msg("'%s' refused", ok[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (tdm_sim_http_host_allowed(bad[i], "myhost"))
+            fail_msg("'%s' allowed", bad[i]);
+}
+
+/* net/http's cleanPath. */
+static void test_clean_path(void **state)
+{
+    (void)state;
+    static const struct { const char *in, *out; } cases[] = {
+        {"/", "/"}, {"/api/tags", "/api/tags"}, {"//api/tags", "/api/tags"},
+        {"/api//tags", "/api/tags"}, {"/api/tags/", "/api/tags/"}, {"/api/tags//", "/api/tags/"},
+        {"//api/tags/", "/api/tags/"}, {"/./api/tags", "/api/tags"}, {"/api/../api/tags", "/api/tags"},
+        {"/..", "/"}, {"/../..", "/"}, {"/a/b/../../c", "/c"}, {"/a/.", "/a"}, {"/a/./", "/a/"},
+        {"/a/..", "/"}, {"/.../x", "/.../x"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[64];
+        tdm_sim_http_clean_path(cases[i].in, out, sizeof out);
+        if (strcmp(out, cases[i].out) != 0)
+            fail_msg("'%s': got '%s', want '%s'", cases[i].in, out, cases[i].out);
+    }
 }
 
 int main(void)
@@ -236,6 +335,10 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_response_head),
+        cmocka_unit_test(test_go_protocol_errors),
+        cmocka_unit_test(test_host_header_kept),
+        cmocka_unit_test(test_host_allowed),
+        cmocka_unit_test(test_clean_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,7 @@
 #include <jansson.h>
 
 #include "sim/models.h"
-#include "sim/sha256.h"
+#include "core/sha256.h"
 
 #define S 1000000000LL
 
@@ -18,16 +18,16 @@ static void test_sha256(void **state)
 {
     (void)state;
     char hex[65];
-    tdm_sim_sha256_hex("", 0, hex);
+    tdm_sha256_hex("", 0, hex);
     assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    tdm_sim_sha256_hex("abc", 3, hex);
+    tdm_sha256_hex("abc", 3, hex);
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"; /* 56 bytes */
-    tdm_sim_sha256_hex(two, strlen(two), hex);
+    tdm_sha256_hex(two, strlen(two), hex);
     assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
     char million[1000];
     memset(million, 'a', sizeof million);
-    tdm_sim_sha256_hex(million, 1000, hex);
+    tdm_sha256_hex(million, 1000, hex);
     assert_string_equal(hex, "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
 }
 
@@ -49,9 +49,12 @@ static void test_names(void **state)
     assert_int_equal(tdm_sim_model_find(m, 2, "gemma3"), 0);
     assert_int_equal(tdm_sim_model_find(m, 2, "tiny:latest"), 1);
     assert_int_equal(tdm_sim_model_find(m, 2, "gemma3:1b"), -1);
+    /* Ollama finds models ignoring case: "Tiny" is tiny:latest. */
+    assert_int_equal(tdm_sim_model_find(m, 2, "Tiny"), 1);
+    assert_int_equal(tdm_sim_model_find(m, 2, "GEMMA3:Latest"), 0);
     /* The digest is the SHA-256 of the normalised name: stable from run to run. */
     char hex[65];
-    tdm_sim_sha256_hex("gemma3:latest", 13, hex);
+    tdm_sha256_hex("gemma3:latest", 13, hex);
     assert_string_equal(m[0].digest, hex);
     assert_int_equal(m[0].size, 3338801804LL);
     tdm_sim_model u;
@@ -135,6 +138,19 @@ static void test_ps(void **state)
     assert_string_equal(json_string_value(json_object_get(e, "name")), "tiny:latest");
     assert_string_equal(json_string_value(json_object_get(e, "expires_at")), "2025-11-14T00:34:23Z");
     assert_int_equal(json_integer_value(json_object_get(e, "size_vram")), m[1].size);
+    json_decref(j);
+    /* keep_alive forever: Ollama shows now + MaxInt64 ns, 292 years on. */
+    tdm_sim_loaded_acquire(&l[0], 0, 0, INT64_MAX);
+    tdm_sim_loaded_release(&l[0], 1 * S, INT64_MAX);
+    tdm_buf_reset(&b);
+    assert_int_equal(tdm_sim_wire_ps(&b, m, l, 2, 2 * S, 1763080164LL * S + 500000000LL), 0);
+    j = json_loads(b.data, 0, NULL);
+    assert_non_null(j);
+    e = json_array_get(json_object_get(j, "models"), 0);
+    assert_string_equal(json_string_value(json_object_get(e, "name")), "gemma3:latest");
+    /* 1763080164.5 s + 9223372036.854775807 s */
+    assert_string_equal(json_string_value(json_object_get(e, "expires_at")),
+                        "2318-02-24T00:16:41.354775807Z");
     json_decref(j);
     tdm_buf_free(&b);
 }

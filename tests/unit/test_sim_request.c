@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,31 +94,100 @@ static void test_errors(void **state)
 {
     (void)state;
     tdm_sim_genreq r;
+    /* Ollama 0.11.4's 400 messages (Go's encoding/json and api types), as the real server
+     * sent them (tests/e2e/test_sim_parity.py compares them live). */
     static const struct { const char *body; bool chat; const char *msg; } cases[] = {
         {"", false, "missing request body"},
         {"  \n", false, "missing request body"},
-        {"{\"prompt\":\"x\"}", false, "model is required"},
-        {"{\"model\":\"\"}", false, "model is required"},
-        {"{\"model\":\"m\"", false, "invalid JSON"},
+        {"{\"model\":\"\"}", true, "model is required"},
+        {"{\"messages\":[]}", true, "model is required"},
+        {"null", true, "model is required"},
+        {"{\"model\":\"a b\"}", true, "model is required"},
+        {"{\"model\":\"m\"", false, "unexpected EOF"},
+        {"{not json", false, "invalid character 'n' looking for beginning of object key string"},
         {"[1]", false, "json: cannot unmarshal array into Go value of type api.GenerateRequest"},
+        {"\"s\"", true, "json: cannot unmarshal string into Go value of type api.ChatRequest"},
         {"{\"model\":5}", false, "json: cannot unmarshal number into Go struct field GenerateRequest.model of type string"},
-        {"{\"model\":\"m\",\"prompt\":[]}", false, "json: cannot unmarshal array into Go struct field GenerateRequest.prompt"},
+        {"{\"model\":\"m\",\"prompt\":[]}", false, "json: cannot unmarshal array into Go struct field GenerateRequest.prompt of type string"},
         {"{\"model\":\"m\",\"stream\":\"yes\"}", false, "json: cannot unmarshal string into Go struct field GenerateRequest.stream of type bool"},
-        {"{\"model\":\"m\",\"options\":[]}", false, "json: cannot unmarshal array"},
-        {"{\"model\":\"m\",\"options\":{\"num_predict\":\"5\"}}", false, "option \"num_predict\" must be of type integer"},
+        {"{\"model\":\"m\",\"options\":[]}", false, "json: cannot unmarshal array into Go struct field GenerateRequest.options of type map[string]interface {}"},
         {"{\"model\":\"m\",\"keep_alive\":\"5 minutes\"}", false, "time: invalid duration \"5 minutes\""},
         {"{\"model\":\"m\",\"keep_alive\":true}", false, "Unsupported type: 'bool'"},
-        {"{\"model\":\"m\",\"context\":[\"a\"]}", false, "GenerateRequest.context of type int"},
-        {"{\"model\":\"m\",\"messages\":{}}", true, "ChatRequest.messages of type []api.Message"},
-        {"{\"model\":\"m\",\"messages\":[1]}", true, "ChatRequest.messages of type api.Message"},
-        {"{\"model\":\"m\",\"messages\":[{\"content\":1}]}", true, "Message.content of type string"},
-        {"{\"model\":\"a\\u0000b\"}", false, "invalid model name"},
+        {"{\"model\":\"m\",\"keep_alive\":[]}", false, "Unsupported type: '[]interface {}'"},
+        /* keep_alive's own unmarshaler fails at once, before a type mismatch is reported */
+        {"{\"stream\":1,\"keep_alive\":\"x\"}", false, "time: invalid duration \"x\""},
+        {"{\"model\":\"m\",\"context\":[\"a\"]}", false, "json: cannot unmarshal string into Go struct field GenerateRequest.context of type int"},
+        {"{\"model\":\"m\",\"messages\":{}}", true, "json: cannot unmarshal object into Go struct field ChatRequest.messages of type []api.Message"},
+        {"{\"model\":\"m\",\"messages\":[1]}", true, "json: cannot unmarshal number into Go struct field ChatRequest.messages of type api.Alias"},
+        {"{\"model\":\"m\",\"messages\":[{\"content\":1}]}", true, "json: cannot unmarshal number into Go struct field ChatRequest.messages.content of type string"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int rc = gen(cases[i].body, cases[i].chat, &r);
-        if (rc != -1 || strstr(err, cases[i].msg) == NULL)
+        if (rc != -1 || strcmp(err, cases[i].msg) != 0)
             fail_msg("case %zu: rc %d, err '%s', want '%s'", i, rc, err, cases[i].msg);
     }
+}
+
+/* What Ollama accepts at bind time and refuses later (404 / 500, see gen.c). */
+static void test_deferred(void **state)
+{
+    (void)state;
+    tdm_sim_genreq r;
+    /* generate without a model: 404 "model '' not found" later, not a 400 */
+    assert_int_equal(gen("{\"prompt\":\"x\"}", false, &r), 0);
+    assert_string_equal(r.model, "");
+    tdm_sim_genreq_free(&r);
+    assert_int_equal(gen("null", false, &r), 0);
+    assert_string_equal(r.model, "");
+    assert_true(r.empty && r.stream);
+    tdm_sim_genreq_free(&r);
+    /* a wrong option type is a 500 once the model is known */
+    assert_int_equal(gen("{\"model\":\"m\",\"options\":{\"num_predict\":\"5\",\"seed\":3}}", false, &r), 0);
+    assert_string_equal(r.opt_error, "option \"num_predict\" must be of type integer");
+    assert_true(r.has_seed && r.seed == 3);
+    tdm_sim_genreq_free(&r);
+    static const struct { const char *opts, *msg; } opts[] = {
+        {"{\"temperature\":\"hot\"}", "option \"temperature\" must be of type float32"},
+        {"{\"use_mmap\":1}", "option \"use_mmap\" must be of type boolean"},
+        {"{\"stop\":\"x\"}", "option \"stop\" must be of type array"},
+        {"{\"stop\":[1]}", "option \"stop\" must be of an array of strings"},
+        {"{\"num_ctx\":true}", "option \"num_ctx\" must be of type integer"},
+    };
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        char body[128];
+        snprintf(body, sizeof body, "{\"model\":\"m\",\"options\":%s}", opts[i].opts);
+        assert_int_equal(gen(body, false, &r), 0);
+        if (!r.opt_error || strcmp(r.opt_error, opts[i].msg) != 0)
+            fail_msg("%s: got '%s'", opts[i].opts, r.opt_error ? r.opt_error : "(none)");
+        tdm_sim_genreq_free(&r);
+    }
+    /* unknown options are ignored; a fraction is truncated, as Go's int conversion does */
+    assert_int_equal(gen("{\"model\":\"m\",\"options\":{\"bogus\":\"x\",\"num_predict\":2.7}}", false, &r), 0);
+    assert_null(r.opt_error);
+    assert_int_equal(r.num_predict, 2);
+    tdm_sim_genreq_free(&r);
+}
+
+/* json.Decoder: field names match case-insensitively; only the first value is read. */
+static void test_go_decoding(void **state)
+{
+    (void)state;
+    tdm_sim_genreq r;
+    assert_int_equal(gen("{\"Model\":\"Tiny\",\"PROMPT\":\"hi there\",\"Stream\":false,"
+                         "\"Options\":{\"num_predict\":4}} and then junk", false, &r), 0);
+    assert_string_equal(r.model, "Tiny");
+    assert_false(r.stream);
+    assert_false(r.empty);
+    assert_int_equal(r.num_predict, 4);
+    tdm_sim_genreq_free(&r);
+    /* the last of several matching keys wins */
+    assert_int_equal(gen("{\"model\":\"a\",\"MODEL\":\"b\"}", false, &r), 0);
+    assert_string_equal(r.model, "b");
+    tdm_sim_genreq_free(&r);
+    assert_true(tdm_sim_model_name_valid("library/gemma3:4b-it_q4.K-M"));
+    assert_false(tdm_sim_model_name_valid(""));
+    assert_false(tdm_sim_model_name_valid("a b"));
+    assert_false(tdm_sim_model_name_valid("x\"y"));
 }
 
 static void test_show(void **state)
@@ -162,6 +232,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generate_basic), cmocka_unit_test(test_generate_empty_and_keep_alive),
         cmocka_unit_test(test_chat),           cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_deferred),       cmocka_unit_test(test_go_decoding),
         cmocka_unit_test(test_show),           cmocka_unit_test(test_durations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /* test_sim_wire.c — the simulator's JSON lines byte for byte (src/sim/wire.c): Ollama's
- * field order (OLLAMA-WIRE.md), counters omitted when zero, Go's string escaping and
+ * field order (docs/ollama-wire.md), counters omitted when zero, Go's string escaping and
  * Go's RFC 3339 nano formatting. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -57,7 +57,10 @@ static void test_generate_final(void **state)
 static void test_chat_final_omits_zero(void **state)
 {
     (void)state;
-    /* load_duration 0 (warm model) is omitted, as Go's omitempty does; chat has no context. */
+    /* A zero counter is omitted, as Go's omitempty does (the simulator only produces a
+     * zero load_duration with --sched-ms 0); chat has no context, and its done_reason
+     * comes BEFORE done (api.ChatResponse's field order; the real 0.11.4 server's
+     * tests/e2e/captures/chat-stream.txt). */
     tdm_sim_counters k = {.total_duration = 9, .prompt_eval_count = 4, .prompt_eval_duration = 2,
                           .eval_count = 1, .eval_duration = 7};
     int32_t ctx[1] = {5};
@@ -65,7 +68,7 @@ static void test_chat_final_omits_zero(void **state)
                       .done_reason = "length", .context = ctx, .n_context = 1, .counters = &k};
     assert_string_equal(line(&l),
                         "{\"model\":\"m\",\"created_at\":\"" T "\",\"message\":{\"role\":\"assistant\","
-                        "\"content\":\"\"},\"done\":true,\"done_reason\":\"length\",\"total_duration\":9,"
+                        "\"content\":\"\"},\"done_reason\":\"length\",\"done\":true,\"total_duration\":9,"
                         "\"prompt_eval_count\":4,\"prompt_eval_duration\":2,\"eval_count\":1,"
                         "\"eval_duration\":7}");
 }
@@ -77,6 +80,10 @@ static void test_load_line(void **state)
                       .done_reason = "load"};
     assert_string_equal(line(&l), "{\"model\":\"tiny\",\"created_at\":\"" T
                                   "\",\"response\":\"\",\"done\":true,\"done_reason\":\"load\"}");
+    l.chat = true; /* chat-load.txt: done_reason before done here too */
+    assert_string_equal(line(&l), "{\"model\":\"tiny\",\"created_at\":\"" T
+                                  "\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},"
+                                  "\"done_reason\":\"load\",\"done\":true}");
     tdm_buf b = {0};
     assert_int_equal(tdm_sim_wire_error(&b, "model 'x' not found"), 0);
     assert_string_equal(tdm_buf_str(&b), "{\"error\":\"model 'x' not found\"}");

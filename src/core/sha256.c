@@ -1,5 +1,5 @@
 /* sha256.c — FIPS 180-4 SHA-256 (see sha256.h). */
-#include "sweep/sha256.h"
+#include "core/sha256.h"
 
 #include <stdio.h>
 #include <string.h>

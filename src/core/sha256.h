@@ -1,8 +1,9 @@
-/* sha256.h — SHA-256 of the experiment and scenario files, so a resumed sweep can tell
- * that its inputs are byte-for-byte the ones it started with, and the manifest records
- * exactly what was run. */
-#ifndef TDM_SWEEP_SHA256_H
-#define TDM_SWEEP_SHA256_H
+/* sha256.h — SHA-256: the sweep hashes its experiment and scenario files (a resumed
+ * sweep must run byte-for-byte the inputs it started with), the simulator derives each
+ * model's stable digest from its name. Hand-written because it is ~150 lines and the
+ * artifact otherwise needs no crypto library. */
+#ifndef TDM_SHA256_H
+#define TDM_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>
