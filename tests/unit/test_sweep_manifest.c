@@ -16,7 +16,7 @@
 #include "sweep/experiment.h"
 #include "sweep/manifest.h"
 #include "sweep/plan.h"
-#include "sweep/sha256.h"
+#include "core/sha256.h"
 
 static void test_states(void **state)
 {
