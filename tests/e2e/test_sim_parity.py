@@ -56,6 +56,10 @@ def same_head(real, sim, compare_length=True):
     the bodies may differ in length)."""
     assert real.status_line == sim.status_line, where(real, sim)
     assert real.header_names == sim.header_names, where(real, sim)
+    # A body holding "created_at" varies in length by itself: Go drops trailing zeros of
+    # the nanoseconds, so the same reply is 1 to 9 bytes longer or shorter.
+    if b'"created_at"' in real.body or b'"created_at"' in sim.body:
+        compare_length = False
     skip = {"date"} | (set() if compare_length else {"content-length"})
     rv = [(k, v) for k, v in real.headers if k.lower() not in skip]
     sv = [(k, v) for k, v in sim.headers if k.lower() not in skip]
