@@ -80,6 +80,10 @@ ollama-down:
 e2e: build
     TANDEM_BIN={{bin}} tests/e2e/run.sh
 
+# the flake's wiring against a stub nixpkgs (offline; --full also builds everything with it)
+nix-check *args:
+    tests/nix/check.sh {{args}}
+
 # the Technical Report from result directories (e.g. just report results/sim --out report/sim)
 report *args:
     make -s build/bin/tandem-report

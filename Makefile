@@ -22,7 +22,10 @@ endif
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 OPTFLAGS ?= -O2 -g
-WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+# Warnings are errors in our code; a packager whose compiler adds its own flags (nixpkgs'
+# hardening) may turn that off with WERROR= without touching the warnings themselves.
+WERROR   ?= -Werror
+WARN     := -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CSTD     := -std=c17 -D_GNU_SOURCE
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -158,7 +161,7 @@ endef
 $(foreach t,$(notdir $(basename $(UNIT_SRCS))),$(eval $(call UNIT_RULES,$(t))))
 
 # ---- top-level targets ------------------------------------------------------------
-.PHONY: all programs unit-tests test unit integration e2e asan valgrind check install clean list-variants
+.PHONY: all programs unit-tests test unit integration e2e nix-check asan valgrind check install clean list-variants
 .DEFAULT_GOAL := all
 
 all: programs $(if $(filter command line,$(origin VARIANT)),,unit-tests)
@@ -186,7 +189,11 @@ valgrind: $(UNIT_BINS)
 e2e: programs
 	@TANDEM_BIN=$(BUILD)/bin tests/e2e/run.sh
 
-check: test asan valgrind e2e
+# The flake's own wiring, evaluated offline against a stub nixpkgs (tests/nix/README.md).
+nix-check:
+	@tests/nix/check.sh
+
+check: test asan valgrind nix-check e2e
 
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(PREFIX)/bin

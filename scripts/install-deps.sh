@@ -21,6 +21,8 @@ missing=()
 for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
+# nix-bin: the offline check of flake.nix's wiring (tests/nix/check.sh).
+command -v nix >/dev/null || missing+=(nix-bin)
 python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
 python3 -c 'import httpx' 2>/dev/null || missing+=(python3-httpx)   # the python-httpx control
 python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
