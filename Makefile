@@ -60,7 +60,7 @@ SELECTED_VARIANTS := $(VARIANT)
 TOOLS :=
 else
 SELECTED_VARIANTS := $(ALL_VARIANTS)
-TOOLS := tandem-sim $(if $(wildcard src/report/main.c),tandem-report) $(if $(wildcard src/sweep/main.c),tandem-sweep)
+TOOLS := tandem-sim $(if $(wildcard src/report/main.c),tandem-report) $(if $(wildcard src/sweep/main.c),tandem-sweep) $(if $(wildcard src/calibrate/main.c),tandem-calibrate)
 endif
 
 # ---- modules: each directory under src/ becomes one static library ----------
@@ -128,6 +128,10 @@ $(BUILD)/bin/tandem-sweep: $(BUILD)/obj/sweep/main.o $(call mod_lib,sweep) $(cal
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(call pkg_libs,jansson libcyaml) -lm
 
+$(BUILD)/bin/tandem-calibrate: $(BUILD)/obj/calibrate/main.o $(call mod_lib,calibrate) $(call mod_lib,core)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(call pkg_libs,jansson libcyaml) -pthread -lm
+
 PROGRAMS := $(addprefix $(BUILD)/bin/tandem-,$(SELECTED_VARIANTS)) $(addprefix $(BUILD)/bin/,$(TOOLS))
 
 # The Python reference client (asyncio + httpx) is a control variant: copied, not compiled.
@@ -149,7 +153,7 @@ $(BUILD)/obj/tests/%.o: tests/unit/%.c
 
 # A test that needs a further module names it: TEST_USES_<test> := <module>...
 TEST_USES_test_http1_conn := reactor
-TEST_USES_test_reactorcurl_driver := curl reactor
+TEST_USES_test_reactorcurl_driver := curl http1 reactor
 TEST_USES_test_reactorhttp_driver := http1 reactor
 test_libs = $(foreach m,$(filter-out core,$(call test_mod,$(1)) $(TEST_USES_$(1))),$(call mod_lib,$(m)))
 

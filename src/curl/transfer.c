@@ -1,19 +1,59 @@
 /* transfer.c — libcurl easy-transfer glue to the core's call consumer (see transfer.h). */
 #include "curl/transfer.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/clock.h"
 
+/* One decoded slice of the current read goes to the core; non-zero stops the decoder
+ * (and so the transfer) once the core has settled the call as failed. */
+static int on_slice(void *ud, const char *data, size_t len)
+{
+    tdm_curl_transfer *t = ud;
+    return tdm_call_slice(&t->call, data, len) == TDM_CALL_FAILED ? 1 : 0;
+}
+
+/* One delivery = one recv()'s raw body bytes (transfer decoding is off): count the
+ * read and take its arrival time once, before any parsing, then de-chunk. Returning
+ * anything but len makes curl abort the transfer with CURLE_WRITE_ERROR. */
 static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 {
     tdm_curl_transfer *t = ud;
     size_t len = size * nmemb;
-    /* One delivery = one read: timestamp it once, before any parsing. */
-    int rc = tdm_call_body(&t->call, data, len, tdm_now_ns());
-    return rc == TDM_CALL_FAILED ? 0 : len; /* 0 makes curl abort with CURLE_WRITE_ERROR */
+    int64_t now = tdm_now_ns();
+    tdm_call_read(&t->call, now);
+    if (!t->chunked)
+        return tdm_call_slice(&t->call, data, len) == TDM_CALL_FAILED ? 0 : len;
+    size_t used;
+    int rc = tdm_http1_chunked_feed(&t->dechunk, data, len, &used, on_slice, t);
+    if (rc == TDM_HTTP1_ERR_ABORTED)
+        return 0; /* the core already recorded why */
+    if (rc < 0) {
+        if (!t->call.finished) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "malformed chunked response from %s: %s", t->job->agent->url,
+                     tdm_http1_chunked_error(&t->dechunk));
+            tdm_call_fail(&t->call, TDM_ERR_PROTOCOL, now, msg);
+        }
+        return 0;
+    }
+    return len; /* bytes after the terminating chunk (none expected) are ignored */
+}
+
+/* True when a Transfer-Encoding value ends in the chunked coding (RFC 9112 6.1: chunked
+ * is always the last coding applied). value runs to the end of the header line. */
+static bool ends_chunked(const char *value, size_t len)
+{
+    while (len > 0 && isspace((unsigned char)value[len - 1]))
+        len--;
+    size_t start = len;
+    while (start > 0 && value[start - 1] != ',' && !isspace((unsigned char)value[start - 1]))
+        start--;
+    return len - start == 7 && strncasecmp(value + start, "chunked", 7) == 0;
 }
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
@@ -21,9 +61,17 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     tdm_curl_transfer *t = ud;
     size_t len = size * nmemb;
     int status;
-    /* Only final status lines count; "HTTP/1.1 100 Continue" is not the response. */
-    if (len > 5 && memcmp(data, "HTTP/", 5) == 0 && sscanf(data, "HTTP/%*s %d", &status) == 1 && status >= 200)
-        tdm_call_status(&t->call, status, tdm_now_ns());
+    static const char te[] = "transfer-encoding:";
+    /* Only final status lines count; "HTTP/1.1 100 Continue" is not the response. Each
+     * status line starts a response, whose own headers then say how it is framed. */
+    if (len > 5 && memcmp(data, "HTTP/", 5) == 0) {
+        t->chunked = false;
+        tdm_http1_chunked_init(&t->dechunk);
+        if (sscanf(data, "HTTP/%*s %d", &status) == 1 && status >= 200)
+            tdm_call_status(&t->call, status, tdm_now_ns());
+    } else if (len > sizeof te - 1 && strncasecmp(data, te, sizeof te - 1) == 0) {
+        t->chunked = ends_chunked(data + sizeof te - 1, len - (sizeof te - 1));
+    }
     return len;
 }
 
@@ -77,6 +125,8 @@ bool tdm_curl_transfer_next(tdm_curl_transfer *t, int64_t now)
     const tdm_scenario *s = t->job->scenario;
     tdm_call_init(&t->call, rec, &s->timeouts, (size_t)s->max_line_bytes);
     t->active = true;
+    t->chunked = false;
+    tdm_http1_chunked_init(&t->dechunk);
 
     CURL *e = t->easy;
     curl_easy_setopt(e, CURLOPT_URL, t->url);
@@ -90,6 +140,8 @@ bool tdm_curl_transfer_next(tdm_curl_transfer *t, int64_t now)
     curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
     curl_easy_setopt(e, CURLOPT_PREREQDATA, t);
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, t->buffer_size);
+    /* Raw body bytes, one delivery per recv(): see transfer.h. */
+    curl_easy_setopt(e, CURLOPT_HTTP_TRANSFER_DECODING, 0L);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)s->timeouts.connect_ms);

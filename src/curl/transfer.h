@@ -6,7 +6,16 @@
  * (header callback), every write-callback delivery as one read, and the transfer's
  * outcome mapped to a tdm_error_kind with a message that names the fix. How the
  * transfer is driven — multi_socket on libuv, on our reactor, or blocking in a thread —
- * is the variant's business. */
+ * is the variant's business.
+ *
+ * Reads: libcurl's own chunked decoding is off (CURLOPT_HTTP_TRANSFER_DECODING = 0).
+ * With it on, libcurl calls the write callback once per HTTP chunk, so a "read" would
+ * be a chunk (one token line) whatever CURLOPT_BUFFERSIZE is. With it off, libcurl hands
+ * each recv()'s raw body bytes to the write callback in one call (it still parses the
+ * chunks itself, so the transfer ends at the terminating chunk and the connection is
+ * reused), and this file de-chunks them with tandem's own decoder (src/http1) when the
+ * response says Transfer-Encoding: chunked: one tdm_call_read per delivery, one
+ * tdm_call_slice per decoded slice — exactly what the own client does per read(). */
 #ifndef TDM_CURL_TRANSFER_H
 #define TDM_CURL_TRANSFER_H
 
@@ -16,6 +25,7 @@
 #include "core/call.h"
 #include "core/job.h"
 #include "core/runtime.h"
+#include "http1/http1.h"
 
 /* libcurl's receive buffer for the curl variants: 8 KB, hyper/reqwest's default. */
 #define TDM_CURL_DEFAULT_BUFFER 8192
@@ -29,6 +39,8 @@ typedef struct tdm_curl_transfer {
     char *url;
     char *body;
     long buffer_size;        /* CURLOPT_BUFFERSIZE */
+    bool chunked;            /* the current response is Transfer-Encoding: chunked */
+    tdm_http1_chunked dechunk; /* its decoder (libcurl passes the raw framing through) */
     void *owner;             /* the runtime's own per-transfer data */
 } tdm_curl_transfer;
 

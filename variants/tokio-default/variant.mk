@@ -1,2 +1,2 @@
 # tokio-default: W worker threads, each with its own libuv loop and libcurl multi handle.
-USES_tokio-default := uvcurl curl uv pthread
+USES_tokio-default := uvcurl curl http1 uv pthread

@@ -1,0 +1,334 @@
+/* table.c — tandem-calibrate's output: the tables on stdout, the goals of the variants
+ * issue judged from them (met or not, with the numbers), and the same as JSON. */
+#include "calibrate/calibrate.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The goals (issue 3). */
+#define GOAL_VS_PYTHON 20.0
+#define GOAL_VS_RAW 0.5
+#define GOAL_TTFT_P99_MS 1.0
+#define GOAL_EFF_PCT 99.0
+#define GOAL_AT_N 32
+
+static bool is_python(const tdm_cal_row *r)
+{
+    return strncmp(r->name, "python", 6) == 0;
+}
+
+static bool is_c_variant(const tdm_cal_row *r)
+{
+    return !r->raw && !is_python(r);
+}
+
+static double ev_per_cpu(const tdm_cal_tp *t)
+{
+    return t->cpu_s > 0 ? (double)t->events / t->cpu_s : NAN;
+}
+
+/* Per event with the cost of the same scenario with 1-token outputs taken away: start-up,
+ * preflight, connections and result files are not per-token costs. */
+static double net_ev_per_cpu(const tdm_cal_tp *t)
+{
+    double d = t->cpu_s - t->fixed_cpu_s;
+    return d > 0 ? (double)t->events / d : NAN;
+}
+
+static double per_1k(double x, uint64_t tokens)
+{
+    return tokens ? 1000.0 * x / (double)tokens : NAN;
+}
+
+static const tdm_cal_eff *eff_at(const tdm_cal_row *r, int n)
+{
+    for (size_t i = 0; i < r->n_eff; i++)
+        if (r->eff[i].n == n)
+            return &r->eff[i];
+    return NULL;
+}
+
+static void num(char *out, size_t len, double v, const char *fmt)
+{
+    if (isnan(v))
+        snprintf(out, len, "-");
+    else
+        snprintf(out, len, fmt, v);
+}
+
+/* Best C variant by events per CPU-second (gross or net). */
+static const tdm_cal_row *best_c(const tdm_cal_row *rows, size_t n, bool net)
+{
+    const tdm_cal_row *best = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_c_variant(&rows[i]) || !rows[i].tp.ok)
+            continue;
+        double v = net ? net_ev_per_cpu(&rows[i].tp) : ev_per_cpu(&rows[i].tp);
+        if (!best || v > (net ? net_ev_per_cpu(&best->tp) : ev_per_cpu(&best->tp)))
+            best = &rows[i];
+    }
+    return best;
+}
+
+/* kind: 0 python-httpx, 1 the plain raw reader, 2 the SO_RCVLOWAT one. */
+static const tdm_cal_row *find_row(const tdm_cal_row *rows, size_t n, int kind)
+{
+    for (size_t i = 0; i < n; i++) {
+        const tdm_cal_row *r = &rows[i];
+        if (r->tp.ok && (kind == 0 ? is_python(r) : r->raw && r->lowat == (kind == 2)))
+            return r;
+    }
+    return NULL;
+}
+
+static long cpus(void)
+{
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+void tdm_cal_print_table(const tdm_cal_opts *o, const tdm_cal_row *rows, size_t n)
+{
+    char a[32], b[32], c[32], d[32], e[32], f[32];
+    printf("tandem-calibrate: client cost against tandem-sim on this machine (%ld online CPUs).\n"
+           "NOTE: the simulator and the client share these %ld cores; every number below includes that.\n\n",
+           cpus(), cpus());
+    printf("=== client cost, instant tokens (decode %g tok/s, prefill 1e8 tok/s): %d agents x %d tokens, "
+           "%d run(s) of sequential + concurrent; median of %d ===\n",
+           o->tp_decode_tps, o->tp_agents, o->tp_tokens, o->tp_runs, o->tp_repeat);
+    printf("%-16s %12s %15s %12s %8s %12s %12s %10s %7s\n", "variant", "events/cpu-s", "(min-max)", "net ev/cpu-s",
+           "MB/s", "cpu ms/1k tk", "reads/1k tk", "bytes/read", "other");
+    for (size_t i = 0; i < n; i++) {
+        const tdm_cal_tp *t = &rows[i].tp;
+        if (!t->ok) {
+            printf("%-16s failed: %s\n", rows[i].name, t->error);
+            continue;
+        }
+        num(a, sizeof a, ev_per_cpu(t), "%.0f");
+        num(b, sizeof b, net_ev_per_cpu(t), "%.0f");
+        num(c, sizeof c, t->stream_wall_s > 0 ? (double)t->bytes / 1e6 / t->stream_wall_s : NAN, "%.1f");
+        num(d, sizeof d, per_1k(t->cpu_s * 1e3, t->tokens), "%.2f");
+        num(e, sizeof e, per_1k((double)t->reads, t->tokens), "%.1f");
+        num(f, sizeof f, t->reads ? (double)t->bytes / (double)t->reads : NAN, "%.0f");
+        double lo = INFINITY, hi = 0;
+        for (size_t k = 0; k < rows[i].n_rep; k++) {
+            double v = ev_per_cpu(&rows[i].tp_rep[k]);
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        char g[48];
+        snprintf(g, sizeof g, "%.0fk-%.0fk", lo / 1e3, hi / 1e3);
+        printf("%-16s %12s %15s %12s %8s %12s %12s %10s %7.2f\n", rows[i].name, a, g, b, c, d, e, f,
+               t->foreign_cores);
+    }
+    printf("events/cpu-s: token events / (user+sys CPU of the client process, wait4), the median of the repetitions\n"
+           "(min-max: all of them); net: after taking away the\n"
+           "CPU of the same scenario with 1-token outputs (start-up, preflight, files). MB/s: body bytes / streaming\n"
+           "wall time (the raw reader counts raw bytes, framing included). reads: records.json `reads`.\n"
+           "other: cores kept busy by processes calibration did not start (other users of the machine), averaged\n"
+           "over the median run.\n\n");
+
+    printf("=== independent simulated devices (one port per agent), decode %g tok/s, %d tokens per call ===\n",
+           o->eff_decode_tps, o->eff_tokens);
+    printf("%-16s", "variant");
+    for (size_t k = 0; k < o->n_eff; k++) {
+        char h[24];
+        snprintf(h, sizeof h, "eff%% N=%d", o->eff_n[k]);
+        printf(" %10s", h);
+    }
+    printf(" %11s %9s  %-25s %-25s %s\n", "lost ms @32", "other @32", "TTFT err p50/p99 ms @32",
+           "token delay p50/p99 @32", "ITL p50/p99 ms @32");
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].raw)
+            continue;
+        printf("%-16s", rows[i].name);
+        for (size_t k = 0; k < rows[i].n_eff; k++) {
+            const tdm_cal_eff *x = &rows[i].eff[k];
+            num(a, sizeof a, x->efficiency_pct > 0 ? x->efficiency_pct : NAN, "%.2f");
+            printf(" %10s", a);
+        }
+        const tdm_cal_eff *x = eff_at(&rows[i], GOAL_AT_N);
+        char t0[40] = "-", t1[40] = "-", t2[40] = "-", t3[40] = "-", t4[40] = "-";
+        if (x && x->efficiency_pct > 0) {
+            snprintf(t0, sizeof t0, "%.1f", x->lost_ms);
+            snprintf(t4, sizeof t4, "%.2f", x->foreign_cores);
+        }
+        if (x && x->ok) {
+            snprintf(t1, sizeof t1, "%.3f / %.3f", x->ttft_err_p50_ms, x->ttft_err_p99_ms);
+            snprintf(t2, sizeof t2, "%.3f / %.3f", x->tok_delay_p50_ms, x->tok_delay_p99_ms);
+            snprintf(t3, sizeof t3, "%.2f / %.2f", x->itl_p50_ms, x->itl_p99_ms);
+        }
+        printf(" %11s %9s  %-25s %-25s %s\n", t0, t4, t1, t2, t3);
+        for (size_t k = 0; k < rows[i].n_eff; k++)
+            if (!rows[i].eff[k].ok && rows[i].eff[k].error[0])
+                printf("%-16s   N=%d: %s\n", "", rows[i].eff[k].n, rows[i].eff[k].error);
+    }
+    printf("efficiency = T_seq / T_conc / N, mean of %d runs (1 run above 64 agents): ideal is 100%% (every device\n"
+           "its own); lost ms = T_conc - T_seq / N. A call streams %d tokens at %g tok/s (%.0f ms): a fixed loss weighs\n"
+           "less on longer calls. other: cores busy with processes calibration did not start.\n"
+           "TTFT err: client arrival of the first token minus the simulator's write of it (emission log), concurrent\n"
+           "phase; token delay: the same for every token. ideal ITL = %.2f ms.\n\n",
+           o->eff_runs, o->eff_tokens, o->eff_decode_tps, 1e3 * o->eff_tokens / o->eff_decode_tps,
+           1000.0 / o->eff_decode_tps);
+
+    printf("=== goals ===\n");
+    const tdm_cal_row *best = best_c(rows, n, false), *py = find_row(rows, n, 0), *raw = find_row(rows, n, 1),
+                      *low = find_row(rows, n, 2);
+    if (!best) {
+        printf("no C variant measured\n");
+        return;
+    }
+    double bv = ev_per_cpu(&best->tp);
+    if (py)
+        printf("best C variant %s: %.0f events/cpu-s = %.1fx python-httpx (%.0f); goal >= %.0fx: %s\n", best->name, bv,
+               bv / ev_per_cpu(&py->tp), ev_per_cpu(&py->tp), GOAL_VS_PYTHON,
+               bv / ev_per_cpu(&py->tp) >= GOAL_VS_PYTHON ? "MET" : "NOT MET");
+    else
+        printf("vs python-httpx: NOT EVALUATED (python-httpx not measured: not selected, or no tandem-python-httpx in %s)\n",
+               o->bindir);
+    if (raw)
+        printf("best C variant %s: %.2fx the raw reader (%.0f events/cpu-s); goal >= %.1fx: %s\n", best->name,
+               bv / ev_per_cpu(&raw->tp), ev_per_cpu(&raw->tp), GOAL_VS_RAW,
+               bv / ev_per_cpu(&raw->tp) >= GOAL_VS_RAW ? "MET" : "NOT MET");
+    if (low)
+        printf("  against the SO_RCVLOWAT raw reader (every read() a full 8 KB: the floor of CPU per token): %.2fx "
+               "(%.0f events/cpu-s)\n",
+               bv / ev_per_cpu(&low->tp), ev_per_cpu(&low->tp));
+    const tdm_cal_row *bnet = best_c(rows, n, true);
+    if (bnet && raw)
+        printf("  net of fixed costs: best %s %.0f vs raw reader %.0f events/cpu-s = %.2fx\n", bnet->name,
+               net_ev_per_cpu(&bnet->tp), net_ev_per_cpu(&raw->tp), net_ev_per_cpu(&bnet->tp) / net_ev_per_cpu(&raw->tp));
+    if (bnet && py)
+        printf("  net of fixed costs: best %s %.0f vs python-httpx %.0f events/cpu-s = %.1fx\n", bnet->name,
+               net_ev_per_cpu(&bnet->tp), net_ev_per_cpu(&py->tp), net_ev_per_cpu(&bnet->tp) / net_ev_per_cpu(&py->tp));
+    for (size_t i = 0; i < n; i++) {
+        const tdm_cal_eff *x = eff_at(&rows[i], GOAL_AT_N);
+        if (rows[i].raw || !x)
+            continue;
+        bool t_ok = x->ok && x->ttft_err_p99_ms < GOAL_TTFT_P99_MS;
+        bool e_ok = x->efficiency_pct >= GOAL_EFF_PCT;
+        printf("%-16s N=%d: TTFT err p99 %.3f ms (goal < %.0f ms): %-7s  efficiency %.2f%% (goal >= %.0f%%): %s\n",
+               rows[i].name, GOAL_AT_N, x->ttft_err_p99_ms, GOAL_TTFT_P99_MS, t_ok ? "MET" : "NOT MET",
+               x->efficiency_pct, GOAL_EFF_PCT, e_ok ? "MET" : "NOT MET");
+    }
+}
+
+static json_t *real_or_null(double v)
+{
+    return isnan(v) || isinf(v) ? json_null() : json_real(v);
+}
+
+static json_t *tp_json(const tdm_cal_tp *t)
+{
+    if (!t->ok)
+        return json_pack("{s:b, s:s}", "ok", 0, "error", t->error);
+    json_t *j = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f}", "ok", 1, "calls",
+                          (json_int_t)t->calls, "events", (json_int_t)t->events, "tokens", (json_int_t)t->tokens,
+                          "bytes", (json_int_t)t->bytes, "reads", (json_int_t)t->reads, "cpu_user_s", t->user_s,
+                          "cpu_sys_s", t->sys_s, "cpu_s", t->cpu_s, "fixed_cpu_s", t->fixed_cpu_s,
+                          "stream_wall_s", t->stream_wall_s);
+    json_object_set_new(j, "events_per_cpu_s", real_or_null(ev_per_cpu(t)));
+    json_object_set_new(j, "net_events_per_cpu_s", real_or_null(net_ev_per_cpu(t)));
+    json_object_set_new(j, "mb_per_s",
+                        real_or_null(t->stream_wall_s > 0 ? (double)t->bytes / 1e6 / t->stream_wall_s : NAN));
+    json_object_set_new(j, "cpu_ms_per_1k_tokens", real_or_null(per_1k(t->cpu_s * 1e3, t->tokens)));
+    json_object_set_new(j, "involuntary_context_switches", json_integer(t->nivcsw));
+    json_object_set_new(j, "foreign_load_cores", real_or_null(t->foreign_cores));
+    json_object_set_new(j, "reads_per_1k_tokens", real_or_null(per_1k((double)t->reads, t->tokens)));
+    return j;
+}
+
+static json_t *eff_json(const tdm_cal_eff *x)
+{
+    json_t *j = json_pack("{s:i, s:i, s:b}", "n", x->n, "runs", x->runs, "ok", x->ok);
+    if (x->error[0])
+        json_object_set_new(j, "error", json_string(x->error));
+    json_object_set_new(j, "efficiency_pct", real_or_null(x->efficiency_pct));
+    json_object_set_new(j, "speedup", real_or_null(x->speedup));
+    json_object_set_new(j, "legacy_efficiency_pct", real_or_null(x->legacy_efficiency_pct));
+    json_object_set_new(j, "efficiency_min_pct", real_or_null(x->efficiency_min_pct));
+    json_object_set_new(j, "efficiency_max_pct", real_or_null(x->efficiency_max_pct));
+    json_object_set_new(j, "lost_ms", real_or_null(x->lost_ms));
+    json_object_set_new(j, "involuntary_context_switches", json_integer(x->nivcsw));
+    json_object_set_new(j, "foreign_load_cores", real_or_null(x->foreign_cores));
+    json_object_set_new(j, "cpu_s", real_or_null(x->cpu_s));
+    json_object_set_new(j, "matched_calls", json_integer((json_int_t)x->matched_calls));
+    json_object_set_new(j, "ttft_err_ms", json_pack("{s:o, s:o, s:o}", "p50", real_or_null(x->ttft_err_p50_ms), "p99",
+                                                    real_or_null(x->ttft_err_p99_ms), "max",
+                                                    real_or_null(x->ttft_err_max_ms)));
+    json_object_set_new(j, "token_delay_ms", json_pack("{s:o, s:o}", "p50", real_or_null(x->tok_delay_p50_ms), "p99",
+                                                       real_or_null(x->tok_delay_p99_ms)));
+    json_object_set_new(j, "itl_ms", json_pack("{s:o, s:o}", "p50", real_or_null(x->itl_p50_ms), "p99",
+                                               real_or_null(x->itl_p99_ms)));
+    json_object_set_new(j, "ttft_ms_p50", real_or_null(x->ttft_p50_ms));
+    return j;
+}
+
+json_t *tdm_cal_json(const tdm_cal_opts *o, const tdm_cal_row *rows, size_t n)
+{
+    json_t *ns = json_array();
+    for (size_t k = 0; k < o->n_eff; k++)
+        json_array_append_new(ns, json_integer(o->eff_n[k]));
+    json_t *doc = json_pack(
+        "{s:s, s:{s:I, s:b, s:s}, s:{s:{s:i, s:i, s:i, s:i, s:f, s:f}, s:{s:o, s:i, s:i, s:f, s:f, s:s}}}", "schema",
+        "tandem.calibrate/1", "host", "cpus", (json_int_t)cpus(), "simulator_shares_cores", 1, "note",
+        "tandem-sim and the measured client run on the same cores of this machine", "settings", "throughput",
+        "agents", o->tp_agents, "tokens", o->tp_tokens, "runs", o->tp_runs, "repetitions", o->tp_repeat, "decode_tps", o->tp_decode_tps,
+        "prefill_tps", 1e8, "efficiency", "agents", ns, "tokens", o->eff_tokens, "runs_up_to_64_agents",
+        o->eff_runs, "decode_tps", o->eff_decode_tps,
+        "prefill_tps", 1e8, "devices", "one port per agent, each its own simulated device");
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *effs = json_array();
+        for (size_t k = 0; k < rows[i].n_eff; k++)
+            json_array_append_new(effs, eff_json(&rows[i].eff[k]));
+        json_t *reps = json_array();
+        for (size_t k = 0; k < rows[i].n_rep; k++)
+            json_array_append_new(reps, tp_json(&rows[i].tp_rep[k]));
+        json_t *r = json_pack("{s:s, s:s, s:o, s:o, s:o}", "variant", rows[i].name, "kind",
+                              rows[i].raw ? "raw-reader" : is_python(&rows[i]) ? "python" : "c-variant", "throughput",
+                              tp_json(&rows[i].tp), "throughput_repetitions", reps, "efficiency", effs);
+        if (rows[i].info)
+            json_object_set(r, "info", rows[i].info);
+        json_array_append_new(arr, r);
+    }
+    json_object_set_new(doc, "rows", arr);
+
+    json_t *goals = json_object();
+    const tdm_cal_row *best = best_c(rows, n, false), *py = find_row(rows, n, 0), *raw = find_row(rows, n, 1),
+                      *low = find_row(rows, n, 2);
+    if (best) {
+        double bv = ev_per_cpu(&best->tp);
+        json_object_set_new(goals, "best_c_variant", json_string(best->name));
+        json_object_set_new(goals, "best_c_events_per_cpu_s", real_or_null(bv));
+        if (py)
+            json_object_set_new(goals, "vs_python_httpx",
+                                json_pack("{s:o, s:f, s:b}", "ratio", real_or_null(bv / ev_per_cpu(&py->tp)), "goal",
+                                          GOAL_VS_PYTHON, "met", bv / ev_per_cpu(&py->tp) >= GOAL_VS_PYTHON));
+        else
+            json_object_set_new(goals, "vs_python_httpx", json_pack("{s:s}", "status", "not evaluated: not built"));
+        if (raw)
+            json_object_set_new(goals, "vs_raw_reader",
+                                json_pack("{s:o, s:f, s:b}", "ratio", real_or_null(bv / ev_per_cpu(&raw->tp)), "goal",
+                                          GOAL_VS_RAW, "met", bv / ev_per_cpu(&raw->tp) >= GOAL_VS_RAW));
+        if (low)
+            json_object_set_new(goals, "vs_raw_reader_lowat",
+                                json_pack("{s:o, s:s}", "ratio", real_or_null(bv / ev_per_cpu(&low->tp)), "note",
+                                          "not a goal: the floor of CPU per token, every read() a full 8 KB"));
+    }
+    json_t *per = json_object();
+    for (size_t i = 0; i < n; i++) {
+        const tdm_cal_eff *x = eff_at(&rows[i], GOAL_AT_N);
+        if (rows[i].raw || !x)
+            continue;
+        json_object_set_new(per, rows[i].name,
+                            json_pack("{s:b, s:b}", "ttft_err_p99_below_1ms_at_32",
+                                      x->ok && x->ttft_err_p99_ms < GOAL_TTFT_P99_MS, "efficiency_at_32_ge_99",
+                                      x->efficiency_pct >= GOAL_EFF_PCT));
+    }
+    json_object_set_new(goals, "per_variant", per);
+    json_object_set_new(doc, "goals", goals);
+    return doc;
+}
