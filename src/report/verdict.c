@@ -289,10 +289,14 @@ static void group_verdict(const tdm_rep_analysis *an, int g, tdm_buf *finding, t
             tdm_buf_append_str(rec, ")");
         }
         if (nw) {
-            tdm_buf_append_str(rec, "; avoid ");
+            /* Significant is not the same as large: say which, and leave the size to the
+             * comparisons table rather than telling the reader to avoid a variant. */
+            tdm_buf_append_str(rec, "; ");
             list_join(rec, ds, worse, nw);
-            tdm_buf_printf(rec, ", which %s significantly %s%s", nw == 1 ? "was" : "were",
-                           pd->higher_is_better ? "lower" : "higher", several ? " pooled over configurations" : "");
+            tdm_buf_printf(rec, " %s significantly %s%s; prefer the others only if a difference of that size "
+                                "(see the comparisons) matters for your use",
+                           nw == 1 ? "was" : "were", pd->higher_is_better ? "lower" : "higher",
+                           several ? " pooled over configurations" : "");
         }
         tdm_buf_append_str(rec, ".");
         free(cand);
