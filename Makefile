@@ -157,8 +157,11 @@ TEST_USES_test_reactorcurl_driver := curl http1 reactor
 TEST_USES_test_reactorhttp_driver := http1 reactor
 test_libs = $(foreach m,$(filter-out core,$(call test_mod,$(1)) $(TEST_USES_$(1))),$(call mod_lib,$(m)))
 
+# Shared test support (tests/unit/support/*.c) is linked into every unit test.
+UNIT_SUPPORT := $(patsubst tests/unit/%.c,$(BUILD)/obj/tests/%.o,$(wildcard tests/unit/support/*.c))
+
 define UNIT_RULES
-$(BUILD)/tests/$(1): $(BUILD)/obj/tests/$(1).o $(call test_libs,$(1)) $(call mod_lib,core)
+$(BUILD)/tests/$(1): $(BUILD)/obj/tests/$(1).o $(UNIT_SUPPORT) $(call test_libs,$(1)) $(call mod_lib,core)
 	@mkdir -p $$(@D)
 	$$(CC) $(LDFLAGS_ALL) -o $$@ $$^ $$(call pkg_libs,cmocka jansson libcyaml libuv libcurl) -pthread -lm
 endef
