@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/scalar.h"
 #include "core/scenario_yaml_errors.h"
 
 #define MAX_FILE_BYTES (16u << 20)
@@ -191,82 +192,12 @@ __attribute__((format(printf, 3, 4))) static int fail(ctx *c, const char *field,
     return -1;
 }
 
-/* ---- strict scalar conversion ---------------------------------------------------- */
-
-static bool parse_i64(const char *s, int64_t *out)
-{
-    const char *p = s;
-    if (*p == '-' || *p == '+')
-        p++;
-    if (!*p)
-        return false;
-    for (const char *q = p; *q; q++)
-        if (*q < '0' || *q > '9')
-            return false;
-    errno = 0;
-    long long v = strtoll(s, NULL, 10);
-    if (errno == ERANGE)
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool parse_u64(const char *s, uint64_t *out)
-{
-    const char *p = s;
-    if (*p == '+')
-        p++;
-    if (!*p)
-        return false;
-    for (const char *q = p; *q; q++)
-        if (*q < '0' || *q > '9')
-            return false;
-    errno = 0;
-    unsigned long long v = strtoull(p, NULL, 10);
-    if (errno == ERANGE)
-        return false;
-    *out = v;
-    return true;
-}
-
-/* Plain decimal notation only: strtod would also take "nan", "inf" and hex floats. */
-static bool parse_double(const char *s, double *out)
-{
-    bool digit = false;
-    for (const char *q = s; *q; q++) {
-        if (*q >= '0' && *q <= '9')
-            digit = true;
-        else if (!strchr("+-.eE", *q))
-            return false;
-    }
-    if (!digit)
-        return false;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (*end || errno == ERANGE || !isfinite(v))
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool parse_bool(const char *s, bool *out)
-{
-    static const char *const yes[] = {"true", "yes", "on"};
-    static const char *const no[] = {"false", "no", "off"};
-    for (size_t i = 0; i < 3; i++) {
-        if (strcasecmp(s, yes[i]) == 0)
-            return *out = true, true;
-        if (strcasecmp(s, no[i]) == 0)
-            return *out = false, true;
-    }
-    return false;
-}
+/* ---- strict scalar conversion (core/scalar.h), with messages naming the field ---- */
 
 static int conv_int(ctx *c, const char *field, const char *s, int lo, int hi, int *out)
 {
     int64_t v;
-    if (!parse_i64(s, &v))
+    if (!tdm_scalar_i64(s, &v))
         return fail(c, field, "'%s' is not a whole number; write an integer from %d to %d", s, lo, hi);
     if (v < INT_MIN || v > INT_MAX)
         return fail(c, field, "%s is out of range; use %d to %d", s, lo, hi);
@@ -276,14 +207,14 @@ static int conv_int(ctx *c, const char *field, const char *s, int lo, int hi, in
 
 static int conv_ms(ctx *c, const char *field, const char *s, int64_t *out)
 {
-    if (!parse_i64(s, out))
+    if (!tdm_scalar_i64(s, out))
         return fail(c, field, "'%s' is not a whole number of milliseconds; write e.g. 5000 (no unit)", s);
     return 0;
 }
 
 static int conv_bool(ctx *c, const char *field, const char *s, bool *out)
 {
-    if (!parse_bool(s, out))
+    if (!tdm_scalar_bool(s, out))
         return fail(c, field, "'%s' is not a boolean; write true or false", s);
     return 0;
 }
@@ -313,7 +244,7 @@ static int conv_options(ctx *c, const char *field, const y_options *y, tdm_optio
         snprintf(f, sizeof f, "%s.%s", field, tdm_option_name(id));
         if (tdm_option_is_int(id)) {
             int64_t v;
-            if (!parse_i64(s, &v))
+            if (!tdm_scalar_i64(s, &v))
                 return fail(c, f, "'%s' is not a whole number; Ollama takes an integer here", s);
             /* Options are held as doubles, exact up to 2^53. */
             if (v > (INT64_C(1) << 53) || v < -(INT64_C(1) << 53))
@@ -321,7 +252,7 @@ static int conv_options(ctx *c, const char *field, const y_options *y, tdm_optio
             tdm_options_set(o, id, (double)v);
         } else {
             double v;
-            if (!parse_double(s, &v))
+            if (!tdm_scalar_double(s, &v))
                 return fail(c, f, "'%s' is not a number; write a decimal such as 0.9", s);
             tdm_options_set(o, id, v);
         }
@@ -427,7 +358,7 @@ static int convert(ctx *c, const y_scenario *y, tdm_scenario *s)
         return -1;
     if (y->runs && conv_int(c, "runs", y->runs, 1, 10000, &s->runs))
         return -1;
-    if (y->seed && !parse_u64(y->seed, &s->seed))
+    if (y->seed && !tdm_scalar_u64(y->seed, &s->seed))
         return fail(c, "seed", "'%s' is not a whole number from 0 to %lld", y->seed, (long long)INT64_MAX);
     if (y->warmup && conv_bool(c, "warmup", y->warmup, &s->warmup))
         return -1;
@@ -440,10 +371,10 @@ static int convert(ctx *c, const y_scenario *y, tdm_scenario *s)
         s->sequential = (*y->phases & PHASE_SEQUENTIAL) != 0;
         s->concurrent = (*y->phases & PHASE_CONCURRENT) != 0;
     }
-    if (y->contention_threshold_pct && !parse_double(y->contention_threshold_pct, &s->contention_threshold_pct))
+    if (y->contention_threshold_pct && !tdm_scalar_double(y->contention_threshold_pct, &s->contention_threshold_pct))
         return fail(c, "contention_threshold_pct", "'%s' is not a number; write a percentage such as 10",
                     y->contention_threshold_pct);
-    if (y->max_line_bytes && !parse_u64(y->max_line_bytes, &s->max_line_bytes))
+    if (y->max_line_bytes && !tdm_scalar_u64(y->max_line_bytes, &s->max_line_bytes))
         return fail(c, "max_line_bytes", "'%s' is not a whole number of bytes; write e.g. 8388608 (no unit)",
                     y->max_line_bytes);
     if (y->timeouts) {

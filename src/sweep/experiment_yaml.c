@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/scalar.h"
 #include "core/scenario_yaml_errors.h"
 #include "sweep/experiment.h"
 #include "sweep/experiment_int.h"
@@ -174,56 +175,12 @@ __attribute__((format(printf, 3, 4))) static void problem(ctx *c, const char *fi
         tdm_buf_printf(c->problems, "%s: %s: %s\n", c->src, field, msg);
 }
 
-static bool all_digits(const char *p)
-{
-    if (!*p)
-        return false;
-    for (; *p; p++)
-        if (*p < '0' || *p > '9')
-            return false;
-    return true;
-}
-
-static bool parse_i64(const char *s, int64_t *out)
-{
-    const char *p = s + (*s == '-' || *s == '+');
-    if (!all_digits(p))
-        return false;
-    errno = 0;
-    long long v = strtoll(s, NULL, 10);
-    if (errno == ERANGE)
-        return false;
-    *out = v;
-    return true;
-}
-
-/* Plain decimal notation only: strtod would also take "nan", "inf" and hex floats. */
-static bool parse_double(const char *s, double *out)
-{
-    bool digit = false;
-    for (const char *q = s; *q; q++) {
-        if (*q >= '0' && *q <= '9')
-            digit = true;
-        else if (!strchr("+-.eE", *q))
-            return false;
-    }
-    if (!digit)
-        return false;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (*end || errno == ERANGE || !isfinite(v))
-        return false;
-    *out = v;
-    return true;
-}
-
 static void conv_int(ctx *c, const char *field, const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
     int64_t v;
     if (!s)
         return;
-    if (!parse_i64(s, &v))
+    if (!tdm_scalar_i64(s, &v))
         problem(c, field, "'%s' is not a whole number; write an integer from %lld to %lld", s, (long long)lo,
                 (long long)hi);
     else if (v < lo || v > hi)
@@ -244,7 +201,7 @@ static void conv_ms(ctx *c, const char *field, const char *s, int64_t lo, int64_
     int64_t v;
     if (!s)
         return;
-    if (!parse_i64(s, &v))
+    if (!tdm_scalar_i64(s, &v))
         problem(c, field, "'%s' is not a whole number of milliseconds; write e.g. 5000 (no unit)", s);
     else if (v < lo || v > INT64_C(31536000000))
         problem(c, field, "%s is out of range; use %lld to 31536000000 (a year)", s, (long long)lo);
@@ -256,19 +213,8 @@ static void conv_bool(ctx *c, const char *field, const char *s, bool *out)
 {
     if (!s)
         return;
-    static const char *const yes[] = {"true", "yes", "on"};
-    static const char *const no[] = {"false", "no", "off"};
-    for (size_t i = 0; i < 3; i++) {
-        if (strcasecmp(s, yes[i]) == 0) {
-            *out = true;
-            return;
-        }
-        if (strcasecmp(s, no[i]) == 0) {
-            *out = false;
-            return;
-        }
-    }
-    problem(c, field, "'%s' is not a boolean; write true or false", s);
+    if (!tdm_scalar_bool(s, out))
+        problem(c, field, "'%s' is not a boolean; write true or false", s);
 }
 
 static void conv_nonneg_double(ctx *c, const char *field, const char *s, double *out)
@@ -276,7 +222,7 @@ static void conv_nonneg_double(ctx *c, const char *field, const char *s, double 
     double v;
     if (!s)
         return;
-    if (!parse_double(s, &v) || v < 0)
+    if (!tdm_scalar_double(s, &v) || v < 0)
         problem(c, field, "'%s' is not a number >= 0; write a decimal such as 40", s);
     else
         *out = v;
@@ -306,7 +252,7 @@ static void conv_opts(ctx *c, const char *field, const y_opts *y, tdm_options *o
         double lo = id == TDM_OPT_NUM_GPU ? -1 : 0;
         if (tdm_option_is_int(id)) {
             int64_t v;
-            if (!parse_i64(s, &v) || v < lo || v > 1000000000) {
+            if (!tdm_scalar_i64(s, &v) || v < lo || v > 1000000000) {
                 problem(c, f, "'%s' is not a whole number from %g to 1000000000; Ollama takes an integer here", s,
                         lo);
                 continue;
@@ -314,7 +260,7 @@ static void conv_opts(ctx *c, const char *field, const y_opts *y, tdm_options *o
             tdm_options_set(o, id, (double)v);
         } else {
             double v;
-            if (!parse_double(s, &v) || v < 0 || v > 1e9) {
+            if (!tdm_scalar_double(s, &v) || v < 0 || v > 1e9) {
                 problem(c, f, "'%s' is not a number >= 0; write a decimal such as 0.9", s);
                 continue;
             }
@@ -372,10 +318,11 @@ static void convert(ctx *c, const y_exp *y, tdm_experiment *e)
     e->description = dup(c, y->description);
     e->output = dup(c, y->output);
     if (y->seed) {
-        if (!all_digits(y->seed) || strlen(y->seed) > 19)
+        uint64_t v;
+        if (*y->seed == '+' || !tdm_scalar_u64(y->seed, &v) || v > INT64_MAX)
             problem(c, "seed", "'%s' is not a whole number from 0 to 9223372036854775807", y->seed);
         else {
-            e->seed = strtoull(y->seed, NULL, 10);
+            e->seed = v;
             e->has_seed = true;
         }
     }
