@@ -2,18 +2,37 @@
  * file in every binary; the variant supplies only tdm_variant_runtime. */
 #include <jansson.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/cli.h"
 #include "core/runner.h"
 #include "core/runtime.h"
 
-static int cmd_info(void)
+/* `info [--threads N] [--read-buf BYTES]`: the runtime as `run` would create it with
+ * those flags, so what info prints is what a run with them records. */
+static int cmd_info(int argc, char **argv)
 {
     tdm_scenario empty = {0};
     tdm_runtime_config cfg = {.scenario = &empty};
     char err[512];
+    for (int i = 1; i < argc; i++) {
+        char *end = NULL;
+        long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+        bool is_num = end && end != argv[i + 1] && *end == '\0' && v > 0;
+        if (strcmp(argv[i], "--threads") == 0 && is_num && v <= 1024) {
+            cfg.threads = (int)v;
+        } else if (strcmp(argv[i], "--read-buf") == 0 && is_num && v <= 16 * 1024 * 1024) {
+            cfg.read_buf = (size_t)v;
+        } else {
+            fprintf(stderr, "tandem: info takes --threads N (1-1024) and --read-buf BYTES (1-16777216); got '%s'\n",
+                    argv[i]);
+            return TDM_EXIT_USAGE;
+        }
+        i++;
+    }
     tdm_runtime *rt = tdm_variant_runtime.create(&cfg, err, sizeof err);
     if (!rt) {
         fprintf(stderr, "tandem: %s\n", err);
@@ -70,7 +89,7 @@ int main(int argc, char **argv)
         return TDM_EXIT_OK;
     }
     if (strcmp(argv[1], "info") == 0)
-        return cmd_info();
+        return cmd_info(argc - 1, argv + 1);
     if (strcmp(argv[1], "run") == 0)
         return cmd_run(prog, argc - 1, argv + 1);
     fprintf(stderr, "tandem: unknown command '%s'; try '%s run --help'\n", argv[1], prog);

@@ -175,3 +175,15 @@ def test_1kb_reads_are_really_1kb(small, big, tmp_path):
     assert per_read_small <= 1024, (small, per_read_small)
     assert per_read_big > 2048, "%s got only %.0f bytes per read: it is not reading 8 KB" % (big, per_read_big)
     assert r_small >= 4 * r_big, "%s %.1f vs %s %.1f reads per 1,000 tokens" % (small, r_small, big, r_big)
+
+
+def test_info_reports_the_runtime_a_run_would_create():
+    """`info --threads N` describes the runtime `run --threads N` creates; a bad flag is refused."""
+    exe = os.path.join(bindir(), "tandem-tokio-default")
+    if not os.access(exe, os.X_OK):
+        pytest.skip("tandem-tokio-default not built")
+    out = subprocess.run([exe, "info", "--threads", "3"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["runtime"]["threads"] == 3
+    bad = subprocess.run([exe, "info", "--threads", "zero"], capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and "--threads" in bad.stderr
