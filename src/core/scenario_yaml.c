@@ -18,7 +18,8 @@
  * structure: unknown keys, duplicate keys, a list where a value belongs.
  *
  * libcyaml's log goes into a buffer, never to stderr; on failure its text is turned
- * into one message with the file, line, field path and fix, and kept at the end. */
+ * into one message with the file, line, field path and fix, and kept at the end
+ * (core/yaml_load.c, shared with the experiment loader). */
 #include "core/scenario.h"
 
 #include <cyaml/cyaml.h>
@@ -32,7 +33,7 @@
 
 #include "core/buf.h"
 #include "core/scalar.h"
-#include "core/scenario_yaml_errors.h"
+#include "core/yaml_load.h"
 
 #define MAX_FILE_BYTES (16u << 20)
 #define PHASE_SEQUENTIAL 1u
@@ -169,6 +170,11 @@ static const cyaml_schema_field_t scenario_fields[] = {
 };
 static const cyaml_schema_value_t scenario_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, y_scenario, scenario_fields),
+};
+static const tdm_yaml_kind scenario_yaml = {
+    &scenario_schema,
+    "a scenario file is a mapping of key: value pairs (name:, agents:, ...)",
+    "or put shared agent settings under defaults:",
 };
 
 /* ---- errors ------------------------------------------------------------------------- */
@@ -409,36 +415,23 @@ int tdm_scenario_load_string(const char *yaml, size_t len, const char *source_na
     }
     ctx c = {source_name ? source_name : "<scenario>", source_name != NULL, err, errlen};
     memset(out, 0, sizeof *out);
-    tdm_buf log = {0};
-    cyaml_config_t cfg = {
-        .log_fn = tdm_cyaml_log_to_buf,
-        .log_ctx = &log,
-        .mem_fn = cyaml_mem,
-        .log_level = CYAML_LOG_WARNING,
-        /* Aliases let a few lines expand to gigabytes; defaults: covers sharing. */
-        .flags = CYAML_CFG_NO_ALIAS,
-    };
-    y_scenario *y = NULL;
+    void *data = NULL;
+    tdm_yaml_warning warn;
     int rc = -1;
-    cyaml_err_t e = cyaml_load_data((const uint8_t *)yaml, len, &cfg, &scenario_schema, (cyaml_data_t **)&y, NULL);
-    if (e != CYAML_OK) {
-        tdm_cyaml_message(err, errlen, c.src, e, tdm_buf_str(&log), scenario_fields);
+    if (tdm_yaml_load(yaml, len, &scenario_yaml, c.src, &data, &warn, err, errlen) != 0)
         goto done;
-    }
-    if (log.len) {
+    const y_scenario *y = data;
+    if (warn.text[0]) {
         /* A warning means libcyaml skipped something (a second document) we would
          * otherwise silently ignore. */
-        char first[256];
-        snprintf(first, sizeof first, "%s", tdm_buf_str(&log));
-        first[strcspn(first, "\n")] = '\0';
-        if (strstr(first, "Ignoring documents"))
+        if (warn.more_documents)
             snprintf(err, errlen,
                      "%s: holds more than one YAML document; keep one scenario per file and remove everything from "
                      "the second '---' on (libcyaml: %s)",
-                     c.src, first);
+                     c.src, warn.text);
         else
             snprintf(err, errlen, "%s: libcyaml warned: %s; change the file so it loads without warnings", c.src,
-                     first);
+                     warn.text);
         goto done;
     }
     if (!y) {
@@ -462,9 +455,7 @@ int tdm_scenario_load_string(const char *yaml, size_t len, const char *source_na
     *out = s;
     rc = 0;
 done:
-    if (y)
-        cyaml_free(&cfg, &scenario_schema, y, 0);
-    tdm_buf_free(&log);
+    tdm_yaml_free(&scenario_yaml, data);
     return rc;
 }
 

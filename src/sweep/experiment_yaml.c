@@ -6,8 +6,9 @@
  * file converts it, so "1.5" for an integer or "maybe" for a boolean is an error naming
  * its field on Debian's libcyaml 1.3 and nixpkgs' 1.4 alike. libcyaml does the structure:
  * unknown keys (named, with the keys allowed there), duplicates, a list where a value
- * belongs. Conversion problems are collected, not returned at the first one, so one
- * look at the message shows everything to fix. */
+ * belongs; core/yaml_load.c loads the file with the scenario loader's settings and turns
+ * libcyaml's log into the message. Conversion problems are collected, not returned at
+ * the first one, so one look at the message shows everything to fix. */
 #include <cyaml/cyaml.h>
 #include <errno.h>
 #include <limits.h>
@@ -18,7 +19,7 @@
 #include <string.h>
 
 #include "core/scalar.h"
-#include "core/scenario_yaml_errors.h"
+#include "core/yaml_load.h"
 #include "sweep/experiment.h"
 #include "sweep/experiment_int.h"
 #include "core/sha256.h"
@@ -152,6 +153,11 @@ static const cyaml_schema_field_t exp_fields[] = {
 };
 static const cyaml_schema_value_t exp_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, y_exp, exp_fields),
+};
+static const tdm_yaml_kind exp_yaml = {
+    &exp_schema,
+    "an experiment file is a mapping of key: value pairs (name:, pins:, variants:, configurations:, ...)",
+    "or give each configuration its own values",
 };
 
 /* ---- strict scalar conversion, problems collected ---------------------------------- */
@@ -394,51 +400,28 @@ int tdm_experiment_load_string(const char *yaml, size_t len, const char *source,
 {
     ctx c = {source ? source : "<experiment>", problems, 0, false};
     tdm_experiment_init(e);
-    tdm_buf log = {0};
-    cyaml_config_t cfg = {
-        .log_fn = tdm_cyaml_log_to_buf,
-        .log_ctx = &log,
-        .mem_fn = cyaml_mem,
-        .log_level = CYAML_LOG_WARNING,
-        .flags = CYAML_CFG_NO_ALIAS,
-    };
-    y_exp *y = NULL;
-    cyaml_err_t ce = cyaml_load_data((const uint8_t *)yaml, len, &cfg, &exp_schema, (cyaml_data_t **)&y, NULL);
-    if (ce != CYAML_OK) {
-        char err[2048];
-        tdm_cyaml_message(err, sizeof err, c.src, ce, tdm_buf_str(&log), exp_fields);
-        /* The core's message speaks of scenario files: say what an experiment is. */
-        const char *scen = "a scenario file is a mapping of key: value pairs (name:, agents:, ...)";
-        char *at = strstr(err, scen);
-        if (problems && at)
-            tdm_buf_printf(problems, "%.*san experiment file is a mapping of key: value pairs (name:, pins:, "
-                                     "variants:, configurations:, ...)%s\n",
-                           (int)(at - err), err, at + strlen(scen));
-        else if (problems)
+    void *data;
+    tdm_yaml_warning warn;
+    char err[2048];
+    if (tdm_yaml_load(yaml, len, &exp_yaml, c.src, &data, &warn, err, sizeof err) != 0) {
+        if (problems)
             tdm_buf_printf(problems, "%s\n", err);
-        tdm_buf_free(&log);
         tdm_experiment_free(e);
         return -1;
     }
-    if (log.len) {
-        char first[256];
-        snprintf(first, sizeof first, "%s", tdm_buf_str(&log));
-        first[strcspn(first, "\n")] = '\0';
+    if (warn.text[0])
         problem(&c, "(file)",
-                strstr(first, "Ignoring documents")
-                    ? "holds more than one YAML document; keep one experiment per file (libcyaml: %s)"
-                    : "libcyaml warned: %s; change the file so it loads without warnings",
-                first);
-    }
-    tdm_buf_free(&log);
-    if (!y) {
+                warn.more_documents ? "holds more than one YAML document; keep one experiment per file (libcyaml: %s)"
+                                    : "libcyaml warned: %s; change the file so it loads without warnings",
+                warn.text);
+    if (!data) {
         problem(&c, "(file)", "empty; an experiment needs pins:, variants: and configurations: "
                               "(see experiments/tr115.yaml)");
         tdm_experiment_free(e);
         return -1;
     }
-    convert(&c, y, e);
-    cyaml_free(&cfg, &exp_schema, y, 0);
+    convert(&c, data, e);
+    tdm_yaml_free(&exp_yaml, data);
     if (!c.oom && base_dir && !(e->dir = strdup(base_dir)))
         c.oom = true;
     if (!c.oom && !(e->path = strdup(c.src)))

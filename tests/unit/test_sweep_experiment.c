@@ -155,6 +155,10 @@ static void test_unknown_keys(void **state)
                     "  - {name: a, scenario: chimera-homo, chimera: {num_gpus: 80}}\n",
                     "unknown key 'num_gpus'", "num_gpu", "repeat_penalty");
     expect_problems(MINIMAL "run: {retry: 3}\n", "unknown key 'retry'", "retries");
+    /* An alias gets the experiment's own hint, not the scenario's "defaults:". */
+    expect_problems("name: &n t\ndescription: *n\n" PINS ENDPOINTS "variants: [smol]\n"
+                    "configurations:\n  - {name: homo, scenario: chimera-homo}\n",
+                    "aliases (*name) are not supported; write the value out, or give each configuration its own values");
     expect_problems("name: t\npins: {ollama: x}\n", "unknown key 'ollama'", "ollama_version");
     expect_problems("name: 'unterminated\n", "not valid YAML");
     expect_problems("", "empty");

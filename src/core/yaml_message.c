@@ -1,5 +1,5 @@
-/* scenario_yaml_errors.c — turns libcyaml's log into one tandem message (see
- * scenario_yaml_errors.h).
+/* yaml_message.c — turns libcyaml's log into one tandem message (tdm_yaml_message in
+ * yaml_load.h); kept apart from yaml_load.c because it depends on libcyaml's log wording.
  *
  * libcyaml reports a failure as a line ("Load: Unexpected key: foo") followed by a
  * backtrace, innermost first ("  in mapping field 'options' (line: 7, column: 5)",
@@ -7,7 +7,7 @@
  * the backtrace (agents[1].options), reword the common failures with their fix, and
  * keep libcyaml's own line at the end. Text we do not recognise (another libcyaml
  * version's wording) is passed through as it is, so nothing is lost. */
-#include "core/scenario_yaml_errors.h"
+#include "core/yaml_load.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,18 +15,6 @@
 #include <string.h>
 
 #include "core/buf.h"
-
-void tdm_cyaml_log_to_buf(cyaml_log_t level, void *log_ctx, const char *fmt, va_list args)
-{
-    (void)level;
-    char line[512];
-    int n = vsnprintf(line, sizeof line, fmt, args);
-    /* Out of memory only shortens the message. A cut line still ends the line, so the
-     * next one is parsed on its own. */
-    tdm_buf_append_str(log_ctx, line);
-    if (n >= (int)sizeof line)
-        tdm_buf_append_str(log_ctx, "\n");
-}
 
 /* One frame of libcyaml's backtrace, innermost first:
  *   "  in mapping field 'KEY' (line: L, column: C)"
@@ -102,9 +90,10 @@ static const char *event_words(const char *e)
     return "a single value";
 }
 
-void tdm_cyaml_message(char *err, size_t errlen, const char *src, cyaml_err_t e, const char *log,
-                       const cyaml_schema_field_t *top)
+void tdm_yaml_message(char *err, size_t errlen, const char *src, cyaml_err_t e, const char *log,
+                      const tdm_yaml_kind *kind)
 {
+    const cyaml_schema_field_t *top = kind->schema->mapping.fields;
     char what[512] = "";
     frame fr[MAX_FRAMES];
     size_t n = 0;
@@ -160,7 +149,7 @@ void tdm_cyaml_message(char *err, size_t errlen, const char *src, cyaml_err_t e,
         for (size_t i = 0; f && f[i].key; i++)
             tdm_buf_printf(&msg, "%s %s", i ? "," : "", f[i].key);
         if (!f)
-            tdm_buf_append_str(&msg, " listed in src/core/scenario_yaml.c");
+            tdm_buf_append_str(&msg, " those of its schema (see the documentation of this file's format)");
         if (map_line > 0)
             tdm_buf_printf(&msg, " (in the mapping that starts on line %ld)", map_line);
     } else if (sscanf(what, "Mapping field already seen: %159[^\n]", a) == 1) {
@@ -168,15 +157,16 @@ void tdm_cyaml_message(char *err, size_t errlen, const char *src, cyaml_err_t e,
     } else if (sscanf(what, "Expecting %159s got event: %159s", a, b) == 2) {
         tdm_buf_printf(&msg, "expected %s here, found %s", event_words(a), event_words(b));
         if (n == 0)
-            tdm_buf_append_str(&msg, "; a scenario file is a mapping of key: value pairs (name:, agents:, ...)");
+            tdm_buf_printf(&msg, "; %s", kind->top_hint);
     } else if (sscanf(what, "Unknown flag: %159[^\n]", a) == 1) {
         tdm_buf_printf(&msg, "'%s' is not a phase; list sequential and/or concurrent", a);
     } else if (strncmp(what, "libyaml: ", 9) == 0) {
         tdm_buf_printf(&msg, "not valid YAML (%s); check indentation (spaces, not tabs) and quoting near here",
                        what + 9);
     } else if (e == CYAML_ERR_ALIAS) {
-        tdm_buf_append_str(&msg, "YAML aliases (*name) are not supported; write the value out, or put shared "
-                                 "agent settings under defaults:");
+        tdm_buf_append_str(&msg, "YAML aliases (*name) are not supported; write the value out");
+        if (kind->alias_hint)
+            tdm_buf_printf(&msg, ", %s", kind->alias_hint);
     } else if (e == CYAML_ERR_OOM) {
         tdm_buf_append_str(&msg, "out of memory");
     } else {
