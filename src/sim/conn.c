@@ -51,6 +51,7 @@ static void on_handle_closed(uv_handle_t *h)
     tdm_buf_free(&c->delayed_body);
     tdm_buf_free(&c->gen.whole);
     tdm_sim_genreq_free(&c->gen.rq);
+    tdm_sim_cork_free(c);
     free(c);
 }
 
@@ -81,6 +82,34 @@ static void on_write(uv_write_t *w, int status)
         tdm_sim_conn_close(c);
 }
 
+int tdm_sim_conn_queue(tdm_sim_conn *c, const char *data, size_t len, int64_t token,
+                       int64_t due, uint64_t req)
+{
+    if (c->queued + len > MAX_QUEUED + (size_t)c->port->cfg->faults.oversized) {
+        tdm_sim_conn_close(c); /* the client stopped reading */
+        return -1;
+    }
+    wreq *r = malloc(sizeof *r + len);
+    if (!r) {
+        tdm_sim_conn_close(c);
+        return -1;
+    }
+    memcpy(r->data, data, len);
+    r->c = c;
+    r->len = len;
+    r->token = token;
+    r->due = due;
+    r->req = req;
+    uv_buf_t rb = uv_buf_init(r->data, (unsigned)len);
+    if (uv_write(&r->w, (uv_stream_t *)&c->tcp, &rb, 1, on_write) != 0) {
+        free(r);
+        tdm_sim_conn_close(c);
+        return -1;
+    }
+    c->queued += len;
+    return 0;
+}
+
 int tdm_sim_conn_send(tdm_sim_conn *c, const char *data, size_t len, int64_t token,
                       int64_t due)
 {
@@ -88,6 +117,16 @@ int tdm_sim_conn_send(tdm_sim_conn *c, const char *data, size_t len, int64_t tok
         return -1;
     if (len == 0)
         return 0;
+    if (token >= 0) {
+        int held = tdm_sim_cork_token(c, data, len, token, due);
+        if (held != 0) {
+            if (held < 0)
+                tdm_sim_conn_close(c);
+            return held > 0 ? 0 : -1;
+        }
+    }
+    if (tdm_sim_cork_flush(c) != 0) /* what was held back goes first */
+        return -1;
     uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
     /* Stamped as the bytes are handed over: the client cannot see them earlier, so
      * client arrival minus this time is the transport and client delay, never < 0. */
@@ -103,30 +142,7 @@ int tdm_sim_conn_send(tdm_sim_conn *c, const char *data, size_t len, int64_t tok
         return -1;
     }
     size_t done = n > 0 ? (size_t)n : 0;
-    size_t rest = len - done;
-    if (c->queued + rest > MAX_QUEUED + (size_t)c->port->cfg->faults.oversized) {
-        tdm_sim_conn_close(c); /* the client stopped reading */
-        return -1;
-    }
-    wreq *r = malloc(sizeof *r + rest);
-    if (!r) {
-        tdm_sim_conn_close(c);
-        return -1;
-    }
-    memcpy(r->data, data + done, rest);
-    r->c = c;
-    r->len = rest;
-    r->token = token;
-    r->due = due;
-    r->req = c->nreq;
-    uv_buf_t rb = uv_buf_init(r->data, (unsigned)rest);
-    if (uv_write(&r->w, (uv_stream_t *)&c->tcp, &rb, 1, on_write) != 0) {
-        free(r);
-        tdm_sim_conn_close(c);
-        return -1;
-    }
-    c->queued += rest;
-    return 0;
+    return tdm_sim_conn_queue(c, data + done, len - done, token, due, c->nreq);
 }
 
 static void on_linger_timeout(uv_timer_t *h)

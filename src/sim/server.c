@@ -34,8 +34,10 @@ void tdm_sim_dev_sync(tdm_sim_devrt *d, int64_t t)
     if (d->in_run)
         return;
     d->in_run = true;
+    tdm_sim_run_begin(d->srv);
     tdm_sim_dev_run(&d->dev, t);
     d->in_run = false;
+    tdm_sim_run_end(d->srv); /* after: a write that fails closes a stream, which syncs */
     tdm_sim_dev_touch(d);
 }
 

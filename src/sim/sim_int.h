@@ -61,6 +61,13 @@ typedef struct tdm_sim_gen {
 
 enum { C_READ = 0, C_DELAY, C_BUSY, C_STALLED, C_LINGER, C_CLOSING };
 
+/* A token line held in a connection's cork buffer, ending at byte `end` of it. */
+typedef struct tdm_sim_corked {
+    int64_t token, due;
+    uint64_t req;
+    size_t end;
+} tdm_sim_corked;
+
 typedef struct tdm_sim_conn {
     uv_tcp_t tcp;
     uv_timer_t timer;         /* slow-headers delay; lingering close */
@@ -86,6 +93,13 @@ typedef struct tdm_sim_conn {
     tdm_sim_gen gen;
     tdm_buf out;              /* scratch: bytes of one write */
     tdm_buf line;             /* scratch: one JSON line */
+    /* Token lines held back until the device run that made them ends (cork.c). */
+    tdm_buf cork;
+    tdm_sim_corked *corked;
+    size_t n_corked, cap_corked;
+    uint64_t wrote_in_run;    /* the server's run_seq when a token last went out at once */
+    bool cork_listed;
+    struct tdm_sim_conn *cork_next;
 } tdm_sim_conn;
 
 struct tdm_sim_server {
@@ -108,6 +122,9 @@ struct tdm_sim_server {
     bool loopback;            /* listening on a loopback address: Host headers are checked */
     char hostname[256];       /* this machine's name, an allowed Host */
     bool stopping;
+    int run_depth;            /* device runs in progress (they may nest) */
+    uint64_t run_seq;         /* counts outermost device runs */
+    tdm_sim_conn *cork_list;  /* connections holding corked tokens */
     char readbuf[64 * 1024];  /* every read lands here and is copied at once */
 };
 
@@ -128,6 +145,10 @@ void tdm_sim_conn_respond_h(tdm_sim_conn *c, int64_t t, int status, const char *
  * Returns 0, or -1 when the connection is broken (it is then being closed). */
 int tdm_sim_conn_send(tdm_sim_conn *c, const char *data, size_t len, int64_t token,
                       int64_t due);
+/* Queues bytes libuv could not write at once; token >= 0 is logged when they reach the
+ * kernel. Returns 0, or -1 after closing the connection. */
+int tdm_sim_conn_queue(tdm_sim_conn *c, const char *data, size_t len, int64_t token,
+                       int64_t due, uint64_t req);
 /* The current request is over at model time t: next pipelined request, or close. */
 void tdm_sim_conn_done(tdm_sim_conn *c, int64_t t);
 
@@ -136,6 +157,19 @@ void tdm_sim_gen_dispatch(tdm_sim_conn *c, int64_t t, bool chat, const char *bod
 /* The client went away or the server stops: take the stream off its device. */
 void tdm_sim_gen_abort(tdm_sim_conn *c, int64_t t, const char *reason);
 void tdm_sim_job_due(void *ctx, tdm_sim_job *job, int64_t due);
+
+/* cork.c */
+/* Around every device run: tokens that one run makes for one stream after its first go
+ * out in one write when the outermost run ends. */
+void tdm_sim_run_begin(tdm_sim_server *s);
+void tdm_sim_run_end(tdm_sim_server *s);
+/* Whether tdm_sim_conn_send should hold this token line back (and, if so, holds it):
+ * returns 1 when held, 0 to write it now, -1 when out of memory. */
+int tdm_sim_cork_token(tdm_sim_conn *c, const char *data, size_t len, int64_t token, int64_t due);
+/* Writes what c holds back, before anything else goes out on it. -1: connection broke. */
+int tdm_sim_cork_flush(tdm_sim_conn *c);
+/* Forgets what c holds back (it is closing) and frees the buffers. */
+void tdm_sim_cork_free(tdm_sim_conn *c);
 
 /* server.c */
 /* Processes the device's due events up to t (unless already inside its run). */
