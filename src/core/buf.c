@@ -34,6 +34,21 @@ int tdm_buf_append(tdm_buf *b, const void *data, size_t len)
     return 0;
 }
 
+char *tdm_buf_tail(tdm_buf *b, size_t n)
+{
+    if (reserve(b, n) != 0)
+        return NULL;
+    return b->data + b->len;
+}
+
+void tdm_buf_grow(tdm_buf *b, size_t m)
+{
+    if (!b->data)
+        return; /* only after tdm_buf_tail, which allocated */
+    b->len += m;
+    b->data[b->len] = '\0';
+}
+
 int tdm_buf_append_str(tdm_buf *b, const char *s)
 {
     return tdm_buf_append(b, s, strlen(s));

@@ -16,6 +16,11 @@ typedef struct tdm_buf {
 int tdm_buf_append(tdm_buf *b, const void *data, size_t len);
 int tdm_buf_append_str(tdm_buf *b, const char *s);
 int tdm_buf_printf(tdm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Room for n more bytes at the end, to be written in place (no copy through a scratch
+ * buffer): returns where they go, or NULL when memory ran out; tdm_buf_grow then takes
+ * in the m <= n bytes actually written there. */
+char *tdm_buf_tail(tdm_buf *b, size_t n);
+void tdm_buf_grow(tdm_buf *b, size_t m);
 /* Removes the first n bytes (n <= len). */
 void tdm_buf_consume(tdm_buf *b, size_t n);
 void tdm_buf_reset(tdm_buf *b);

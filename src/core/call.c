@@ -50,49 +50,66 @@ static void fail(tdm_call *c, tdm_error_kind kind, const char *fmt, const char *
     c->finished = true;
 }
 
-/* Handles one complete NDJSON line; returns 1 to stop framing once the call is
- * finished (c->finished says how). */
+/* Reads one line the fast path declined, with jansson; its content is appended to the
+ * record's text. Returns 0, or -1 once the failure is recorded. *l holds heap memory
+ * either way: the caller clears it. */
+static int tree_line(tdm_call *c, const char *line, size_t len, tdm_ollama_line *l)
+{
+    char err[256];
+    if (tdm_ollama_parse_tree(line, len, l, err, sizeof err) != 0) {
+        fail(c, TDM_ERR_PROTOCOL, "malformed line from server: %s", err);
+        return -1;
+    }
+    if (l->error) {
+        fail(c, TDM_ERR_SERVER, "server reported an error mid-stream: %s", l->error);
+        return -1;
+    }
+    if (tdm_buf_append(&c->rec->text, l->content, l->content_len) != 0) {
+        fail(c, TDM_ERR_INTERNAL, "%s", "out of memory recording a token event");
+        return -1;
+    }
+    return 0;
+}
+
+/* Takes one parsed line into the record; returns 1 when the call is finished. */
+static int take_line(tdm_call *c, const tdm_ollama_line *l)
+{
+    tdm_call_record *r = c->rec;
+    if (l->content_len > 0 || l->thinking_len > 0) {
+        if (tdm_record_add_event(r, c->t_read, (uint32_t)l->content_len, (uint32_t)l->thinking_len) != 0) {
+            fail(c, TDM_ERR_INTERNAL, "%s", "out of memory recording a token event");
+            return 1;
+        }
+        r->thinking_bytes_total += l->thinking_len;
+    }
+    if (!l->done)
+        return 0;
+    r->have_final = true;
+    r->server = l->counters;
+    snprintf(r->done_reason, sizeof r->done_reason, "%s", l->done_reason);
+    r->ok = true;
+    r->t_done = c->t_read;
+    c->finished = true;
+    return 1;
+}
+
+/* Handles one complete NDJSON line (line[0..len), not NUL-terminated); returns 1 to
+ * stop framing once the call is finished (c->finished says how). */
 static int on_line(void *ctx, const char *line, size_t len)
 {
     tdm_call *c = ctx;
-    tdm_call_record *r = c->rec;
     if (c->finished)
         return 0; /* bytes after the final line (none expected) are ignored */
-    r->frames++;
-
+    c->rec->frames++;
+    /* The common line takes the allocation-free path, its text decoded straight into
+     * the record (nothing to free afterwards); anything else, errors included, goes
+     * through jansson. */
     tdm_ollama_line l;
-    char err[256];
-    if (tdm_ollama_parse_line(line, len, &l, err, sizeof err) != 0) {
-        fail(c, TDM_ERR_PROTOCOL, "malformed line from server: %s", err);
-        tdm_ollama_line_clear(&l);
-        return 1;
-    }
-    if (l.error) {
-        fail(c, TDM_ERR_SERVER, "server reported an error mid-stream: %s", l.error);
-        tdm_ollama_line_clear(&l);
-        return 1;
-    }
-    if (l.content_len > 0 || l.thinking_len > 0) {
-        if (tdm_record_add_event(r, c->t_read, (uint32_t)l.content_len, (uint32_t)l.thinking_len) != 0 ||
-            tdm_buf_append(&r->text, l.content, l.content_len) != 0) {
-            fail(c, TDM_ERR_INTERNAL, "%s", "out of memory recording a token event");
-            tdm_ollama_line_clear(&l);
-            return 1;
-        }
-        r->thinking_bytes_total += l.thinking_len;
-    }
-    if (l.done) {
-        r->have_final = true;
-        r->server = l.counters;
-        snprintf(r->done_reason, sizeof r->done_reason, "%s", l.done_reason);
-        r->ok = true;
-        r->t_done = c->t_read;
-        c->finished = true;
-        tdm_ollama_line_clear(&l);
-        return 1;
-    }
+    if (tdm_ollama_parse_fast_append(line, len, &l, &c->rec->text))
+        return take_line(c, &l);
+    int rc = tree_line(c, line, len, &l) != 0 ? 1 : take_line(c, &l);
     tdm_ollama_line_clear(&l);
-    return 0;
+    return rc;
 }
 
 static bool status_is_error(const tdm_call *c)
@@ -129,7 +146,7 @@ int tdm_call_slice(tdm_call *c, const char *data, size_t len)
         tdm_buf_append(&c->error_body, data, len < room ? len : room);
         return TDM_CALL_MORE;
     }
-    int rc = tdm_ndjson_feed(&c->framer, data, len, on_line, c);
+    int rc = tdm_ndjson_feed_spans(&c->framer, data, len, on_line, c);
     if (rc == TDM_NDJSON_ERR_TOO_LONG) {
         char limit[64];
         snprintf(limit, sizeof limit, "%zu", c->framer.max_line);

@@ -88,17 +88,24 @@ int tdm_write_file_atomic(const char *path, const char *data, size_t len, char *
     return 0;
 }
 
+/* jansson's dump callback: appends to a tdm_buf. Serialising straight into one buffer
+ * (json_dumps would build a string of its own, then copy it) matters for records.json,
+ * whose per-token arrays make it the largest thing a run writes. */
+static int append_to_buf(const char *data, size_t size, void *ctx)
+{
+    return tdm_buf_append(ctx, data, size);
+}
+
 int tdm_write_json_atomic(const char *path, json_t *doc, char *err, size_t errlen)
 {
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-    if (!text) {
-        snprintf(err, errlen, "cannot serialise %s", path);
+    tdm_buf b = {0};
+    if (json_dump_callback(doc, append_to_buf, &b,
+                           JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) != 0 ||
+        tdm_buf_append_str(&b, "\n") != 0) {
+        tdm_buf_free(&b);
+        snprintf(err, errlen, "cannot serialise %s (out of memory?)", path);
         return -1;
     }
-    tdm_buf b = {0};
-    tdm_buf_append_str(&b, text);
-    tdm_buf_append_str(&b, "\n");
-    free(text);
     int rc = tdm_write_file_atomic(path, tdm_buf_str(&b), b.len, err, errlen);
     tdm_buf_free(&b);
     return rc;

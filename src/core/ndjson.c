@@ -61,8 +61,8 @@ static int hold(tdm_ndjson *f, const char *p, size_t n)
 
 /* wdata is data made writable (inplace mode) or NULL (copy mode). Taking both avoids
  * casting const away: we only ever write through a pointer the caller gave as writable. */
-static int feed(tdm_ndjson *f, const char *data, char *wdata, size_t len, tdm_ndjson_line_fn fn,
-                void *ctx)
+static int feed(tdm_ndjson *f, const char *data, char *wdata, bool terminate, size_t len,
+                tdm_ndjson_line_fn fn, void *ctx)
 {
     if (f->error)
         return f->error;
@@ -115,6 +115,9 @@ static int feed(tdm_ndjson *f, const char *data, char *wdata, size_t len, tdm_nd
             w[n] = '\0';
             f->lines++;
             rc = fn(ctx, w, n);
+        } else if (!terminate) {
+            f->lines++;
+            rc = fn(ctx, p, n); /* handed out where it lies, unterminated */
         } else {
             /* const input: one copy into our buffer, whose capacity stays for the next. */
             if (tdm_buf_append(&f->pending, p, n) != 0)
@@ -132,10 +135,15 @@ static int feed(tdm_ndjson *f, const char *data, char *wdata, size_t len, tdm_nd
 
 int tdm_ndjson_feed(tdm_ndjson *f, const char *data, size_t len, tdm_ndjson_line_fn fn, void *ctx)
 {
-    return feed(f, data, NULL, len, fn, ctx);
+    return feed(f, data, NULL, true, len, fn, ctx);
+}
+
+int tdm_ndjson_feed_spans(tdm_ndjson *f, const char *data, size_t len, tdm_ndjson_span_fn fn, void *ctx)
+{
+    return feed(f, data, NULL, false, len, fn, ctx); /* the same type; only the promise differs */
 }
 
 int tdm_ndjson_feed_inplace(tdm_ndjson *f, char *data, size_t len, tdm_ndjson_line_fn fn, void *ctx)
 {
-    return feed(f, data, data, len, fn, ctx);
+    return feed(f, data, data, true, len, fn, ctx);
 }

@@ -48,6 +48,14 @@ int tdm_ndjson_feed(tdm_ndjson *f, const char *data, size_t len, tdm_ndjson_line
  * earlier feed is assembled in the framer's buffer. data must be the caller's scratch
  * memory (e.g. its read buffer); only those terminator bytes are written. */
 int tdm_ndjson_feed_inplace(tdm_ndjson *f, char *data, size_t len, tdm_ndjson_line_fn fn, void *ctx);
+/* Called once per complete line, which is NOT NUL-terminated: only line[0..len) is
+ * the line (valid during the call). Returns as tdm_ndjson_line_fn. */
+typedef int (*tdm_ndjson_span_fn)(void *ctx, const char *line, size_t len);
+/* The same as tdm_ndjson_feed for a consumer that reads lines by length: lines that lie
+ * whole in data are handed out where they lie, neither copied nor terminated (a line
+ * begun in an earlier feed is assembled in the framer's buffer, as always). This is the
+ * per-token path of every call: it saves a copy of each line. */
+int tdm_ndjson_feed_spans(tdm_ndjson *f, const char *data, size_t len, tdm_ndjson_span_fn fn, void *ctx);
 /* Bytes held after the last '\n' (a truncated line when the stream has ended).
  * Unspecified while a callback runs. */
 size_t tdm_ndjson_pending(const tdm_ndjson *f);

@@ -1,10 +1,14 @@
 /* ollama_proto.c — parses one Ollama /api/generate or /api/chat response object (a
- * streamed line or a whole non-streamed body) with jansson (see ollama_proto.h).
+ * streamed line or a whole non-streamed body) with jansson (see ollama_proto.h). The
+ * common lines take the tree-free path of ollama_fastline.c first; every line it
+ * declines, and every error message, comes from here.
  *
  * Strict on the members we read (a wrong type is an error, since it means we misread the
  * protocol and would otherwise count tokens wrongly), silent on every other member:
  * "created_at", "context", "tool_calls", "images" and whatever later servers add. */
 #include "core/ollama_proto.h"
+
+#include "core/utf8.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -34,39 +38,6 @@ void tdm_ollama_line_clear(tdm_ollama_line *l)
     tdm_server_counters_init(&l->counters);
 }
 
-/* Length of the valid UTF-8 character at s (avail bytes readable), or 0 when the bytes
- * there are not one (stray continuation, overlong form, surrogate, beyond U+10FFFF). */
-static size_t utf8_char_len(const unsigned char *s, size_t avail)
-{
-    size_t n;
-    uint32_t cp;
-    if (s[0] < 0x80)
-        return 1;
-    if ((s[0] & 0xE0) == 0xC0) {
-        n = 2;
-        cp = s[0] & 0x1F;
-    } else if ((s[0] & 0xF0) == 0xE0) {
-        n = 3;
-        cp = s[0] & 0x0F;
-    } else if ((s[0] & 0xF8) == 0xF0) {
-        n = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (n > avail)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 /* Copies at most max bytes of line into out (max + 4 bytes), never cutting a character, with
  * control bytes and invalid UTF-8 shown as '?' (the message ends up in logs and in JSON
  * results, which must stay valid UTF-8), and "..." when something was left out. */
@@ -75,7 +46,7 @@ static void quote_line(const char *line, size_t len, size_t max, char *out)
     const unsigned char *s = (const unsigned char *)line;
     size_t i = 0;
     while (i < len) {
-        size_t k = utf8_char_len(s + i, len - i);
+        size_t k = tdm_utf8_seq_len(s + i, len - i);
         if (i + (k ? k : 1) > max)
             break;
         if (k == 0 || (k == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
@@ -257,7 +228,7 @@ static int parse_object(const json_t *obj, const char *line, size_t len, tdm_oll
     return 0;
 }
 
-int tdm_ollama_parse_line(const char *line, size_t len, tdm_ollama_line *out, char *err,
+int tdm_ollama_parse_tree(const char *line, size_t len, tdm_ollama_line *out, char *err,
                           size_t errlen)
 {
     memset(out, 0, sizeof *out);
@@ -289,4 +260,15 @@ int tdm_ollama_parse_line(const char *line, size_t len, tdm_ollama_line *out, ch
     if (rc != 0)
         tdm_ollama_line_clear(out);
     return rc;
+}
+
+int tdm_ollama_parse_line(const char *line, size_t len, tdm_ollama_line *out, char *err,
+                          size_t errlen)
+{
+    if (line && tdm_ollama_parse_fast(line, len, out)) {
+        if (err && errlen > 0)
+            err[0] = '\0';
+        return 0;
+    }
+    return tdm_ollama_parse_tree(line, len, out, err, errlen);
 }

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
+
 /* Server counters from the final line; -1 when the server omitted a field (Ollama
  * omits counters that are zero, so a caller may read -1 as 0 where that matters). */
 typedef struct tdm_server_counters {
@@ -45,5 +47,18 @@ typedef struct tdm_ollama_line {
  * members are ignored; done_reason and model are truncated to fit. */
 int tdm_ollama_parse_line(const char *line, size_t len, tdm_ollama_line *out, char *err, size_t errlen);
 void tdm_ollama_line_clear(tdm_ollama_line *l);
+
+/* The two paths tdm_ollama_parse_line takes, apart for tests and benchmarks.
+ * The fast path (ollama_fastline.c) reads a line without building a tree. It returns true
+ * with *out filled exactly as the tree path would fill it, or false, with *out cleared,
+ * when the line is anything it is not certain of: then the tree path decides. */
+bool tdm_ollama_parse_fast(const char *line, size_t len, tdm_ollama_line *out);
+/* The fast path as a stream consumer wants it: the same, except that the content is
+ * decoded straight onto the end of *text and nothing is allocated for it: out->content
+ * and out->thinking stay NULL, content_len and thinking_len are set. When it declines,
+ * *text is as it was. */
+bool tdm_ollama_parse_fast_append(const char *line, size_t len, tdm_ollama_line *out, tdm_buf *text);
+/* The jansson path: every line, every error message. */
+int tdm_ollama_parse_tree(const char *line, size_t len, tdm_ollama_line *out, char *err, size_t errlen);
 
 #endif

@@ -61,3 +61,13 @@ json_t *tdm_provenance(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_sc
     tdm_buf_free(&cmd);
     return doc;
 }
+
+bool tdm_provenance_add_run_stats(json_t *prov, const tdm_runtime_ops *ops, tdm_runtime *rt)
+{
+    if (!ops->run_stats)
+        return false;
+    json_t *stats = ops->run_stats(rt);
+    /* Beside "runtime", not inside it: the report tells builds apart by "runtime", and
+     * these counts differ from one run directory to the next. */
+    return stats && json_object_set_new(prov, "runtime_stats", stats) == 0;
+}

@@ -4,6 +4,8 @@
 #ifndef TDM_PROVENANCE_H
 #define TDM_PROVENANCE_H
 
+#include <stdbool.h>
+
 #include "core/runtime.h"
 #include "core/scenario.h"
 
@@ -12,6 +14,10 @@ struct json_t;
 /* servers: the preflight result (stolen; may be NULL); argv: the command line. */
 struct json_t *tdm_provenance(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_scenario *s,
                               struct json_t *servers, int argc, char **argv);
+
+/* Adds what the runtime counted during the runs (ops->run_stats) to prov as
+ * "runtime_stats". Returns true when prov changed and so must be written again. */
+bool tdm_provenance_add_run_stats(struct json_t *prov, const tdm_runtime_ops *ops, tdm_runtime *rt);
 
 /* OS, kernel, CPU model and count, hostname. */
 struct json_t *tdm_host_info(void);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cpuusage.h"
 #include "core/record.h"
 
 struct json_t;
@@ -29,6 +30,10 @@ typedef struct tdm_run_data {
     int *seq_order;            /* agent indices in the order they ran alone */
     tdm_agent_timing *seq;     /* per agent */
     tdm_agent_timing *conc;    /* per agent; release_ns is the common barrier */
+    /* The client's CPU during each phase (all threads). Files written before it was
+     * recorded lack it: has_*_cpu is then false. */
+    bool has_seq_cpu, has_conc_cpu;
+    tdm_cpu_usage seq_cpu, conc_cpu;
     tdm_call_record *calls;    /* warm-up, sequential and concurrent calls */
     size_t n_calls;
     size_t cap_calls;

@@ -191,6 +191,26 @@ static json_t *timing_json(const tdm_agent_timing *t)
                      (json_int_t)t->begin_ns, "end_ns", (json_int_t)t->end_ns);
 }
 
+static json_t *cpu_json(const tdm_cpu_usage *c)
+{
+    return json_pack("{s:I, s:I}", "user_ns", (json_int_t)c->user_ns, "sys_ns", (json_int_t)c->sys_ns);
+}
+
+/* A phase's optional "client_cpu"; returns 0 (absent: *has stays false) or -1. */
+static int cpu_from_json(json_t *phase, bool *has, tdm_cpu_usage *out, char *err, size_t errlen)
+{
+    json_t *c = json_object_get(phase, "client_cpu");
+    if (!c || json_is_null(c))
+        return 0;
+    if (get_int(c, "user_ns", &out->user_ns, err, errlen) || get_int(c, "sys_ns", &out->sys_ns, err, errlen) ||
+        out->user_ns < 0 || out->sys_ns < 0) {
+        snprintf(err, errlen, "'client_cpu' needs non-negative integers 'user_ns' and 'sys_ns'");
+        return -1;
+    }
+    *has = true;
+    return 0;
+}
+
 json_t *tdm_run_data_to_json(const tdm_run_data *d)
 {
     json_t *doc = json_object();
@@ -206,7 +226,10 @@ json_t *tdm_run_data_to_json(const tdm_run_data *d)
             json_array_append_new(order, json_integer(d->seq_order[i]));
             json_array_append_new(ag, timing_json(&d->seq[i]));
         }
-        json_object_set_new(doc, "sequential", json_pack("{s:o, s:o}", "order", order, "agents", ag));
+        json_t *seq = json_pack("{s:o, s:o}", "order", order, "agents", ag);
+        if (d->has_seq_cpu)
+            json_object_set_new(seq, "client_cpu", cpu_json(&d->seq_cpu));
+        json_object_set_new(doc, "sequential", seq);
     } else {
         json_object_set_new(doc, "sequential", json_null());
     }
@@ -214,7 +237,10 @@ json_t *tdm_run_data_to_json(const tdm_run_data *d)
         json_t *ag = json_array();
         for (size_t i = 0; i < d->n_agents; i++)
             json_array_append_new(ag, timing_json(&d->conc[i]));
-        json_object_set_new(doc, "concurrent", json_pack("{s:o}", "agents", ag));
+        json_t *conc = json_pack("{s:o}", "agents", ag);
+        if (d->has_conc_cpu)
+            json_object_set_new(conc, "client_cpu", cpu_json(&d->conc_cpu));
+        json_object_set_new(doc, "concurrent", conc);
     } else {
         json_object_set_new(doc, "concurrent", json_null());
     }
@@ -284,13 +310,15 @@ int tdm_run_data_from_json(json_t *doc, tdm_run_data *d, char *err, size_t errle
             }
             d->seq_order[i] = (int)a;
         }
-        if (timing_from_json(json_object_get(seq, "agents"), n, d->seq, err, errlen))
+        if (timing_from_json(json_object_get(seq, "agents"), n, d->seq, err, errlen) ||
+            cpu_from_json(seq, &d->has_seq_cpu, &d->seq_cpu, err, errlen))
             goto fail;
     }
     json_t *conc = json_object_get(doc, "concurrent");
     if (json_is_object(conc)) {
         d->has_concurrent = true;
-        if (timing_from_json(json_object_get(conc, "agents"), n, d->conc, err, errlen))
+        if (timing_from_json(json_object_get(conc, "agents"), n, d->conc, err, errlen) ||
+            cpu_from_json(conc, &d->has_conc_cpu, &d->conc_cpu, err, errlen))
             goto fail;
     }
     json_t *calls = json_object_get(doc, "calls");

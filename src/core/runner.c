@@ -129,6 +129,7 @@ static int sequential(runner *r, tdm_run_data *d, size_t *failed)
     /* A different but reproducible order in each repetition. */
     tdm_shuffle_ints(d->seq_order, n, r->s->seed + (uint64_t)d->run);
     d->has_sequential = true;
+    tdm_cpu_usage cpu0 = tdm_cpu_now();
     for (size_t i = 0; i < n; i++) {
         int a = d->seq_order[i];
         tdm_agent_job *jobs = make_jobs(r, d->run, TDM_PHASE_SEQUENTIAL, &a, 1);
@@ -142,6 +143,8 @@ static int sequential(runner *r, tdm_run_data *d, size_t *failed)
         if (rc != 0)
             return -1;
     }
+    d->seq_cpu = tdm_cpu_since(cpu0);
+    d->has_seq_cpu = true;
     return 0;
 }
 
@@ -158,7 +161,10 @@ static int concurrent(runner *r, tdm_run_data *d, size_t *failed)
     if (!jobs)
         return -1;
     int64_t t_release = 0;
+    tdm_cpu_usage cpu0 = tdm_cpu_now();
     int rc = run_batch(r, jobs, n, &t_release);
+    d->conc_cpu = tdm_cpu_since(cpu0);
+    d->has_conc_cpu = true;
     d->has_concurrent = true;
     for (size_t i = 0; i < n; i++)
         d->conc[jobs[i].agent_index] = (tdm_agent_timing){t_release, jobs[i].t_begin, jobs[i].t_end};
@@ -259,6 +265,15 @@ int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_sc
     }
     if (status == TDM_EXIT_OK && failed > 0)
         status = TDM_EXIT_INCOMPLETE;
+    /* Counts the runtime kept while the runs ran join the provenance now, on disk too. */
+    if (tdm_provenance_add_run_stats(prov, ops, rt)) {
+        char *p = tdm_path_join(set->output_dir, "provenance.json");
+        if (tdm_write_json_atomic(p, prov, r.err, sizeof r.err) != 0) {
+            fprintf(stderr, "tandem: %s\n", r.err);
+            status = TDM_EXIT_ERROR;
+        }
+        free(p);
+    }
 
     tdm_summary_inputs in = {.scenario = s, .provenance = prov, .runs = runs, .n_runs = (size_t)done_runs,
                              .output_dir = set->output_dir};

@@ -47,6 +47,12 @@ typedef struct tdm_runtime_ops {
     /* What actually runs: threads, loop, HTTP client, read size, library versions. */
     struct json_t *(*describe)(tdm_runtime *rt);
 
+    /* What the runtime counted while the runs ran (e.g. how many agents each worker
+     * thread took), asked once every run is over and recorded in provenance.json as
+     * "runtime_stats". describe() is recorded before the first run, when such counts are
+     * still zero, and must stay the same for every run of one build. NULL: nothing to add. */
+    struct json_t *(*run_stats)(tdm_runtime *rt);
+
     void (*destroy)(tdm_runtime *rt);
 } tdm_runtime_ops;
 

@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid sequence at s (1..4), or 0 when the bytes there are invalid. */
-static size_t seq_len(const unsigned char *s, size_t left)
+size_t tdm_utf8_seq_len(const unsigned char *s, size_t left)
 {
     unsigned char c = s[0];
     if (c >= 0x01 && c < 0x80)
@@ -39,7 +38,7 @@ bool tdm_utf8_valid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
-        size_t n = seq_len(p + i, len - i);
+        size_t n = tdm_utf8_seq_len(p + i, len - i);
         if (n == 0)
             return false;
         i += n;
@@ -56,7 +55,7 @@ char *tdm_utf8_sanitize(const char *s, size_t len, size_t *outlen)
     const unsigned char *p = (const unsigned char *)s;
     size_t o = 0;
     for (size_t i = 0; i < len;) {
-        size_t n = seq_len(p + i, len - i);
+        size_t n = tdm_utf8_seq_len(p + i, len - i);
         if (n == 0) {
             memcpy(out + o, "\xEF\xBF\xBD", 3);
             o += 3;

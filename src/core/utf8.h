@@ -7,6 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Length (1..4) of the valid UTF-8 sequence at s, left >= 1 bytes readable; 0 when the
+ * bytes there are not one (NUL, stray continuation, overlong form, surrogate, beyond
+ * U+10FFFF, or cut short by the end). */
+size_t tdm_utf8_seq_len(const unsigned char *s, size_t left);
 /* True when s[0..len) is valid UTF-8 with no NUL byte. */
 bool tdm_utf8_valid(const char *s, size_t len);
 /* A heap copy with every invalid sequence (and NUL) replaced by U+FFFD; *outlen gets

@@ -6,8 +6,9 @@
  * This is the loop of the smol and curl-1kb variants, the treatment standing for Rust's
  * smol (one small reactor, nothing else hiding behind it). It plays the role
  * src/uvcurl/driver.c plays on libuv for the tokio variants; the per-call glue
- * (src/curl/transfer.c) is the same for both, so the loop is the only difference. Each
- * agent keeps its own easy handle (and so its connection) across calls and phases. */
+ * (src/curl/transfer.c) and the job, completion and timeout handling (src/curl/multi.c)
+ * are the same for both, so the loop is the only difference. Each agent keeps its own
+ * easy handle (and so its connection) across calls and phases. */
 #ifndef TDM_REACTORCURL_DRIVER_H
 #define TDM_REACTORCURL_DRIVER_H
 
@@ -23,13 +24,17 @@ typedef struct tdm_reactorcurl tdm_reactorcurl;
  * CURLOPT_BUFFERSIZE; max_agents bounds job->agent_index. NULL when out of memory or
  * when curl_multi_init failed. curl_global_init is the caller's business. */
 tdm_reactorcurl *tdm_reactorcurl_create(tdm_reactor *r, long buffer_size, size_t max_agents);
-/* Starts a job's first call (or settles the job at once if it has none). Returns 0, or
- * -1 when the job's agent index is out of range or its easy handle cannot be made. */
+/* Takes a job's first call (or settles the job at once if it has none); its request is
+ * written by the next tdm_reactorcurl_kick or tdm_reactorcurl_run, so jobs released
+ * together are added first and then started in one pass. Returns 0, or -1 when the
+ * job's agent index is out of range or its easy handle cannot be made. */
 int tdm_reactorcurl_add_job(tdm_reactorcurl *d, tdm_agent_job *job, int64_t now);
+/* Writes the requests of every job added since; never from inside a curl callback. */
+void tdm_reactorcurl_kick(tdm_reactorcurl *d);
 /* Number of jobs started and not finished. */
 size_t tdm_reactorcurl_active(const tdm_reactorcurl *d);
-/* Turns the reactor until every added job is finished. Returns 0, or -1 with errno when
- * epoll_wait failed. */
+/* Kicks, then turns the reactor until every added job is finished. Returns 0, or -1
+ * with errno when epoll_wait failed. */
 int tdm_reactorcurl_run(tdm_reactorcurl *d);
 /* Removes every transfer and closes every socket curl kept; the reactor is left with
  * none of the driver's fds or timers. */

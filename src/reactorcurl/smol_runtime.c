@@ -62,8 +62,8 @@ tdm_runtime *tdm_smolcurl_create(const tdm_runtime_config *cfg, long default_buf
 int tdm_smolcurl_run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_release, char *err,
                           size_t errlen)
 {
-    /* Every agent's first transfer is added before the reactor turns once, so all are
-     * released in the same loop iteration. */
+    /* Every agent's first transfer is added, then tdm_reactorcurl_run runs curl once for
+     * all of them: every request is written in that one pass, before the reactor waits. */
     int64_t now = tdm_now_ns();
     *t_release = now;
     for (size_t i = 0; i < n; i++) {

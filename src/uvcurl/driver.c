@@ -1,11 +1,13 @@
-/* driver.c — libcurl multi_socket on libuv (see driver.h). */
+/* driver.c — libcurl multi_socket on libuv (see driver.h): only the loop glue. Starting
+ * jobs, completions, timeouts and the connection cache are src/curl/multi.c's, the same
+ * code the tandem-reactor driver runs. */
 #include "uvcurl/driver.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
 
 #include "core/clock.h"
-#include "curl/transfer.h"
+#include "curl/multi.h"
 
 /* How often in-flight calls are checked for first-byte and idle timeouts. A timer that
  * wakes 10 times a second costs nothing measurable and keeps those checks in the core. */
@@ -13,13 +15,9 @@
 
 struct tdm_uvcurl {
     uv_loop_t *loop;
-    CURLM *multi;
+    tdm_curl_multi m;
     uv_timer_t curl_timer;     /* curl's own timeouts */
     uv_timer_t check_timer;    /* our first-byte / idle timeouts */
-    long buffer_size;
-    tdm_curl_transfer *transfers; /* one per agent index, reused across phases */
-    size_t max_agents;
-    size_t active;
     tdm_uvcurl_job_done_fn on_done;
     void *on_done_ud;
 };
@@ -29,8 +27,6 @@ typedef struct sock_ctx {
     curl_socket_t fd;
     tdm_uvcurl *d;
 } sock_ctx;
-
-static void check_done(tdm_uvcurl *d);
 
 static void on_close_free(uv_handle_t *h)
 {
@@ -47,9 +43,7 @@ static void on_poll(uv_poll_t *h, int status, int events)
         flags |= CURL_CSELECT_IN;
     if (events & UV_WRITABLE)
         flags |= CURL_CSELECT_OUT;
-    int running;
-    curl_multi_socket_action(ctx->d->multi, ctx->fd, flags, &running);
-    check_done(ctx->d);
+    tdm_curl_multi_action(&ctx->d->m, ctx->fd, flags);
 }
 
 static int on_socket(CURL *e, curl_socket_t s, int action, void *userp, void *socketp)
@@ -61,7 +55,7 @@ static int on_socket(CURL *e, curl_socket_t s, int action, void *userp, void *so
         if (ctx) {
             uv_poll_stop(&ctx->poll);
             uv_close((uv_handle_t *)&ctx->poll, on_close_free);
-            curl_multi_assign(d->multi, s, NULL);
+            curl_multi_assign(d->m.multi, s, NULL);
         }
         return 0;
     }
@@ -76,7 +70,7 @@ static int on_socket(CURL *e, curl_socket_t s, int action, void *userp, void *so
             return -1;
         }
         ctx->poll.data = ctx;
-        curl_multi_assign(d->multi, s, ctx);
+        curl_multi_assign(d->m.multi, s, ctx);
     }
     int events = 0;
     if (action == CURL_POLL_IN || action == CURL_POLL_INOUT)
@@ -90,9 +84,7 @@ static int on_socket(CURL *e, curl_socket_t s, int action, void *userp, void *so
 static void on_curl_timer(uv_timer_t *h)
 {
     tdm_uvcurl *d = h->data;
-    int running;
-    curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    check_done(d);
+    tdm_curl_multi_action(&d->m, CURL_SOCKET_TIMEOUT, 0);
 }
 
 static int on_timer_request(CURLM *m, long timeout_ms, void *userp)
@@ -102,63 +94,27 @@ static int on_timer_request(CURLM *m, long timeout_ms, void *userp)
     if (timeout_ms < 0) {
         uv_timer_stop(&d->curl_timer);
     } else {
-        /* 0 means "as soon as possible"; a 0 ms uv timer would run inside this very
-         * call chain's loop iteration, 1 ms is the documented safe choice. */
+        /* 0 means "as soon as possible". libuv (1.44) runs a 0 ms timer that re-arms itself
+         * with 0 again within the same pass, so 1 ms, as curl's multi-uv example does. New
+         * calls never wait for it: tdm_curl_multi runs curl for them at once. */
         uv_timer_start(&d->curl_timer, on_curl_timer, timeout_ms ? (uint64_t)timeout_ms : 1, 0);
     }
     return 0;
 }
 
-static void job_done(tdm_uvcurl *d, tdm_curl_transfer *t)
+static void on_job_done(tdm_agent_job *job, void *ud)
 {
-    d->active--;
-    if (d->active == 0)
+    tdm_uvcurl *d = ud;
+    if (d->m.active == 0)
         uv_timer_stop(&d->check_timer);
     if (d->on_done)
-        d->on_done(t->job, d->on_done_ud);
-}
-
-static void start_or_finish(tdm_uvcurl *d, tdm_curl_transfer *t, int64_t now)
-{
-    if (tdm_curl_transfer_next(t, now)) {
-        curl_multi_add_handle(d->multi, t->easy);
-        return;
-    }
-    tdm_job_call_finished(t->job, now);
-    job_done(d, t);
-}
-
-static void finish_transfer(tdm_uvcurl *d, tdm_curl_transfer *t, CURLcode rc, int64_t now)
-{
-    curl_multi_remove_handle(d->multi, t->easy);
-    if (tdm_curl_transfer_done(t, rc, now))
-        start_or_finish(d, t, now);
-    else
-        job_done(d, t);
-}
-
-static void check_done(tdm_uvcurl *d)
-{
-    CURLMsg *msg;
-    int pending;
-    while ((msg = curl_multi_info_read(d->multi, &pending)) != NULL) {
-        if (msg->msg != CURLMSG_DONE)
-            continue;
-        tdm_curl_transfer *t;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-        finish_transfer(d, t, msg->data.result, tdm_now_ns());
-    }
+        d->on_done(job, d->on_done_ud);
 }
 
 static void on_check_timer(uv_timer_t *h)
 {
     tdm_uvcurl *d = h->data;
-    int64_t now = tdm_now_ns();
-    for (size_t i = 0; i < d->max_agents; i++) {
-        tdm_curl_transfer *t = &d->transfers[i];
-        if (t->active && tdm_call_check_timeouts(&t->call, now))
-            finish_transfer(d, t, CURLE_OPERATION_TIMEDOUT, now);
-    }
+    tdm_curl_multi_check_timeouts(&d->m, tdm_now_ns());
 }
 
 tdm_uvcurl *tdm_uvcurl_create(uv_loop_t *loop, long buffer_size, size_t max_agents)
@@ -166,40 +122,34 @@ tdm_uvcurl *tdm_uvcurl_create(uv_loop_t *loop, long buffer_size, size_t max_agen
     tdm_uvcurl *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->transfers = calloc(max_agents ? max_agents : 1, sizeof *d->transfers);
-    d->multi = curl_multi_init();
-    if (!d->transfers || !d->multi) {
-        free(d->transfers);
-        if (d->multi)
-            curl_multi_cleanup(d->multi);
+    if (tdm_curl_multi_init(&d->m, buffer_size, max_agents, on_job_done, d) != 0) {
         free(d);
         return NULL;
     }
     d->loop = loop;
-    d->buffer_size = buffer_size;
-    d->max_agents = max_agents;
     uv_timer_init(loop, &d->curl_timer);
     uv_timer_init(loop, &d->check_timer);
     d->curl_timer.data = d->check_timer.data = d;
-    curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
-    curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, on_timer_request);
-    curl_multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
+    curl_multi_setopt(d->m.multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(d->m.multi, CURLMOPT_SOCKETDATA, d);
+    curl_multi_setopt(d->m.multi, CURLMOPT_TIMERFUNCTION, on_timer_request);
+    curl_multi_setopt(d->m.multi, CURLMOPT_TIMERDATA, d);
     return d;
 }
 
 int tdm_uvcurl_add_job(tdm_uvcurl *d, tdm_agent_job *job, int64_t now)
 {
-    if ((size_t)job->agent_index >= d->max_agents)
-        return -1;
-    tdm_curl_transfer *t = &d->transfers[job->agent_index];
-    if (!t->easy && tdm_curl_transfer_init(t, job, d->buffer_size) != 0)
-        return -1;
-    t->job = job;
-    if (d->active++ == 0)
+    if (d->m.active == 0)
         uv_timer_start(&d->check_timer, on_check_timer, TIMEOUT_CHECK_MS, TIMEOUT_CHECK_MS);
-    start_or_finish(d, t, now);
-    return 0;
+    int rc = tdm_curl_multi_add_job(&d->m, job, now);
+    if (rc != 0 && d->m.active == 0)
+        uv_timer_stop(&d->check_timer);
+    return rc;
+}
+
+void tdm_uvcurl_kick(tdm_uvcurl *d)
+{
+    tdm_curl_multi_kick(&d->m);
 }
 
 void tdm_uvcurl_on_job_done(tdm_uvcurl *d, tdm_uvcurl_job_done_fn fn, void *ud)
@@ -210,12 +160,13 @@ void tdm_uvcurl_on_job_done(tdm_uvcurl *d, tdm_uvcurl_job_done_fn fn, void *ud)
 
 size_t tdm_uvcurl_active(const tdm_uvcurl *d)
 {
-    return d->active;
+    return d->m.active;
 }
 
 void tdm_uvcurl_run(tdm_uvcurl *d)
 {
-    while (d->active > 0)
+    tdm_curl_multi_kick(&d->m);
+    while (d->m.active > 0)
         uv_run(d->loop, UV_RUN_ONCE);
 }
 
@@ -228,16 +179,9 @@ void tdm_uvcurl_destroy(tdm_uvcurl *d)
 {
     if (!d)
         return;
-    for (size_t i = 0; i < d->max_agents; i++) {
-        tdm_curl_transfer *t = &d->transfers[i];
-        if (t->active)
-            curl_multi_remove_handle(d->multi, t->easy);
-        tdm_curl_transfer_cleanup(t);
-    }
-    curl_multi_cleanup(d->multi); /* may call on_socket(REMOVE) for cached connections */
+    tdm_curl_multi_cleanup(&d->m);
     uv_close((uv_handle_t *)&d->curl_timer, NULL);
     uv_close((uv_handle_t *)&d->check_timer, NULL);
     uv_run(d->loop, UV_RUN_DEFAULT);
-    free(d->transfers);
     free(d);
 }

@@ -8,7 +8,8 @@ back. These tests look at what the processes actually do, against tandem-sim:
   simulated devices reach ~100% efficiency, and with --threads 2 the same run drops to
   ~25% (8 agents through 2 threads = 4 waves) — the pool size, nothing else, limits it;
 - tokio-default really runs W worker threads (counted in /proc/<pid>/task while it
-  runs, and each of them drives transfers), and says so in its provenance;
+  runs, and each of them drives transfers), and says so in its provenance, with how
+  many agents each worker took (counted during the runs, recorded after them);
 - the read size is real: on a long stream whose tokens pile up between reads, the
   1 KB variants (smol-1kb, curl-1kb) make >= 4x the read() calls of their 8 KB twins
   (smol-8kb, smol) and never get more than 1 KB per read, while the 8 KB ones do.
@@ -120,6 +121,19 @@ def test_async_std_pool_threads_exist(tmp_path):
 
 # --- tokio-default: W worker threads, each driving transfers ----------------------------
 
+def agent_jobs(outdir):
+    """{phase: agent jobs} of a run directory: one job per agent per phase and run."""
+    jobs = {}
+    for name in sorted(os.listdir(outdir)):
+        path = os.path.join(outdir, name, "records.json")
+        if name.startswith("run_") and os.path.exists(path):
+            with open(path) as f:
+                calls = json.load(f)["calls"]
+            for phase in {c["phase"] for c in calls}:
+                jobs[phase] = jobs.get(phase, 0) + len({c["agent"] for c in calls if c["phase"] == phase})
+    return jobs
+
+
 def test_tokio_default_uses_w_threads(tmp_path):
     need("tokio-default")
     # 20 tokens/s, 10 tokens: each call streams for 0.5 s, long enough to watch.
@@ -129,7 +143,18 @@ def test_tokio_default_uses_w_threads(tmp_path):
         prov, most, last, pid = run_watching_threads("tokio-default", yaml_text, tmp_path / "w3", ["--threads", "3"])
         prov1, most1, _, _ = run_watching_threads("tokio-default", yaml_text, tmp_path / "w1", ["--threads", "1"])
     assert prov["runtime"]["threads"] == 3 and prov1["runtime"]["threads"] == 1
-    assert len(prov["runtime"]["agents_taken_per_worker"]) == 3
+    # What each worker took is counted while the runs run and recorded after them: the
+    # counts add up to the agent jobs the run made (an agent's calls in one phase), and
+    # the concurrent release was shared out rather than taken by one worker.
+    for p, w, outdir in ((prov, 3, tmp_path / "w3"), (prov1, 1, tmp_path / "w1")):
+        jobs = agent_jobs(str(outdir / "out-tokio-default"))
+        stats = p["runtime_stats"]
+        taken, together = stats["agents_taken_per_worker"], stats["concurrent_agents_taken_per_worker"]
+        assert len(taken) == w and len(together) == w, stats
+        assert sum(taken) == sum(jobs.values()), (stats, jobs)
+        assert sum(together) == jobs["concurrent"], (stats, jobs)
+    assert sum(1 for k in prov["runtime_stats"]["concurrent_agents_taken_per_worker"] if k > 0) > 1, prov
+    assert "agents_taken_per_worker" not in prov["runtime"]  # counts before the run would all be 0
     assert most >= 4, "main + 3 workers expected, saw %d threads" % most
     assert most - most1 >= 2, "--threads 3 should add 2 threads to --threads 1 (%d vs %d)" % (most, most1)
     # Every worker (not the main thread) woke for streamed tokens: agents were spread

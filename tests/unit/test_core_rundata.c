@@ -24,6 +24,8 @@ static void build(tdm_run_data *d)
     d->seq[1] = (tdm_agent_timing){1000, 1001, 1800};
     d->conc[0] = (tdm_agent_timing){2000, 2000, 2900};
     d->conc[1] = (tdm_agent_timing){2000, 2001, 2950};
+    d->has_conc_cpu = true; /* and no sequential CPU: each phase's is optional */
+    d->conc_cpu = (tdm_cpu_usage){123456789, 987654321};
     tdm_call_record r[2];
     tdm_record_init(&r[0], 3, TDM_PHASE_CONCURRENT, 1, 1);
     r[0].t_begin = 2001;
@@ -74,6 +76,10 @@ static void test_round_trip_is_exact(void **state)
     assert_int_equal(b.seq_order[0], 1);
     assert_memory_equal(b.seq, a.seq, 2 * sizeof *a.seq);
     assert_memory_equal(b.conc, a.conc, 2 * sizeof *a.conc);
+    assert_false(b.has_seq_cpu);
+    assert_true(b.has_conc_cpu);
+    assert_int_equal(b.conc_cpu.user_ns, 123456789);
+    assert_int_equal(b.conc_cpu.sys_ns, 987654321);
     assert_int_equal(b.n_calls, 2);
     const tdm_call_record *x = &a.calls[0], *y = &b.calls[0];
     assert_int_equal(y->phase, TDM_PHASE_CONCURRENT);
@@ -147,6 +153,10 @@ static void test_damaged_files_are_refused(void **state)
                    "\"t_done_ns\":0,\"connect_ns\":0,\"http_status\":0,\"events\":{\"dt_ns\":[1],"
                    "\"content_bytes\":[],\"thinking_bytes\":[]}}]}",
                    "equal length");
+    expect_refused("{\"schema\":\"tandem.run/1\",\"run\":1,\"agents\":[\"a\"],\"concurrent\":{\"agents\":"
+                   "[{\"release_ns\":1,\"begin_ns\":1,\"end_ns\":2}],\"client_cpu\":{\"user_ns\":-5,\"sys_ns\":0}},"
+                   "\"calls\":[]}",
+                   "'client_cpu' needs non-negative");
 }
 
 int main(void)

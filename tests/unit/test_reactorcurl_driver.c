@@ -4,7 +4,9 @@
  * each agent's easy handle keeping its connection), a refused connection (connect error
  * naming the fix, next step skipped) and a stalled stream (idle timeout from the
  * periodic check). Each test ends by checking that curl's sockets and timer left the
- * reactor. */
+ * reactor. How a release starts (src/curl/multi.c, shared with the libuv driver): the
+ * requests of all jobs added are written by one kick, before the reactor turns, and
+ * every agent's connection survives phases in which the agents ran one at a time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -132,6 +134,124 @@ static void test_stall_idle_timeout(void **state)
     server_stop(&sv);
 }
 
+static void test_kick_writes_every_request_at_once(void **state)
+{
+    (void)state;
+    server sv;
+    server_start(&sv, MODE_STREAM, 5, 0, 0);
+    fixture f;
+    fixture_init(&f, sv.port, sv.port, 2);
+    tdm_reactor *r = tdm_reactor_create();
+    assert_non_null(r);
+    tdm_reactorcurl *d = tdm_reactorcurl_create(r, TDM_CURL_DEFAULT_BUFFER, f.s.n_agents);
+    assert_non_null(d);
+    for (int phase = 0; phase < 2; phase++) {
+        if (phase > 0)
+            fixture_rearm(&f);
+        int64_t now = tdm_now_ns();
+        for (size_t i = 0; i < f.n_jobs; i++)
+            assert_int_equal(tdm_reactorcurl_add_job(d, &f.jobs[i], now), 0);
+        if (phase > 0) {
+            /* On the connections kept from the first phase, the kick alone starts both
+             * requests: no loop turn (and no timer) between the release and the writes. */
+            uint64_t wakeups = tdm_reactor_wakeups(r);
+            tdm_reactorcurl_kick(d);
+            assert_int_equal(tdm_reactor_wakeups(r), wakeups);
+            for (size_t i = 0; i < f.n_jobs; i++)
+                assert_true(f.jobs[i].records[0].t_start > 0);
+        }
+        assert_int_equal(tdm_reactorcurl_run(d), 0);
+    }
+    for (size_t i = 0; i < f.n_jobs; i++) {
+        assert_call_ok(&f.jobs[i].records[0], 5);
+        assert_call_ok(&f.jobs[i].records[1], 5);
+        assert_true(f.jobs[i].records[0].reused_connection);
+    }
+    tdm_reactorcurl_destroy(d);
+    tdm_reactor_destroy(r);
+    fixture_free(&f);
+    server_stop(&sv);
+}
+
+/* n one-step agents on one port, each job with fresh records. */
+#define MANY 6
+typedef struct many {
+    tdm_scenario s;
+    tdm_agent_job jobs[MANY];
+    tdm_call_record recs[MANY];
+} many;
+
+static void many_init(many *m, uint16_t port)
+{
+    tdm_buf y = {0};
+    tdm_buf_printf(&y, "name: many\nwarmup: false\ndefaults: {model: m}\nagents:\n");
+    for (int i = 0; i < MANY; i++)
+        tdm_buf_printf(&y, "  - {name: a%d, url: 'http://127.0.0.1:%u', steps: [{prompt: p%d}]}\n", i, (unsigned)port, i);
+    char err[512];
+    memset(m, 0, sizeof *m);
+    assert_int_equal(tdm_scenario_load_string(y.data, y.len, "test", &m->s, err, sizeof err), 0);
+    tdm_buf_free(&y);
+}
+
+static void many_phase(many *m, tdm_phase phase)
+{
+    for (int i = 0; i < MANY; i++) {
+        tdm_record_free(&m->recs[i]);
+        tdm_record_init(&m->recs[i], 1, phase, i, 0);
+        tdm_job_init(&m->jobs[i], &m->s, i, false, &m->recs[i], 1);
+    }
+}
+
+static void many_free(many *m)
+{
+    for (int i = 0; i < MANY; i++)
+        tdm_record_free(&m->recs[i]);
+    tdm_scenario_free(&m->s);
+}
+
+/* libcurl's default cache keeps 4 idle connections per easy handle added: with one agent
+ * at a time (the warm-up and the sequential phase) it closed all but 4, and the next
+ * concurrent phase connected again after its barrier. Every agent's must survive. */
+static void test_connections_survive_agents_alone(void **state)
+{
+    (void)state;
+    server sv;
+    server_start(&sv, MODE_STREAM, 3, 0, 0);
+    many m;
+    many_init(&m, sv.port);
+    tdm_reactor *r = tdm_reactor_create();
+    assert_non_null(r);
+    tdm_reactorcurl *d = tdm_reactorcurl_create(r, TDM_CURL_DEFAULT_BUFFER, MANY);
+    assert_non_null(d);
+    for (int round = 0; round < 2; round++) {
+        many_phase(&m, TDM_PHASE_CONCURRENT); /* all together: MANY connections busy at once */
+        int64_t now = tdm_now_ns();
+        for (int i = 0; i < MANY; i++)
+            assert_int_equal(tdm_reactorcurl_add_job(d, &m.jobs[i], now), 0);
+        assert_int_equal(tdm_reactorcurl_run(d), 0);
+        for (int i = 0; i < MANY; i++) {
+            assert_call_ok(&m.recs[i], 3);
+            if (round > 0)
+                assert_true(m.recs[i].reused_connection);
+        }
+        if (round > 0)
+            break;
+        many_phase(&m, TDM_PHASE_SEQUENTIAL); /* then each alone */
+        for (int i = 0; i < MANY; i++) {
+            assert_int_equal(tdm_reactorcurl_add_job(d, &m.jobs[i], tdm_now_ns()), 0);
+            assert_int_equal(tdm_reactorcurl_run(d), 0);
+            assert_call_ok(&m.recs[i], 3);
+        }
+    }
+    pthread_mutex_lock(&sv.mu);
+    assert_int_equal(sv.n_conns, MANY); /* connected once each, in the first phase */
+    pthread_mutex_unlock(&sv.mu);
+    tdm_reactorcurl_destroy(d);
+    tdm_reactor_destroy(r);
+    many_free(&m);
+    server_stop(&sv);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -151,6 +271,8 @@ int main(void)
         cmocka_unit_test(test_two_agents_reuse),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_stall_idle_timeout),
+        cmocka_unit_test(test_kick_writes_every_request_at_once),
+        cmocka_unit_test(test_connections_survive_agents_alone),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -46,8 +46,8 @@ static tdm_runtime *create(const tdm_runtime_config *cfg, char *err, size_t errl
 
 static int run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_release, char *err, size_t errlen)
 {
-    /* Every agent's first call is added before the loop turns once, so all are
-     * released in the same loop iteration. */
+    /* Every agent's first call is added, then tdm_uvcurl_run runs curl once for all of
+     * them: every request is written in that one pass, before the loop waits. */
     int64_t now = tdm_now_ns();
     *t_release = now;
     for (size_t i = 0; i < n; i++) {
