@@ -4,9 +4,12 @@
  * blocking read() loop splitting lines) is run against tandem-sim on this machine:
  *
  *   throughput  instant tokens (decode 1e6 tok/s, prefill 1e8 tok/s), long outputs: the
- *               client, not the server, sets the pace. Streamed events per client
- *               CPU-second (user+sys of the child, from wait4), MB/s, CPU and read()
- *               calls per 1,000 tokens (records.json `reads`).
+ *               client, not the server, sets the pace (the simulator sends the tokens
+ *               one device run makes for a stream in one write, sim/cork.c). Streamed
+ *               events per client CPU-second while streaming (the CPU the client
+ *               records for its sequential and concurrent phases; the whole process,
+ *               from wait4, beside it), MB/s, CPU and read() calls per 1,000 tokens
+ *               (records.json `reads`).
  *   efficiency  N agents, one port per agent and each port its own simulated device,
  *               at a GPU-like decode rate: ideal parallelism is exactly N, so whatever
  *               efficiency_pct lacks of 100% the harness (client + simulator sharing
@@ -118,8 +121,9 @@ double tdm_cal_load_end(const tdm_cal_load *l, const tdm_cal_sim *sim, double cl
 typedef struct tdm_cal_tp {
     bool ok;
     char error[256];
-    double cpu_s, user_s, sys_s;  /* the whole process */
-    double fixed_cpu_s;           /* the same scenario with 1-token outputs */
+    double cpu_s, user_s, sys_s;  /* the whole process (wait4) */
+    double stream_cpu_s;          /* the client's CPU inside its measured phases (records'
+                                     client_cpu; the raw reader's around its streams) */
     double stream_wall_s;         /* sum over runs of T_seq + T_conc */
     uint64_t calls, events, tokens, bytes, reads;
     long nivcsw;                  /* times the client was preempted */

@@ -24,8 +24,9 @@ static void usage(FILE *f)
             "Usage: tandem-calibrate [options]\n\n"
             "Runs every variant binary found beside it (tandem-<variant>; python-httpx too when\n"
             "tandem-python-httpx is there) and a raw reader against tandem-sim on this machine:\n"
-            "  client cost  instant tokens, long outputs: events per client CPU-second (user+sys of\n"
-            "               the child, wait4), MB/s, CPU and read() calls per 1,000 tokens;\n"
+            "  client cost  instant tokens, long outputs: events per client CPU-second while it\n"
+            "               streams (the CPU its records give for its phases; the whole process\n"
+            "               beside it), MB/s, CPU and read() calls per 1,000 tokens;\n"
             "  efficiency   N agents on N independent simulated devices (one port each) at a\n"
             "               GPU-like decode rate: efficiency_pct, and TTFT / per-token measurement\n"
             "               error (client arrival minus the simulator's emission log).\n"
@@ -67,7 +68,7 @@ static bool is_tool(const char *name)
 /* C variants first (alphabetical), then python ones, then the raw reader. */
 static double eps(const tdm_cal_tp *t)
 {
-    return t->cpu_s > 0 ? (double)t->events / t->cpu_s : 0.0;
+    return t->stream_cpu_s > 0 ? (double)t->events / t->stream_cpu_s : 0.0;
 }
 
 static int cmp_eps(const void *a, const void *b)
@@ -330,7 +331,7 @@ int main(int argc, char **argv)
             tdm_cal_measure_throughput(&o, r, rep, t);
             r->n_rep = (size_t)rep + 1;
             if (t->ok)
-                tdm_cal_log(&o, " %s %.0f", r->name, t->cpu_s > 0 ? (double)t->events / t->cpu_s : 0.0);
+                tdm_cal_log(&o, " %s %.0f", r->name, eps(t));
             else
                 tdm_cal_log(&o, " %s FAILED (%s)", r->name, t->error);
         }

@@ -89,12 +89,24 @@ static int count_calls(const char *out_dir, int runs, tdm_cal_tp *tp, char *err,
                              json_real_value(json_object_get(r, "t_conc_s"));
     json_decref(sum);
     tp->calls = tp->events = tp->tokens = tp->bytes = tp->reads = 0;
+    tp->stream_cpu_s = 0;
     for (int k = 1; k <= runs; k++) {
         char name[64];
         snprintf(name, sizeof name, "run_%d/records.json", k);
         json_t *rec = load(out_dir, name, err, errlen);
         if (!rec)
             return -1;
+        static const char *const phases[] = {"sequential", "concurrent"};
+        for (int p = 0; p < 2; p++) {
+            json_t *cpu = json_object_get(json_object_get(rec, phases[p]), "client_cpu");
+            if (!json_is_object(cpu)) {
+                snprintf(err, errlen, "%s/%s has no %s.client_cpu: the client does not record its CPU per phase",
+                         out_dir, name, phases[p]);
+                json_decref(rec);
+                return -1;
+            }
+            tp->stream_cpu_s += (double)(jint(cpu, "user_ns") + jint(cpu, "sys_ns")) / 1e9;
+        }
         json_t *c;
         json_array_foreach(json_object_get(rec, "calls"), i, c)
         {
@@ -133,8 +145,6 @@ void tdm_cal_measure_throughput(const tdm_cal_opts *o, const tdm_cal_row *row, i
         return;
     }
     if (row->raw) {
-        tdm_cal_tp fixed;
-        memset(&fixed, 0, sizeof fixed);
         tdm_cal_load load;
         tdm_cal_load_begin(&load, &sim);
         int64_t t0 = tdm_now_ns();
@@ -142,25 +152,16 @@ void tdm_cal_measure_throughput(const tdm_cal_opts *o, const tdm_cal_row *row, i
             tp_fail(tp, err);
         } else {
             tp->foreign_cores = tdm_cal_load_end(&load, &sim, tp->cpu_s, (double)(tdm_now_ns() - t0) / 1e9);
-            if (tdm_cal_raw_run(sim.ports, sim.n_ports, o->tp_runs, 1, row->lowat, &fixed, err, sizeof err) != 0) {
-                tp_fail(tp, err);
-            } else {
-                tp->ok = true;
-                tp->fixed_cpu_s = fixed.cpu_s;
-            }
+            tp->ok = true;
         }
         tdm_cal_sim_free(&sim);
         return;
     }
     char *scen = tdm_cal_strdup_printf("%s/%s-throughput.yaml", o->workdir, row->name);
-    char *scen1 = tdm_cal_strdup_printf("%s/%s-fixed.yaml", o->workdir, row->name);
     char *out = tdm_cal_strdup_printf("%s/%s-throughput-%d", o->workdir, row->name, rep + 1);
-    char *out1 = tdm_cal_strdup_printf("%s/%s-fixed-%d", o->workdir, row->name, rep + 1);
-    tdm_cal_child res, res1;
+    tdm_cal_child res;
     if (write_scenario(scen, "calibrate-throughput", &sim, o->tp_runs, false, o->tp_tokens, err, sizeof err) != 0 ||
-        write_scenario(scen1, "calibrate-fixed", &sim, o->tp_runs, false, 1, err, sizeof err) != 0 ||
         run_variant(o, row->name, scen, out, &sim, &res, err, sizeof err) != 0 ||
-        run_variant(o, row->name, scen1, out1, &sim, &res1, err, sizeof err) != 0 ||
         count_calls(out, o->tp_runs, tp, err, sizeof err) != 0) {
         tp_fail(tp, err);
     } else {
@@ -168,15 +169,12 @@ void tdm_cal_measure_throughput(const tdm_cal_opts *o, const tdm_cal_row *row, i
         tp->user_s = res.user_s;
         tp->sys_s = res.sys_s;
         tp->cpu_s = res.user_s + res.sys_s;
-        tp->fixed_cpu_s = res1.user_s + res1.sys_s;
         tp->nivcsw = res.nivcsw;
         tp->foreign_cores = res.foreign_cores;
     }
     tdm_cal_sim_free(&sim);
     free(scen);
-    free(scen1);
     free(out);
-    free(out1);
 }
 
 typedef struct samples {

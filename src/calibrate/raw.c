@@ -5,8 +5,9 @@
  * and no HTTP parsing is needed), and then only read()s 8 KB at a time and splits the
  * bytes into lines, counting those that start with '{' (the NDJSON lines; the chunk-size
  * lines of the chunked framing are split but not counted). No de-chunking, no JSON, no
- * timestamps, no records. Its CPU time per event (wait4's rusage of the child) is what
- * reading the bytes off loopback costs by itself.
+ * timestamps, no records. Its CPU time per event while it streams (getrusage around
+ * its runs, as a variant records its phases) is what reading the bytes off loopback
+ * costs by itself.
  *
  * The plain reader wakes for whatever has arrived; against a server that writes one
  * token per write() that is about one wake-up per token, and wake-ups, not bytes, are
@@ -33,12 +34,14 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/cpuusage.h"
 
 #define RAW_READ 8192
 
 typedef struct raw_counts {
     uint64_t lines, bytes, reads, calls;
     int64_t wall_ns;  /* sum over runs of T_seq + T_conc */
+    int64_t cpu_ns;   /* the child's CPU over the same (getrusage, all threads) */
     int failed;       /* 0, or errno of the first failure */
 } raw_counts;
 
@@ -150,6 +153,7 @@ static void child_main(const int *ports, size_t n_ports, int runs, int tokens, b
         return;
     }
     int idx = 0;
+    tdm_cpu_usage cpu0 = tdm_cpu_now();
     for (int r = 0; r < runs && !rc->failed; r++) {
         int64_t t0 = tdm_now_ns();
         for (size_t a = 0; a < n_ports && !rc->failed; a++)
@@ -176,6 +180,8 @@ static void child_main(const int *ports, size_t n_ports, int runs, int tokens, b
         }
         rc->wall_ns += tdm_now_ns() - t0; /* T_conc */
     }
+    tdm_cpu_usage cpu = tdm_cpu_since(cpu0);
+    rc->cpu_ns = cpu.user_ns + cpu.sys_ns;
     free(th);
 }
 
@@ -227,6 +233,7 @@ int tdm_cal_raw_run(const int *ports, size_t n_ports, int runs, int tokens, bool
     tp->user_s = ch.user_s;
     tp->sys_s = ch.sys_s;
     tp->cpu_s = ch.user_s + ch.sys_s;
+    tp->stream_cpu_s = (double)rc.cpu_ns / 1e9;
     tp->calls = rc.calls;
     /* Every stream ends with the done line, which carries no token. */
     tp->events = rc.lines >= rc.calls ? rc.lines - rc.calls : 0;
