@@ -1,8 +1,9 @@
 /* analysis.h — every number the report prints, computed once from the grouped
  * dataset: descriptive statistics with t and bootstrap CIs per cell and per variant,
- * comparisons between variants (Welch, Mann-Whitney, Holm, Hedges' g, Cliff's delta),
- * baselines, caveats found in the data, and the summary sentences. Markdown, CSV,
- * JSON and the figures are all written from this structure, so they cannot disagree.
+ * comparisons between variants (Welch, Mann-Whitney, Holm, Hedges' g, Cliff's delta,
+ * and equivalence within a margin by TOST), baselines, caveats found in the data, and
+ * the summary sentences. Markdown, CSV, JSON and the figures are all written from this
+ * structure, so they cannot disagree.
  *
  * The run is the unit of every run-level metric; per-call metrics are pooled over the
  * calls of a cell and phase (failed calls and cold loads excluded). */
@@ -16,12 +17,21 @@
 #include "report/model.h"
 #include "report/stats.h"
 
+/* The equivalence margin of one metric: a difference inside +-margin is too small to
+ * matter (margin.c). Zeroed means no margin, so settings written without margins make
+ * no equivalence judgement. */
+typedef struct tdm_rep_margin {
+    double value;              /* > 0: the margin; 0: none for this metric */
+    bool relative;             /* value is a percentage of the mean of the variant compared against (b) */
+} tdm_rep_margin;
+
 typedef struct tdm_rep_settings {
     double alpha;              /* significance level; CIs are at 1 - alpha */
     unsigned resamples;        /* bootstrap resamples */
     uint64_t seed;             /* bootstrap seed (each sample's stream derives from it and its name) */
     const char *reference;     /* reference variant name */
     int baseline_metric;       /* metric id the baselines are compared on */
+    tdm_rep_margin margin[TDM_M_COUNT]; /* equivalence margins by metric id (tdm_rep_margins_default) */
 } tdm_rep_settings;
 
 /* One sample's summary. */
@@ -50,6 +60,19 @@ typedef struct tdm_rep_variant_stats {
 
 enum { TDM_REP_SCOPE_CONFIG = 0, TDM_REP_SCOPE_POOLED = 1 };
 
+/* What a comparison says about practical size, from the Holm-adjusted Welch test
+ * ("significant") and TOST against +-margin at alpha ("equivalent": the (1 - 2 alpha)
+ * CI of the difference lies inside +-margin). */
+typedef enum tdm_rep_equiv_verdict {
+    TDM_REP_EQ_NONE = 0,       /* the metric has no margin: no judgement is made */
+    TDM_REP_EQ_UNTESTABLE,     /* fewer than 2 values on a side, or a relative margin of a zero mean */
+    TDM_REP_EQ_EQUIVALENT,     /* not significant, and equivalent */
+    TDM_REP_EQ_WITHIN,         /* significant, yet equivalent: real, but smaller than the margin */
+    TDM_REP_EQ_BEYOND,         /* significant, and the (1 - 2 alpha) CI lies entirely outside +-margin */
+    TDM_REP_EQ_MAYBE_BEYOND,   /* significant, and the CI reaches across the margin */
+    TDM_REP_EQ_INCONCLUSIVE,   /* neither significant nor equivalent */
+} tdm_rep_equiv_verdict;
+
 /* a - b for one metric between two variants of the same source. */
 typedef struct tdm_rep_comparison {
     int scope;                 /* within one configuration, or pooled over configurations */
@@ -64,6 +87,12 @@ typedef struct tdm_rep_comparison {
     double hedges_g, cliffs_delta;
     bool significant;          /* Holm-adjusted Welch p < alpha */
     bool mw_significant;       /* Holm-adjusted Mann-Whitney p < alpha */
+    /* Practical equivalence. Not Holm-adjusted: each judgement is TOST at alpha, i.e. the
+     * (1 - 2 alpha) CI against the margin, as Schuirmann defined it. */
+    double margin;             /* in the metric's unit (a relative margin resolved on mean_b); NaN: none */
+    tdm_stats_tost_result tost; /* against -+margin; all NaN without a margin */
+    bool equivalent;           /* tost.p < alpha */
+    tdm_rep_equiv_verdict equiv;
 } tdm_rep_comparison;
 
 /* A baseline: a value quoted with its provenance, or another results set. */
@@ -153,6 +182,26 @@ void tdm_rep_caveat_add(tdm_rep_analysis *an, const char *kind, const char *fmt,
  * with err. */
 int tdm_rep_baseline_parse(const char *spec, tdm_rep_baseline *b, char *err, size_t errlen);
 void tdm_rep_baseline_free(tdm_rep_baseline *b);
+
+/* ---- equivalence margins (margin.c) ---- */
+/* The defaults: efficiency_pct and legacy_efficiency_pct 1 pp, speedup and
+ * throughput_gain 0.02, ttft_ms 5 ms, itl_p50_ms 1 ms, client_gap_ms 5 ms, decode_tps 2%
+ * of the compared-with mean; none for the wall times and the client's CPU. */
+void tdm_rep_margins_default(tdm_rep_margin m[TDM_M_COUNT]);
+/* Applies one --margin "KEY=VALUE" (VALUE: a positive number in the metric's unit, with
+ * an optional unit suffix; N% for a percentage of the compared-with mean, refused for
+ * metrics that are percentages themselves; or "none"). Returns 0, or -1 with err naming
+ * the fix. */
+int tdm_rep_margin_parse(const char *spec, tdm_rep_margin m[TDM_M_COUNT], char *err, size_t errlen);
+/* "±1 pp", "±0.02", "±5 ms", "±2%"; "" when the metric has no margin. */
+const char *tdm_rep_margin_text(char *buf, size_t len, int metric, const tdm_rep_margin *m);
+/* "efficiency_pct=1, ..., decode_tps=2%" over the metrics with a margin ("none" if none). */
+const char *tdm_rep_margins_list(char *buf, size_t len, const tdm_rep_margin m[TDM_M_COUNT]);
+/* A stable key for a verdict ("equivalent", "different_within_margin", ...; NULL for
+ * TDM_REP_EQ_NONE) and the words for people ("different, but within ±1 pp"; "no margin
+ * set" for TDM_REP_EQ_NONE). */
+const char *tdm_rep_equiv_key(tdm_rep_equiv_verdict v);
+const char *tdm_rep_equiv_text(char *buf, size_t len, const tdm_rep_analysis *an, const tdm_rep_comparison *c);
 
 /* Formats a number for people with the metric's decimals ("n/a" for NaN). */
 const char *tdm_rep_fmt(char *buf, size_t len, double v, int decimals);

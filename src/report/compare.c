@@ -3,7 +3,9 @@
  * source's reference (over the configurations both ran). Each comparison gets Welch's
  * test with the CI of the difference, Mann-Whitney U, Hedges' g and Cliff's delta; the
  * p-values are Holm-adjusted within their family: one family per (scope, metric,
- * phase), across all configurations. Run-level metrics compare runs; per-call metrics
+ * phase), across all configurations. Where the metric has an equivalence margin, TOST
+ * then says whether the difference is shown to lie inside it, and the two tests together
+ * give the verdict on practical size. Run-level metrics compare runs; per-call metrics
  * compare the calls of the concurrent phase. */
 #include <math.h>
 #include <stdlib.h>
@@ -34,9 +36,24 @@ static bool has_cell(const tdm_rep_dataset *ds, int variant, int config)
     return false;
 }
 
-/* Runs the tests on two samples; fills everything but the Holm-adjusted values. */
-static void test_pair(const double *xa, size_t na, const double *xb, size_t nb, double level, tdm_rep_comparison *c)
+/* The comparison's margin in the metric's unit: a relative margin is a percentage of the
+ * mean of b, the variant compared against. NaN without one. */
+static double resolve_margin(const tdm_rep_margin *m, double mean_b)
 {
+    if (!(m->value > 0.0))
+        return NAN;
+    if (!m->relative)
+        return m->value;
+    double v = m->value / 100.0 * fabs(mean_b);
+    return isfinite(v) && v > 0.0 ? v : NAN;
+}
+
+/* Runs the tests on two samples; fills everything but the Holm-adjusted values and the
+ * verdicts. */
+static void test_pair(const double *xa, size_t na, const double *xb, size_t nb, const tdm_rep_settings *s,
+                      int metric, tdm_rep_comparison *c)
+{
+    double level = 1.0 - s->alpha;
     c->n_a = na;
     c->n_b = nb;
     c->mean_a = tdm_stats_mean(xa, na);
@@ -47,6 +64,31 @@ static void test_pair(const double *xa, size_t na, const double *xb, size_t nb, 
     tdm_stats_hedges_g(xa, na, xb, nb, &c->hedges_g);
     tdm_stats_cliffs_delta(xa, na, xb, nb, &c->cliffs_delta);
     c->p_welch_holm = c->p_mw_holm = NAN;
+    c->margin = resolve_margin(&s->margin[metric], c->mean_b);
+    if (isnan(c->margin) || tdm_stats_tost_welch(xa, na, xb, nb, -c->margin, c->margin, s->alpha, &c->tost) !=
+                                TDM_STATS_OK) {
+        tdm_stats_tost_result none = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+        c->tost = none;
+    }
+}
+
+/* Significance and equivalence together (see tdm_rep_equiv_verdict). A difference can
+ * be both significant and equivalent: real, yet smaller than the margin. */
+static tdm_rep_equiv_verdict judge(const tdm_rep_analysis *an, const tdm_rep_comparison *c)
+{
+    const tdm_rep_margin *m = &an->settings.margin[c->metric];
+    if (!(m->value > 0.0))
+        return TDM_REP_EQ_NONE;
+    if (isnan(c->margin) || isnan(c->tost.p) || isnan(c->p_welch_holm))
+        return TDM_REP_EQ_UNTESTABLE;
+    if (c->significant) {
+        if (c->equivalent)
+            return TDM_REP_EQ_WITHIN;
+        if (c->tost.lo > c->margin || c->tost.hi < -c->margin)
+            return TDM_REP_EQ_BEYOND;
+        return TDM_REP_EQ_MAYBE_BEYOND;
+    }
+    return c->equivalent ? TDM_REP_EQ_EQUIVALENT : TDM_REP_EQ_INCONCLUSIVE;
 }
 
 static int compare_one(tdm_rep_analysis *an, int scope, int config, int metric, int phase, int a, int b)
@@ -68,7 +110,7 @@ static int compare_one(tdm_rep_analysis *an, int scope, int config, int metric, 
             c->phase = phase;
             c->a = a;
             c->b = b;
-            test_pair(xa, na, xb, nb, 1.0 - an->settings.alpha, c);
+            test_pair(xa, na, xb, nb, &an->settings, metric, c);
         }
     }
     free(xa);
@@ -76,7 +118,9 @@ static int compare_one(tdm_rep_analysis *an, int scope, int config, int metric, 
     return rc;
 }
 
-/* Holm over each family; then the verdicts. */
+/* Holm over each family; then the verdicts. TOST p is left unadjusted: each
+ * equivalence judgement is Schuirmann's test at alpha, the (1 - 2 alpha) CI against the
+ * margin, which is what the report states beside it. */
 static int adjust(tdm_rep_analysis *an)
 {
     double *p = malloc((an->n_cmp ? an->n_cmp : 1) * sizeof *p);
@@ -114,6 +158,8 @@ static int adjust(tdm_rep_analysis *an)
         tdm_rep_comparison *c = &an->cmp[i];
         c->significant = !isnan(c->p_welch_holm) && c->p_welch_holm < an->settings.alpha;
         c->mw_significant = !isnan(c->p_mw_holm) && c->p_mw_holm < an->settings.alpha;
+        c->equivalent = !isnan(c->tost.p) && c->tost.p < an->settings.alpha;
+        c->equiv = judge(an, c);
     }
     free(p);
     free(adj);

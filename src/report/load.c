@@ -144,6 +144,9 @@ int tdm_rep_load_records(tdm_rep_dataset *ds, size_t dir, int run_no, json_t *do
     }
     r->tokens_agent_ratio = d.has_concurrent && m.n_agents > 1 && tmin > 0 ? (double)tmax / (double)tmin : NAN;
     r->reported_legacy_eff = ds->dirs[dir].legacy ? reported_legacy_eff(ds->dirs[dir].prov, run_no) : NAN;
+    r->client_cpu_seq_ms = d.has_seq_cpu ? (double)(d.seq_cpu.user_ns + d.seq_cpu.sys_ns) / 1e6 : NAN;
+    r->client_cpu_conc_ms = d.has_conc_cpu ? (double)(d.conc_cpu.user_ns + d.conc_cpu.sys_ns) / 1e6 : NAN;
+    r->v[TDM_M_CLIENT_CPU] = tdm_rep_client_us_per_token(r);
     size_t run_idx = ds->n_runs - 1;
     r->first_call = calls_before;
     for (size_t i = 0; i < d.n_calls; i++) {

@@ -5,17 +5,58 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/analysis.h"
 #include "report/legacy.h"
 #include "report/report.h"
 
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
 
+/* "[defaults: a=1, b=2, ...; others none]" broken at commas into lines of the help's
+ * right-hand column (the list comes from the defaults themselves, so it cannot drift). */
+static void wrap_defaults(char *out, size_t len, const char *list)
+{
+    static const char indent[] = "                          ";
+    const size_t width = 62;
+    size_t used = 0, col = 0;
+    char item[128];
+    const char *p = list;
+    out[0] = '\0';
+    bool first = true;
+    while (*p && used < len) {
+        const char *comma = strstr(p, ", ");
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        snprintf(item, sizeof item, "%s%.*s%s", first ? "[defaults: " : "", (int)n, p,
+                 comma ? "," : "; others none]");
+        size_t need = strlen(item) + (first ? 0 : 1);
+        int k;
+        if (first || col + need > width) {
+            k = snprintf(out + used, len - used, "%s%s%s", first ? "" : "\n", indent, item);
+            col = strlen(item);
+        } else {
+            k = snprintf(out + used, len - used, " %s", item);
+            col += need;
+        }
+        if (k < 0)
+            break;
+        used += (size_t)k;
+        first = false;
+        p = comma ? comma + 2 : p + n;
+    }
+    if (used < len)
+        snprintf(out + used, len - used, "\n");
+}
+
 static void usage(FILE *out)
 {
+    tdm_rep_margin m[TDM_M_COUNT];
+    char list[512], margins[1024];
+    tdm_rep_margins_default(m);
+    wrap_defaults(margins, sizeof margins, tdm_rep_margins_list(list, sizeof list, m));
     fprintf(out,
             "usage: tandem-report RESULTS_DIR... --out DIR [options]\n"
             "       tandem-report import-chimera LEGACY_DIR --out DIR\n"
@@ -46,6 +87,16 @@ static void usage(FILE *out)
             "  --baseline-dir NAME=DIR another results set as a baseline; repeatable\n"
             "  --baseline-metric KEY   the run-level metric baselines are compared on\n"
             "                          [%s]\n"
+            "  --margin KEY=VALUE      the equivalence margin of a metric (repeatable): a difference\n"
+            "                          inside +-VALUE is too small to matter. Each comparison is\n"
+            "                          also judged by two one-sided tests (TOST): within the margin\n"
+            "                          when the (1 - 2 alpha) CI of the difference lies inside it.\n"
+            "                          VALUE is in the metric's unit (percentage points for *_pct),\n"
+            "                          or N%% of the mean of the variant compared with (not for\n"
+            "                          *_pct); KEY=none makes no judgement for that metric. E.g.\n"
+            "                          --margin efficiency_pct=0.5 --margin t_conc_s=2%%\n"
+            "                          --margin ttft_ms=none\n"
+            "%s"
             "  --plots-dir DIR         the gnuplot scripts (default: $TANDEM_PLOTS_DIR, else found\n"
             "                          beside the binary)\n"
             "  --no-plots              write no figures\n"
@@ -60,7 +111,7 @@ static void usage(FILE *out)
             "\n"
             "Exit status: 0 done, 1 nothing could be reported or imported, 2 bad command line.\n",
             TDM_REPORT_DEFAULT_NAME, TDM_REPORT_DEFAULT_REFERENCE, TDM_REPORT_DEFAULT_SEED,
-            TDM_REPORT_DEFAULT_BASELINE_METRIC);
+            TDM_REPORT_DEFAULT_BASELINE_METRIC, margins);
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -141,9 +192,9 @@ int main(int argc, char **argv)
         .baseline_metric = TDM_REPORT_DEFAULT_BASELINE_METRIC,
         .argv0 = argv[0],
     };
-    const char **inputs = NULL, **baselines = NULL, **bdirs = NULL;
+    const char **inputs = NULL, **baselines = NULL, **bdirs = NULL, **margins = NULL;
     enum { O_OUT = 1, O_NAME, O_TITLE, O_REF, O_GROUP, O_ALPHA, O_RES, O_SEED, O_BASE, O_BDIR, O_BMETRIC, O_PLOTS,
-           O_NOPLOTS };
+           O_NOPLOTS, O_MARGIN };
     static const struct option opts[] = {
         {"out", required_argument, NULL, O_OUT},           {"name", required_argument, NULL, O_NAME},
         {"title", required_argument, NULL, O_TITLE},       {"reference", required_argument, NULL, O_REF},
@@ -151,7 +202,8 @@ int main(int argc, char **argv)
         {"resamples", required_argument, NULL, O_RES},     {"seed", required_argument, NULL, O_SEED},
         {"baseline", required_argument, NULL, O_BASE},     {"baseline-dir", required_argument, NULL, O_BDIR},
         {"baseline-metric", required_argument, NULL, O_BMETRIC}, {"plots-dir", required_argument, NULL, O_PLOTS},
-        {"no-plots", no_argument, NULL, O_NOPLOTS},        {"help", no_argument, NULL, 'h'},
+        {"no-plots", no_argument, NULL, O_NOPLOTS},        {"margin", required_argument, NULL, O_MARGIN},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int rc = EXIT_OK, c;
     opterr = 0;
@@ -217,11 +269,25 @@ int main(int argc, char **argv)
         case O_NOPLOTS:
             o.no_plots = true;
             break;
+        case O_MARGIN: {
+            /* checked here, so a bad margin is a usage error before any data is read */
+            tdm_rep_margin scratch[TDM_M_COUNT];
+            char err[1024];
+            tdm_rep_margins_default(scratch);
+            if (tdm_rep_margin_parse(optarg, scratch, err, sizeof err) != 0) {
+                fprintf(stderr, "tandem-report: %s\n", err);
+                rc = EXIT_USAGE;
+            } else if (push(&margins, &o.n_margins, optarg)) {
+                rc = EXIT_ERR;
+            }
+            break;
+        }
         case 'h':
             usage(stdout);
             free(inputs);
             free(baselines);
             free(bdirs);
+            free(margins);
             return EXIT_OK;
         default:
             fprintf(stderr, "tandem-report: unknown option or missing value: '%s' (see --help)\n",
@@ -240,6 +306,7 @@ int main(int argc, char **argv)
         o.inputs = inputs;
         o.baselines = baselines;
         o.baseline_dirs = bdirs;
+        o.margins = margins;
         char err[2048] = "";
         rc = tdm_report_generate(&o, stderr, err, sizeof err);
         if (rc != 0)
@@ -248,5 +315,6 @@ int main(int argc, char **argv)
     free(inputs);
     free(baselines);
     free(bdirs);
+    free(margins);
     return rc;
 }

@@ -3,6 +3,7 @@
 #include "report/model.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,8 @@ static const tdm_rep_metric_def metrics[TDM_M_COUNT] = {
                                  true, false},
     [TDM_M_T_SEQ] = {"t_seq_s", "sequential wall time T_seq", "s", 3, false, false},
     [TDM_M_T_CONC] = {"t_conc_s", "concurrent wall time T_conc", "s", 3, false, false},
+    [TDM_M_CLIENT_CPU] = {"client_cpu_us_per_token", "client CPU per token, concurrent phase (the harness's own cost)",
+                          "us", 3, false, false},
     [TDM_M_TTFT] = {"ttft_ms", "time to first token (client)", "ms", 1, false, true},
     [TDM_M_ITL_P50] = {"itl_p50_ms", "inter-token latency, median per call", "ms", 2, false, true},
     [TDM_M_DECODE_TPS] = {"decode_tps", "decode rate (server: eval_count / eval_duration)", "tokens/s", 1, true,
@@ -213,4 +216,11 @@ void tdm_rep_dataset_free(tdm_rep_dataset *ds)
         free(ds->cells[i].runs);
     free(ds->cells);
     memset(ds, 0, sizeof *ds);
+}
+
+double tdm_rep_client_us_per_token(const tdm_rep_run *r)
+{
+    if (isnan(r->client_cpu_conc_ms) || r->tokens_conc <= 0)
+        return NAN;
+    return r->client_cpu_conc_ms * 1e3 / (double)r->tokens_conc;
 }

@@ -25,6 +25,7 @@ typedef enum tdm_rep_metric_id {
     TDM_M_LEGACY_EFFICIENCY,
     TDM_M_T_SEQ,
     TDM_M_T_CONC,
+    TDM_M_CLIENT_CPU,
     /* per-call: pooled per cell and phase (cold loads and failed calls excluded) */
     TDM_M_TTFT,
     TDM_M_ITL_P50,
@@ -33,7 +34,7 @@ typedef enum tdm_rep_metric_id {
     TDM_M_COUNT
 } tdm_rep_metric_id;
 
-#define TDM_M_N_RUN 6
+#define TDM_M_N_RUN 7
 #define TDM_M_N_CALL (TDM_M_COUNT - TDM_M_N_RUN)
 
 typedef struct tdm_rep_metric_def {
@@ -85,6 +86,9 @@ typedef struct tdm_rep_run {
     int64_t tokens_seq, tokens_conc;
     double tokens_agent_ratio; /* concurrent phase: max / min tokens over agents (NaN when a total is 0) */
     double reported_legacy_eff; /* legacy imports: the seed's efficiency_percent, else NaN */
+    /* The client's own CPU (user + sys, all threads) in each phase, as its records give
+     * it; NaN for records written without it (older runs, imports). */
+    double client_cpu_seq_ms, client_cpu_conc_ms;
 } tdm_rep_run;
 
 /* One call. */
@@ -149,6 +153,9 @@ void tdm_rep_add_skip(tdm_rep_dataset *ds, const char *path, const char *reason)
 
 /* The name of an agent of a run ("agent<i>" when unknown) and of a step ("" when the
  * provenance does not name it). */
+/* The client's CPU per token of the concurrent phase, in microseconds (NaN when the
+ * records lack the CPU or the phase made no tokens): what driving the agents cost. */
+double tdm_rep_client_us_per_token(const tdm_rep_run *r);
 const char *tdm_rep_agent_name(const tdm_rep_dataset *ds, const tdm_rep_run *r, int agent);
 const char *tdm_rep_step_name(const tdm_rep_dataset *ds, const tdm_rep_run *r, int agent, int step);
 

@@ -68,6 +68,12 @@ int tdm_report_generate(const tdm_report_options *o, FILE *log, char *err, size_
                  o->baseline_metric);
         return 2;
     }
+    /* margins before any data is read: a typo should not cost a long load */
+    tdm_rep_margin margins[TDM_M_COUNT];
+    tdm_rep_margins_default(margins);
+    for (size_t i = 0; i < o->n_margins; i++)
+        if (tdm_rep_margin_parse(o->margins[i], margins, err, errlen) != 0)
+            return 2;
     tdm_rep_dataset ds = {0};
     tdm_rep_baseline *bl = NULL;
     size_t n_bl = 0;
@@ -103,6 +109,7 @@ int tdm_report_generate(const tdm_report_options *o, FILE *log, char *err, size_
                           .seed = o->seed,
                           .reference = o->reference,
                           .baseline_metric = metric};
+    memcpy(s.margin, margins, sizeof s.margin);
     if (tdm_rep_analyze(&ds, &s, bl, n_bl, &an) != 0) {
         snprintf(err, errlen, "out of memory");
         goto out;

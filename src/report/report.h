@@ -30,6 +30,8 @@ typedef struct tdm_report_options {
     const char *const *baseline_dirs; /* "NAME=DIR" */
     size_t n_baseline_dirs;
     const char *baseline_metric;      /* a run-level metric key */
+    const char *const *margins;       /* "KEY=VALUE" equivalence margins over the defaults, in order */
+    size_t n_margins;
     const char *plots_dir;            /* NULL: found (see tdm_rep_find_plots_dir) */
     bool no_plots;                    /* write no figure data and run no gnuplot */
     const char *argv0;

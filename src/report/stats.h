@@ -1,8 +1,9 @@
 /* stats.h — the statistics the report stage computes across runs (METRICS.md,
  * "Across runs"): descriptive summaries, Student t and normal distributions,
  * confidence intervals of the mean (t and seeded percentile bootstrap), Welch's
- * t-test, Mann-Whitney U, Holm's correction, Hedges' g and Cliff's delta; and the gap
- * of a sample to a quoted value (one-sample t) or to another sample (Welch), with its CI.
+ * t-test, Mann-Whitney U, Holm's correction, Hedges' g and Cliff's delta; the gap
+ * of a sample to a quoted value (one-sample t) or to another sample (Welch), with its CI;
+ * and Schuirmann's two one-sided tests (TOST) of equivalence within a margin.
  *
  * Hand-written on libm (a few hundred lines) so the shipped binary carries no
  * heavy numerical dependency; every formula is checked against golden values from
@@ -209,5 +210,33 @@ int tdm_stats_one_sample_t(const double *x, size_t n, double mu, double level,
  * se = 0, the CI is [diff, diff], df = n1 + n2 - 2, t and p as in tdm_stats_welch. */
 int tdm_stats_welch_gap(const double *x1, size_t n1, const double *x2, size_t n2,
                         double level, tdm_stats_gap_result *out);
+
+/* ---- equivalence: Schuirmann's TOST on Welch's t (stats_equiv.c) ------------------- */
+
+/* A significance test asks "is the difference non-zero?"; with enough runs a difference
+ * far too small to matter passes it. TOST asks the other question, "is the difference
+ * inside (low, upp)?", by rejecting both H0: diff <= low and H0: diff >= upp, each one-
+ * sided at alpha. Its p is the larger of the two, and p < alpha exactly when the
+ * (1 - 2 alpha) CI of the difference lies inside (low, upp). */
+typedef struct tdm_stats_tost_result {
+    double diff;      /* mean1 - mean2 */
+    double se, df;    /* Welch's standard error and Welch-Satterthwaite df */
+    double t_lower;   /* (diff - low) / se */
+    double t_upper;   /* (diff - upp) / se */
+    double p_lower;   /* H0 diff <= low: P(T >= t_lower) */
+    double p_upper;   /* H0 diff >= upp: P(T <= t_upper) */
+    double p;         /* max(p_lower, p_upper): equivalent at alpha when p < alpha */
+    double lo, hi;    /* the (1 - 2 alpha) CI of diff (Welch) */
+} tdm_stats_tost_result;
+
+/* TOST with Welch's unequal-variance t (statsmodels' ttost_ind(x1, x2, low, upp,
+ * usevar="unequal")), and the (1 - 2 alpha) CI of the difference. Needs n1, n2 >= 2,
+ * else every field but diff is NaN (diff too when a sample is empty). Both samples of
+ * zero variance: se = 0, the CI is [diff, diff], t = +-inf (0/0 reads as 0) and the
+ * one-sided p's are their limits: 0 strictly inside the bound, 0.5 on it, 1 beyond.
+ * TDM_STATS_EINVAL for non-finite input or bounds, low >= upp, or alpha outside
+ * (0, 0.5). */
+int tdm_stats_tost_welch(const double *x1, size_t n1, const double *x2, size_t n2, double low,
+                         double upp, double alpha, tdm_stats_tost_result *out);
 
 #endif

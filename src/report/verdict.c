@@ -1,8 +1,10 @@
 /* verdict.c — the report's summary in words, written only from the comparisons that
  * were computed: which variants differ significantly from the reference on the primary
- * metric after Holm's correction, what to choose, and how sure that is (the CIs of the
+ * metric after Holm's correction, whether those differences lie within the metric's
+ * equivalence margin (TOST), what to choose, and how sure that is (the CIs of the
  * differences bound what the data can still hide). It never claims more: "no
- * significant difference; choose the simplest" is a finding like any other. */
+ * significant difference; choose the simplest" is a finding like any other, and
+ * "significant" is never left to be read as "large" when a margin can say which. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +68,165 @@ static void list_join(tdm_buf *b, const tdm_rep_dataset *ds, const int *v, size_
                        ds->variants[v[i]].label);
 }
 
+/* ---- equivalence in words ---------------------------------------------------------
+ * Readers take "significant" for "matters"; with many runs a fraction of a point is
+ * significant. So wherever the summary names a significant difference it also says how
+ * it stands against the margin, and for the rest whether they were shown equivalent. */
+
+/* The primary metric's margin for people ("±1 pp"), or NULL when it has none. */
+static const char *margin_words(const tdm_rep_analysis *an, int metric, char *buf, size_t len)
+{
+    if (!(an->settings.margin[metric].value > 0.0))
+        return NULL;
+    return tdm_rep_margin_text(buf, len, metric, &an->settings.margin[metric]);
+}
+
+/* Of the verdicts of variants v[0..n) on the metric (pooled), those equal to want. */
+static size_t pick(const tdm_rep_analysis *an, int metric, const int *v, size_t n, tdm_rep_equiv_verdict want,
+                   int *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const tdm_rep_comparison *c = pooled_cmp(an, v[i], metric);
+        if (c && c->equiv == want)
+            out[k++] = v[i];
+    }
+    return k;
+}
+
+/* After the significant variants: ", but all within the ±1 pp equivalence margin", or
+ * each verdict with its variants when they differ. Returns whether the margin was named. */
+static bool significant_vs_margin(tdm_buf *b, const tdm_rep_analysis *an, int metric, const int *sig, size_t k,
+                                  const char *mt, int *scratch)
+{
+    static const struct {
+        tdm_rep_equiv_verdict v;
+        const char *first, *again;
+    } kinds[] = {{TDM_REP_EQ_WITHIN, "within the %s equivalence margin", "within it"},
+                 {TDM_REP_EQ_BEYOND, "by more than the %s equivalence margin", "by more than it"},
+                 {TDM_REP_EQ_MAYBE_BEYOND, "possibly by more than the %s equivalence margin",
+                  "possibly by more than it"}};
+    size_t counts[3], present = 0, which = 0;
+    for (size_t i = 0; i < 3; i++) {
+        counts[i] = pick(an, metric, sig, k, kinds[i].v, scratch);
+        if (counts[i]) {
+            present++;
+            which = i;
+        }
+    }
+    if (present == 0)
+        return false;
+    if (present == 1 && counts[which] == k) {
+        /* one verdict for all of them */
+        size_t m = counts[which];
+        const char *each = m == 1 ? "" : which == 0 ? (m == 2 ? "both " : "all ") : "each ";
+        tdm_buf_printf(b, ", %s%s", which == 0 ? "but " : "", each);
+        tdm_buf_printf(b, kinds[which].first, mt);
+        return true;
+    }
+    bool named = false;
+    tdm_buf_append_str(b, ": ");
+    for (size_t i = 0, shown = 0; i < 3; i++) {
+        size_t m = pick(an, metric, sig, k, kinds[i].v, scratch);
+        if (!m)
+            continue;
+        tdm_buf_append_str(b, shown++ ? ", " : "");
+        list_join(b, an->ds, scratch, m);
+        tdm_buf_append_str(b, " ");
+        if (named) {
+            tdm_buf_append_str(b, kinds[i].again);
+        } else {
+            tdm_buf_printf(b, kinds[i].first, mt);
+            named = true;
+        }
+    }
+    return true;
+}
+
+/* The variants that did not differ significantly, against the margin: "; tokio-localset
+ * did not differ significantly and was equivalent to tokio-default within the margin"
+ * (restate: say again that they did not differ, when the sentence so far was about those
+ * that did). Returns false (nothing written) when none of them has a verdict. */
+static bool others_vs_margin(tdm_buf *b, const tdm_rep_analysis *an, int metric, const int *v, size_t n, int ref,
+                             const char *mt, bool named, bool restate, int *scratch)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    size_t ne = pick(an, metric, v, n, TDM_REP_EQ_EQUIVALENT, scratch);
+    int *inc = scratch + ne;
+    size_t ni = pick(an, metric, v, n, TDM_REP_EQ_INCONCLUSIVE, inc);
+    if (ne + ni == 0)
+        return false;
+    char the[96];
+    snprintf(the, sizeof the, named ? "the margin" : "the %s equivalence margin", mt);
+    tdm_buf_append_str(b, "; ");
+    if (ne) {
+        list_join(b, ds, scratch, ne);
+        tdm_buf_printf(b, "%s %s equivalent to %s within %s", restate ? " did not differ significantly and" : "",
+                       ne == 1 ? "was" : "were", ds->variants[ref].label, the);
+        snprintf(the, sizeof the, "it");
+    }
+    if (ni) {
+        tdm_buf_append_str(b, ne ? "; " : "");
+        list_join(b, ds, inc, ni);
+        if (restate)
+            tdm_buf_printf(b, " did not differ significantly%s, yet %s not shown to be within %s either (inconclusive)",
+                           ne ? " either" : "", ni == 1 ? "was" : "were", the);
+        else
+            tdm_buf_printf(b, " %s not shown to be within %s (inconclusive)", ni == 1 ? "was" : "were", the);
+    }
+    return true;
+}
+
+/* Within single configurations, the significant differences against the margin:
+ * ", all within the margin" or " (12 within the margin, 3 by more than it)" ("; 12
+ * within ..." when already inside parentheses). */
+static void config_vs_margin(tdm_buf *b, const tdm_rep_analysis *an, int g, int metric, const char *mt, bool named,
+                             bool in_parens)
+{
+    size_t w = 0, by = 0, maybe = 0, sig = 0;
+    for (size_t i = 0; i < an->n_cmp; i++) {
+        const tdm_rep_comparison *c = &an->cmp[i];
+        if (c->scope != TDM_REP_SCOPE_CONFIG || c->metric != metric || an->ds->variants[c->a].legacy != g ||
+            !c->significant)
+            continue;
+        sig++;
+        w += c->equiv == TDM_REP_EQ_WITHIN;
+        by += c->equiv == TDM_REP_EQ_BEYOND;
+        maybe += c->equiv == TDM_REP_EQ_MAYBE_BEYOND;
+    }
+    size_t total = w + by + maybe;
+    if (total == 0)
+        return;
+    char the[96];
+    snprintf(the, sizeof the, named ? "the margin" : "the %s equivalence margin", mt);
+    const char *all = total == 1 ? "" : total == 2 ? "both " : "all ";
+    /* "all" only when every significant one has a verdict (a relative margin of a zero
+     * mean has none); otherwise the counts say how many */
+    bool every = total == sig;
+    if (every && w == total)
+        tdm_buf_printf(b, ", %swithin %s", all, the);
+    else if (every && by == total)
+        tdm_buf_printf(b, ", %sby more than %s", total == 1 ? "" : "each ", the);
+    else if (every && maybe == total)
+        tdm_buf_printf(b, ", %spossibly by more than %s", total == 1 ? "" : "each ", the);
+    else {
+        const char *sep = in_parens ? "; " : " (";
+        if (w) {
+            tdm_buf_printf(b, "%s%zu within %s", sep, w, the);
+            sep = ", ";
+            snprintf(the, sizeof the, "it");
+        }
+        if (by) {
+            tdm_buf_printf(b, "%s%zu by more than %s", sep, by, the);
+            sep = ", ";
+            snprintf(the, sizeof the, "it");
+        }
+        if (maybe)
+            tdm_buf_printf(b, "%s%zu possibly by more than %s", sep, maybe, the);
+        tdm_buf_append_str(b, in_parens ? "" : ")");
+    }
+}
+
 /* The finding, the recommendation and how sure, for one source group. */
 static void group_verdict(const tdm_rep_analysis *an, int g, tdm_buf *finding, tdm_buf *rec, tdm_buf *sure)
 {
@@ -77,8 +238,13 @@ static void group_verdict(const tdm_rep_analysis *an, int g, tdm_buf *finding, t
     int *better = malloc((ds->n_variants ? ds->n_variants : 1) * sizeof *better);
     int *worse = malloc((ds->n_variants ? ds->n_variants : 1) * sizeof *worse);
     int *same = malloc((ds->n_variants ? ds->n_variants : 1) * sizeof *same);
-    if (!vs || !better || !worse || !same)
+    int *nonsig = malloc((ds->n_variants ? ds->n_variants : 1) * sizeof *nonsig);
+    int *scratch = malloc((ds->n_variants ? 2 * ds->n_variants : 1) * sizeof *scratch);
+    int *sig = malloc((ds->n_variants ? ds->n_variants : 1) * sizeof *sig);
+    if (!vs || !better || !worse || !same || !nonsig || !scratch || !sig)
         goto out;
+    char mtb[64];
+    const char *mt = margin_words(an, P < 0 ? 0 : P, mtb, sizeof mtb);
     size_t runs = 0, configs_max = 0;
     for (size_t v = 0; v < ds->n_variants; v++)
         if (ds->variants[v].legacy == g) {
@@ -115,7 +281,7 @@ static void group_verdict(const tdm_rep_analysis *an, int g, tdm_buf *finding, t
         if (m > an->variants[hi_v].pooled.m[P][0].desc.mean)
             hi_v = vs[i];
     }
-    size_t nb = 0, nw = 0, ns = 0;
+    size_t nb = 0, nw = 0, ns = 0, nns = 0;
     double ci_lo = INFINITY, ci_hi = -INFINITY;
     size_t mw_disagree = 0, tested = 0;
     same[ns++] = ref;
@@ -136,6 +302,7 @@ static void group_verdict(const tdm_rep_analysis *an, int g, tdm_buf *finding, t
             worse[nw++] = vs[i];
         else {
             same[ns++] = vs[i];
+            nonsig[nns++] = vs[i];
             ci_lo = fmin(ci_lo, c->gap.lo);
             ci_hi = fmax(ci_hi, c->gap.hi);
         }
@@ -181,25 +348,28 @@ static void group_verdict(const tdm_rep_analysis *an, int g, tdm_buf *finding, t
     if (nb + nw == 0) {
         tdm_buf_printf(finding, "%sno variant differed significantly from %s after Holm's correction (alpha = %g)",
                        several ? "pooled over configurations, " : "", ds->variants[ref].label, an->settings.alpha);
+        bool named = mt && others_vs_margin(finding, an, P, nonsig, nns, ref, mt, false, false, scratch);
         if (several && cfg_sig) {
-            tdm_buf_printf(finding, ", but within single configurations %zu of %zu pairwise differences did (none "
+            tdm_buf_printf(finding, "%s within single configurations %zu of %zu pairwise differences did (none "
                                     "larger than ",
-                           cfg_sig, cfg_total);
+                           named ? "; but" : ", but", cfg_sig, cfg_total);
             diff_unit(finding, cfg_max, P);
+            if (mt)
+                config_vs_margin(finding, an, g, P, mt, named, true);
             tdm_buf_append_str(finding, ")");
         } else if (several && cfg_total) {
-            tdm_buf_printf(finding, ", nor did any of the %zu pairs within single configurations", cfg_total);
+            tdm_buf_printf(finding, "%s of the %zu pairs within single configurations", named ? "; nor did any" :
+                                                                                               ", nor did any",
+                           cfg_total);
         }
         tdm_buf_append_str(finding, ".");
     } else {
-        int *sig = malloc((nb + nw) * sizeof *sig);
         size_t k = 0;
-        for (int i = 0; sig && i < n; i++)
+        for (int i = 0; i < n; i++)
             for (size_t j = 0; j < nb + nw; j++)
                 if ((j < nb ? better[j] : worse[j - nb]) == vs[i])
                     sig[k++] = vs[i];
         list_join(finding, ds, sig, k);
-        free(sig);
         tdm_buf_printf(finding, " differed significantly from %s after Holm's correction (alpha = %g; ",
                        ds->variants[ref].label, an->settings.alpha);
         for (size_t j = 0; j < nb + nw; j++) {
@@ -211,10 +381,18 @@ static void group_verdict(const tdm_rep_analysis *an, int g, tdm_buf *finding, t
             tdm_rep_fmt_p(p, sizeof p, c->p_welch_holm);
             tdm_buf_printf(finding, ", p %s%s", p[0] == '<' ? "< " : "= ", p[0] == '<' ? p + 1 : p);
         }
-        tdm_buf_printf(finding, ")%s", ns > 1 ? ", the others did not" : "");
-        if (several && cfg_total)
+        tdm_buf_append_str(finding, ")");
+        bool named = mt && significant_vs_margin(finding, an, P, sig, k, mt, scratch);
+        bool said = mt && others_vs_margin(finding, an, P, nonsig, nns, ref, mt, named, true, scratch);
+        named |= said;
+        if (!said && ns > 1)
+            tdm_buf_append_str(finding, ", the others did not");
+        if (several && cfg_total) {
             tdm_buf_printf(finding, "; within single configurations %zu of %zu pairwise differences were significant",
                            cfg_sig, cfg_total);
+            if (mt)
+                config_vs_margin(finding, an, g, P, mt, named, false);
+        }
         tdm_buf_append_str(finding, ".");
     }
     if (nb > 0) {
@@ -230,7 +408,17 @@ static void group_verdict(const tdm_rep_analysis *an, int g, tdm_buf *finding, t
         diff_unit(rec, c->gap.lo, P);
         tdm_buf_append_str(rec, " to ");
         diff_unit(rec, c->gap.hi, P);
-        tdm_buf_append_str(rec, "), significant after Holm's correction.");
+        tdm_buf_append_str(rec, "), significant after Holm's correction");
+        /* how the gain stands against what was set to matter */
+        if (mt && c->equiv == TDM_REP_EQ_WITHIN)
+            tdm_buf_printf(rec, ", but within the %s equivalence margin: if a gain that small does not matter for "
+                                "your use, choose the simplest variant instead",
+                           mt);
+        else if (mt && c->equiv == TDM_REP_EQ_BEYOND)
+            tdm_buf_printf(rec, " and larger than the %s equivalence margin", mt);
+        else if (mt && c->equiv == TDM_REP_EQ_MAYBE_BEYOND)
+            tdm_buf_printf(rec, ", possibly larger than the %s equivalence margin", mt);
+        tdm_buf_append_str(rec, ".");
     } else {
         /* candidates: the reference and every variant never significantly worse than it,
          * pooled or within a configuration */
@@ -289,14 +477,25 @@ static void group_verdict(const tdm_rep_analysis *an, int g, tdm_buf *finding, t
             tdm_buf_append_str(rec, ")");
         }
         if (nw) {
-            /* Significant is not the same as large: say which, and leave the size to the
-             * comparisons table rather than telling the reader to avoid a variant. */
+            /* Significant is not the same as large: say which. With a margin the data say
+             * whether the difference is smaller than what matters; without one (or when
+             * they cannot tell), leave the size to the comparisons table rather than
+             * telling the reader to avoid a variant. */
+            size_t within = mt ? pick(an, P, worse, nw, TDM_REP_EQ_WITHIN, scratch) : 0;
+            size_t beyond = mt ? pick(an, P, worse, nw, TDM_REP_EQ_BEYOND, scratch) : 0;
             tdm_buf_append_str(rec, "; ");
             list_join(rec, ds, worse, nw);
-            tdm_buf_printf(rec, " %s significantly %s%s; prefer the others only if a difference of that size "
-                                "(see the comparisons) matters for your use",
-                           nw == 1 ? "was" : "were", pd->higher_is_better ? "lower" : "higher",
-                           several ? " pooled over configurations" : "");
+            tdm_buf_printf(rec, " %s significantly %s%s", nw == 1 ? "was" : "were",
+                           pd->higher_is_better ? "lower" : "higher", several ? " pooled over configurations" : "");
+            if (within == nw)
+                tdm_buf_printf(rec, ", but within the %s equivalence margin: prefer the others only if a difference "
+                                    "smaller than that matters for your use",
+                               mt);
+            else if (beyond == nw)
+                tdm_buf_printf(rec, ", by more than the %s equivalence margin", mt);
+            else
+                tdm_buf_append_str(rec, "; prefer the others only if a difference of that size (see the comparisons) "
+                                        "matters for your use");
         }
         tdm_buf_append_str(rec, ".");
         free(cand);
@@ -322,6 +521,10 @@ static void group_verdict(const tdm_rep_analysis *an, int g, tdm_buf *finding, t
                        mw_disagree ? "Mann-Whitney's test disagrees with Welch's on %zu of the pooled comparisons. "
                                    : "Mann-Whitney's test agrees with Welch's on every pooled comparison. ",
                        mw_disagree);
+    if (mt && tested)
+        tdm_buf_printf(sure, "A difference counts as within the %s equivalence margin when its %.0f%% CI lies inside "
+                             "it (two one-sided tests, TOST, at alpha = %g; see Method). ",
+                       mt, 100.0 * (1.0 - 2.0 * an->settings.alpha), an->settings.alpha);
     /* Legacy efficiency at 100/N: the agents did not overlap at all. */
     if (P == TDM_M_LEGACY_EFFICIENCY)
         for (int i = 0; i < n; i++) {
@@ -343,6 +546,9 @@ out:
     free(better);
     free(worse);
     free(same);
+    free(nonsig);
+    free(scratch);
+    free(sig);
 }
 
 int tdm_rep_write_verdict(tdm_rep_analysis *an)

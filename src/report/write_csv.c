@@ -1,6 +1,7 @@
 /* write_csv.c — the tidy tables: runs.csv (one row per run, run-level metrics),
  * cells.csv (one row per cell or variant, metric and phase: the descriptive statistics
- * and CIs), calls.csv (one row per call, per-call metrics) and comparisons.csv. Each
+ * and CIs), calls.csv (one row per call, per-call metrics) and comparisons.csv (with
+ * each comparison's equivalence judgement, empty where its metric has no margin). Each
  * has one header row and loads with one line of pandas or R; an undefined value is an
  * empty field. */
 #include <math.h>
@@ -101,7 +102,8 @@ static int runs_csv(const tdm_rep_analysis *an, const char *dir, char *err, size
     for (int m = 0; m < TDM_M_N_RUN; m++)
         tdm_buf_printf(&b, ",%s", tdm_rep_metric(m)->key);
     tdm_buf_append_str(&b, ",imbalance,legacy_speedup,calls,failed_calls,cold_loads,token_mismatches,complete,"
-                           "tokens_seq,tokens_conc,reported_legacy_efficiency_pct\n");
+                           "tokens_seq,tokens_conc,reported_legacy_efficiency_pct,client_cpu_seq_ms,"
+                           "client_cpu_conc_ms\n");
     for (size_t c = 0; c < ds->n_cells; c++)
         for (size_t k = 0; k < ds->cells[c].n_runs; k++) {
             const tdm_rep_run *r = &ds->runs[ds->cells[c].runs[k]];
@@ -119,6 +121,8 @@ static int runs_csv(const tdm_rep_analysis *an, const char *dir, char *err, size
             integer(&b, (long long)r->tokens_seq);
             integer(&b, (long long)r->tokens_conc);
             num(&b, r->reported_legacy_eff);
+            num(&b, r->client_cpu_seq_ms);
+            num(&b, r->client_cpu_conc_ms);
             tdm_buf_append_str(&b, "\n");
         }
     return write(dir, "runs.csv", &b, err, errlen);
@@ -233,7 +237,8 @@ static int comparisons_csv(const tdm_rep_analysis *an, const char *dir, char *er
     tdm_buf b = {0};
     tdm_buf_append_str(&b, "scope,configuration,metric,phase,a,b,source,n_a,n_b,mean_a,mean_b,diff,diff_ci_lo,"
                            "diff_ci_hi,welch_t,welch_df,p_welch,p_welch_holm,mw_u,p_mw,p_mw_holm,mw_method,hedges_g,"
-                           "cliffs_delta,significant\n");
+                           "cliffs_delta,significant,margin,margin_relative_pct,tost_ci_lo,tost_ci_hi,tost_p,equivalent,"
+                           "equivalence\n");
     for (size_t i = 0; i < an->n_cmp; i++) {
         const tdm_rep_comparison *c = &an->cmp[i];
         const tdm_rep_metric_def *d = tdm_rep_metric(c->metric);
@@ -262,6 +267,19 @@ static int comparisons_csv(const tdm_rep_analysis *an, const char *dir, char *er
         num(&b, c->hedges_g);
         num(&b, c->cliffs_delta);
         boolean(&b, c->significant);
+        /* empty when the metric has no margin: no judgement was made */
+        bool judged = c->equiv != TDM_REP_EQ_NONE;
+        const tdm_rep_margin *mg = &an->settings.margin[c->metric];
+        num(&b, judged ? c->margin : NAN);
+        num(&b, judged && mg->relative ? mg->value : NAN);
+        num(&b, c->tost.lo);
+        num(&b, c->tost.hi);
+        num(&b, c->tost.p);
+        if (judged)
+            boolean(&b, c->equivalent);
+        else
+            sep(&b);
+        str(&b, judged ? tdm_rep_equiv_key(c->equiv) : "");
         tdm_buf_append_str(&b, "\n");
     }
     return write(dir, "comparisons.csv", &b, err, errlen);

@@ -1,5 +1,6 @@
 /* write_json.c — analysis.json: everything the report computed, machine-readable
- * (schema "tandem.analysis/1"). Undefined numbers are null, never 0 or NaN. */
+ * (schema "tandem.analysis/1"; equivalence judgements are added fields, so readers of
+ * the earlier files keep working). Undefined numbers are null, never 0 or NaN. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -178,9 +179,52 @@ static json_t *runs_json(const tdm_rep_analysis *an)
             json_object_set_new(o, "tokens_seq", json_integer(r->tokens_seq));
             json_object_set_new(o, "tokens_conc", json_integer(r->tokens_conc));
             json_object_set_new(o, "reported_legacy_efficiency_pct", num(r->reported_legacy_eff));
+            json_object_set_new(o, "client_cpu_seq_ms", num(r->client_cpu_seq_ms));
+            json_object_set_new(o, "client_cpu_conc_ms", num(r->client_cpu_conc_ms));
             json_array_append_new(a, o);
         }
     return a;
+}
+
+/* A comparison against its metric's equivalence margin; null when the metric has none. */
+static json_t *equivalence_json(const tdm_rep_analysis *an, const tdm_rep_comparison *c)
+{
+    const tdm_rep_margin *m = &an->settings.margin[c->metric];
+    if (c->equiv == TDM_REP_EQ_NONE)
+        return json_null();
+    char words[128];
+    json_t *o = json_object();
+    json_object_set_new(o, "margin", num(c->margin));
+    json_object_set_new(o, "margin_relative_pct", m->relative ? num(m->value) : json_null());
+    json_object_set_new(o, "tost_p", num(c->tost.p));
+    json_object_set_new(o, "p_lower", num(c->tost.p_lower));
+    json_object_set_new(o, "p_upper", num(c->tost.p_upper));
+    json_object_set_new(o, "ci_level", num(1.0 - 2.0 * an->settings.alpha));
+    json_object_set_new(o, "ci_lo", num(c->tost.lo));
+    json_object_set_new(o, "ci_hi", num(c->tost.hi));
+    json_object_set_new(o, "equivalent", json_boolean(c->equivalent));
+    json_object_set_new(o, "verdict", str(tdm_rep_equiv_key(c->equiv)));
+    json_object_set_new(o, "text", str(tdm_rep_equiv_text(words, sizeof words, an, c)));
+    return o;
+}
+
+/* The margins the report used, by metric key (null: none). */
+static json_t *margins_json(const tdm_rep_analysis *an)
+{
+    json_t *o = json_object();
+    for (int m = 0; m < TDM_M_COUNT; m++) {
+        const tdm_rep_margin *mg = &an->settings.margin[m];
+        const tdm_rep_metric_def *d = tdm_rep_metric(m);
+        if (!(mg->value > 0.0))
+            json_object_set_new(o, d->key, json_null());
+        else if (mg->relative)
+            json_object_set_new(o, d->key, json_pack("{s:o, s:s}", "value", num(mg->value), "unit",
+                                                     "% of the compared-with mean"));
+        else
+            json_object_set_new(o, d->key, json_pack("{s:o, s:s}", "value", num(mg->value), "unit",
+                                                     strcmp(d->unit, "%") == 0 ? "pp" : d->unit));
+    }
+    return o;
 }
 
 static json_t *comparisons_json(const tdm_rep_analysis *an)
@@ -210,6 +254,7 @@ static json_t *comparisons_json(const tdm_rep_analysis *an)
         json_object_set_new(o, "cliffs_delta", num(c->cliffs_delta));
         json_object_set_new(o, "significant", json_boolean(c->significant));
         json_object_set_new(o, "mw_significant", json_boolean(c->mw_significant));
+        json_object_set_new(o, "equivalence", equivalence_json(an, c));
         json_array_append_new(a, o);
     }
     return a;
@@ -315,6 +360,11 @@ json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_meta *me
                   "reference", str(an->settings.reference), "group_by", str(meta->group_by), "baseline_metric",
                   tdm_rep_metric(an->settings.baseline_metric)->key, "significance",
                   "Holm-adjusted Welch p < alpha, within each family (scope, metric, phase)"));
+    json_object_set_new(json_object_get(doc, "settings"), "equivalence",
+                        json_pack("{s:s, s:o, s:o}", "method",
+                                  "Schuirmann's TOST on Welch's t at alpha, not Holm-adjusted: equivalent when the "
+                                  "(1 - 2 alpha) CI of the difference lies inside +-margin",
+                                  "ci_level", num(1.0 - 2.0 * an->settings.alpha), "margins", margins_json(an)));
     json_t *metrics = json_array();
     for (int m = 0; m < TDM_M_COUNT; m++) {
         const tdm_rep_metric_def *d = tdm_rep_metric(m);

@@ -1,6 +1,7 @@
 /* write_md.c — the Technical Report in Markdown: summary and recommendation, method
- * (what was measured, N, phases, controls, versions and pins), a table per metric,
- * comparisons in words, baselines, caveats found in the data, provenance and figures.
+ * (what was measured, N, phases, controls, versions and pins, and what the equivalence
+ * verdicts mean), a table per metric, comparisons in words and against their margins,
+ * baselines, caveats found in the data, provenance and figures.
  * Every number comes from the analysis; every string from results is escaped. */
 #include <jansson.h>
 #include <math.h>
@@ -100,6 +101,48 @@ static void summary_section(tdm_buf *b, const tdm_rep_analysis *an)
                        an->n_caveats);
 }
 
+/* What the equivalence verdicts mean, once, with the margins this report used. */
+static void method_equivalence(tdm_buf *b, const tdm_rep_analysis *an)
+{
+    double a = an->settings.alpha;
+    int ci = (int)lround(100.0 * (1.0 - 2.0 * a));
+    tdm_buf_append_str(b, "- **Practical size:** significant is not the same as large: with enough runs, a difference "
+                          "of a fraction of a percentage point is significant. So each metric with an equivalence "
+                          "margin ±M (the largest difference too small to matter) is also judged by Schuirmann's two "
+                          "one-sided tests (TOST) on Welch's t: ");
+    tdm_buf_printf(b, "the difference is shown to lie within ±M when its %d%% CI lies entirely inside ±M, i.e. when "
+                      "both one-sided tests reject at alpha = %g (TOST p, the larger of their two p-values, < %g; "
+                      "not Holm-adjusted, so each such statement holds at alpha on its own). With the significance "
+                      "test, that gives one verdict per comparison: ",
+                   ci, a, a);
+    tdm_buf_printf(b, "*equivalent within ±M* (no significant difference, and shown within ±M); *different, but "
+                      "within ±M* (significant, yet shown smaller than the margin: real, but too small to matter at "
+                      "that margin); *different by more than ±M* (significant, and the %d%% CI lies entirely outside "
+                      "±M); *different, possibly by more than ±M* (significant, and the %d%% CI reaches across the "
+                      "margin); *inconclusive at ±M* (neither: the data cannot tell whether the difference exists or "
+                      "whether it matters). Margins used: ",
+                   ci, ci);
+    bool any = false;
+    tdm_buf none = {0};
+    for (int m = 0; m < TDM_M_COUNT; m++) {
+        const tdm_rep_margin *mg = &an->settings.margin[m];
+        if (!(mg->value > 0.0)) {
+            tdm_buf_printf(&none, "%s%s", none.len ? ", " : "", tdm_rep_metric(m)->key);
+            continue;
+        }
+        char t[64];
+        tdm_buf_printf(b, "%s%s %s%s", any ? ", " : "", tdm_rep_metric(m)->key,
+                       tdm_rep_margin_text(t, sizeof t, m, mg), mg->relative ? " (of the compared-with variant's mean)" : "");
+        any = true;
+    }
+    if (!any)
+        tdm_buf_append_str(b, "none");
+    if (none.len)
+        tdm_buf_printf(b, "; none for %s (no verdict is given for them)", tdm_buf_str(&none));
+    tdm_buf_append_str(b, ". Change them with --margin KEY=VALUE.\n\n");
+    tdm_buf_free(&none);
+}
+
 static void method_measured(tdm_buf *b, const tdm_rep_analysis *an)
 {
     const tdm_rep_dataset *ds = an->ds;
@@ -140,9 +183,10 @@ static void method_measured(tdm_buf *b, const tdm_rep_analysis *an)
                    "sample). Differences: Welch's t-test (with the CI of the difference) and Mann-Whitney U (exact "
                    "without ties up to 20 per group, else normal with tie correction), Holm-adjusted within each "
                    "family (one per scope, metric and phase), with Hedges' g and Cliff's delta as effect sizes. A "
-                   "difference is called significant only when the Holm-adjusted Welch p < %g.\n\n",
+                   "difference is called significant only when the Holm-adjusted Welch p < %g.\n",
                    100.0 * (1.0 - an->settings.alpha), an->settings.resamples,
                    (unsigned long long)an->settings.seed, an->settings.alpha);
+    method_equivalence(b, an);
 }
 
 static void options_text(tdm_buf *b, json_t *opts)
@@ -438,7 +482,7 @@ static void verdict_words(tdm_buf *b, bool significant, bool mw_significant, dou
         tdm_buf_printf(b, " (Mann-Whitney %s)", mw_significant ? "finds a significant difference" : "does not");
 }
 
-static void cmp_row(tdm_buf *b, const tdm_rep_comparison *c, int dec)
+static void cmp_row(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep_comparison *c, int dec)
 {
     tdm_buf_printf(b, " | %zu / %zu | ", c->n_a, c->n_b);
     fmt(b, c->gap.diff, dec);
@@ -458,7 +502,47 @@ static void cmp_row(tdm_buf *b, const tdm_rep_comparison *c, int dec)
     fmt(b, c->cliffs_delta, 2);
     tdm_buf_append_str(b, " | ");
     verdict_words(b, c->significant, c->mw_significant, c->gap.diff, c->p_welch_holm);
+    tdm_buf_append_str(b, " | ");
+    if (isnan(c->tost.p))
+        tdm_buf_append_str(b, "–");
+    else
+        pval(b, c->tost.p);
+    char w[128];
+    tdm_buf_append_str(b, " | ");
+    md(b, tdm_rep_equiv_text(w, sizeof w, an, c));
     tdm_buf_append_str(b, " |\n");
+}
+
+/* " Against the ±1 pp equivalence margin: 33 equivalent within it; 27 different, but
+ * within it." */
+static void config_margin_counts(tdm_buf *b, const tdm_rep_analysis *an, int g, int metric)
+{
+    static const struct {
+        tdm_rep_equiv_verdict v;
+        const char *words;
+    } kinds[] = {{TDM_REP_EQ_EQUIVALENT, "equivalent within it"},
+                 {TDM_REP_EQ_WITHIN, "different, but within it"},
+                 {TDM_REP_EQ_BEYOND, "different by more than it"},
+                 {TDM_REP_EQ_MAYBE_BEYOND, "different, possibly by more than it"},
+                 {TDM_REP_EQ_INCONCLUSIVE, "inconclusive"},
+                 {TDM_REP_EQ_UNTESTABLE, "not testable"}};
+    const tdm_rep_margin *mg = &an->settings.margin[metric];
+    if (!(mg->value > 0.0))
+        return;
+    char t[64];
+    tdm_buf_printf(b, " Against the %s equivalence margin:", tdm_rep_margin_text(t, sizeof t, metric, mg));
+    size_t shown = 0;
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        size_t n = 0;
+        for (size_t i = 0; i < an->n_cmp; i++) {
+            const tdm_rep_comparison *c = &an->cmp[i];
+            n += c->scope == TDM_REP_SCOPE_CONFIG && c->metric == metric && an->ds->variants[c->a].legacy == g &&
+                 c->equiv == kinds[k].v;
+        }
+        if (n)
+            tdm_buf_printf(b, "%s %zu %s", shown++ ? ";" : "", n, kinds[k].words);
+    }
+    tdm_buf_append_str(b, ".");
 }
 
 static void comparisons_section(tdm_buf *b, const tdm_rep_analysis *an)
@@ -474,11 +558,13 @@ static void comparisons_section(tdm_buf *b, const tdm_rep_analysis *an)
     }
     tdm_buf_append_str(b, "### Each variant against its reference, pooled over configurations\n\n");
     tdm_buf_append_str(b, "Differences are variant minus reference, over the configurations both ran; p-values "
-                          "are raw with the Holm-adjusted value in parentheses (family: all pooled comparisons of "
-                          "the metric).\n\n");
+                      "are raw with the Holm-adjusted value in parentheses (family: all pooled comparisons of "
+                          "the metric). The last two columns judge the difference against the metric's equivalence "
+                          "margin (TOST p, and the verdict explained under Method); relative margins are of the "
+                          "reference's mean.\n\n");
     tdm_buf_append_str(b, "| metric | variant | reference | n | difference [CI] | Welch p (Holm) | Mann-Whitney p "
-                          "(Holm) | Hedges' g | Cliff's delta | verdict |\n"
-                          "|---|---|---|---|---|---|---|---|---|---|\n");
+                          "(Holm) | Hedges' g | Cliff's delta | verdict | TOST p | practical verdict |\n"
+                          "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (int m = 0; m < TDM_M_COUNT; m++)
         for (size_t i = 0; i < an->n_cmp; i++) {
             const tdm_rep_comparison *c = &an->cmp[i];
@@ -492,7 +578,7 @@ static void comparisons_section(tdm_buf *b, const tdm_rep_analysis *an)
             md(b, ds->variants[c->a].label);
             tdm_buf_append_str(b, " | ");
             md(b, ds->variants[c->b].label);
-            cmp_row(b, c, d->decimals);
+            cmp_row(b, an, c, d->decimals);
         }
     tdm_buf_append_str(b, "\n");
     for (int g = 0; g < 2; g++) {
@@ -512,11 +598,14 @@ static void comparisons_section(tdm_buf *b, const tdm_rep_analysis *an)
         const tdm_rep_metric_def *d = tdm_rep_metric(P);
         tdm_buf_printf(b, "### Within each configuration: %s%s\n\n", d->key, g ? " (imported seed runs)" : "");
         tdm_buf_printf(b, "Every pair of variants in each configuration (family: all %zu such comparisons of this "
-                          "metric). %zu of them %s significant after Holm's correction. The same comparisons for "
-                          "every other metric are in comparisons.csv and analysis.json.\n\n",
+                          "metric). %zu of them %s significant after Holm's correction.",
                        total, sig, sig == 1 ? "is" : "are");
+        config_margin_counts(b, an, g, P);
+        tdm_buf_append_str(b, " The same comparisons for every other metric are in comparisons.csv and "
+                              "analysis.json.\n\n");
         tdm_buf_append_str(b, "| configuration | a | b | n | a - b [CI] | Welch p (Holm) | Mann-Whitney p (Holm) | "
-                              "Hedges' g | Cliff's delta | verdict |\n|---|---|---|---|---|---|---|---|---|---|\n");
+                              "Hedges' g | Cliff's delta | verdict | TOST p | practical verdict |\n"
+                              "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (size_t i = 0; i < an->n_cmp; i++) {
             const tdm_rep_comparison *c = &an->cmp[i];
             if (c->scope != TDM_REP_SCOPE_CONFIG || c->metric != P || ds->variants[c->a].legacy != g)
@@ -527,7 +616,7 @@ static void comparisons_section(tdm_buf *b, const tdm_rep_analysis *an)
             md(b, ds->variants[c->a].label);
             tdm_buf_append_str(b, " | ");
             md(b, ds->variants[c->b].label);
-            cmp_row(b, c, d->decimals);
+            cmp_row(b, an, c, d->decimals);
         }
         tdm_buf_append_str(b, "\n");
     }

@@ -15,6 +15,10 @@
 - Runs measured by tandem itself against tandem-sim (one device shared by both ports, and
   one device per port) are reported with figures, and the sweep's cell.json is honoured.
 - Running the report twice on the same inputs gives byte-identical outputs.
+- Equivalence margins: on the seed's data async-std's -40 pp is "different by more than
+  ±1 pp" and the others are inconclusive at ±1 pp (TOST p recomputed with scipy when it is
+  installed); --margin changes a margin or switches it off, and a bad one is refused with
+  the fix before any data is read.
 
 The fixtures live in ../shared/fixtures relative to the repository root; the tests that
 need them are skipped, with that reason, when the directory is absent.
@@ -201,6 +205,90 @@ def test_v1_significance_against_tokio_default(v1):
     assert "measures overlap, not a gain" in md
 
 
+def tost_welch(x, y, margin, alpha=0.05):
+    """Schuirmann's TOST on Welch's t with scipy: (p, 90% CI lo, hi)."""
+    from scipy import stats
+    w = stats.ttest_ind(x, y, equal_var=False)
+    mx, my = sum(x) / len(x), sum(y) / len(y)
+    vx = sum((v - mx) ** 2 for v in x) / (len(x) - 1)
+    vy = sum((v - my) ** 2 for v in y) / (len(y) - 1)
+    se = math.sqrt(vx / len(x) + vy / len(y))
+    d = mx - my
+    p = max(stats.t.sf((d + margin) / se, w.df), stats.t.cdf((d - margin) / se, w.df))
+    ci = w.confidence_interval(1 - 2 * alpha)
+    return p, ci.low, ci.high
+
+
+@needs_v1
+def test_v1_equivalence_against_the_margin(v1):
+    a = analysis(v1["report"])
+    assert a["settings"]["equivalence"]["margins"]["legacy_efficiency_pct"] == {"value": 1.0, "unit": "pp"}
+    assert a["settings"]["equivalence"]["ci_level"] == 0.9
+    pooled = {c["a"]: c for c in a["comparisons"]
+              if c["scope"] == "pooled" and c["metric"] == "legacy_efficiency_pct"}
+    eq = {v: c["equivalence"] for v, c in pooled.items()}
+    # -40 pp is far beyond a 1 pp margin; the others' CIs (several pp wide) cannot show equivalence
+    assert eq["async-std"]["verdict"] == "different_beyond_margin" and not eq["async-std"]["equivalent"]
+    assert eq["async-std"]["text"] == "different by more than \u00b11 pp"
+    assert eq["async-std"]["ci_hi"] < -1.0
+    for v in ("smol", "smol-1kb", "tokio-localset"):
+        assert eq[v]["verdict"] == "inconclusive" and not eq[v]["equivalent"], (v, eq[v])
+        assert eq[v]["tost_p"] >= 0.05 and (eq[v]["ci_lo"] <= -1.0 or eq[v]["ci_hi"] >= 1.0)
+    for e in eq.values():
+        assert e["margin"] == 1.0 and e["tost_p"] == max(e["p_lower"], e["p_upper"])
+    try:
+        import scipy  # noqa: F401
+    except ImportError:
+        scipy = None
+    if scipy is not None:
+        eff = seed_efficiencies()
+        for v, e in eq.items():
+            p, lo, hi = tost_welch(eff[v], eff["tokio-default"], 1.0)
+            assert math.isclose(e["tost_p"], p, rel_tol=1e-6, abs_tol=1e-300), (v, e["tost_p"], p)
+            assert math.isclose(e["ci_lo"], lo, rel_tol=1e-6) and math.isclose(e["ci_hi"], hi, rel_tol=1e-6)
+    # a metric without a margin gets no judgement
+    tseq = [c for c in a["comparisons"] if c["metric"] == "t_seq_s"]
+    assert all(c["equivalence"] is None for c in tseq)
+    with open(os.path.join(v1["report"], "comparisons.csv"), newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["scope"] == "pooled" and r["metric"] == "legacy_efficiency_pct"]
+    by = {r["a"]: r for r in rows}
+    assert by["async-std"]["equivalence"] == "different_beyond_margin" and by["async-std"]["equivalent"] == "false"
+    assert by["async-std"]["margin"] == "1"
+    assert math.isclose(float(by["smol"]["tost_p"]), eq["smol"]["tost_p"], rel_tol=1e-9)
+    with open(os.path.join(v1["report"], "TR115.md")) as f:
+        md = f.read()
+    assert ("(alpha = 0.05; async-std (seed) -39.98 pp, p \\< 0.0001), by more than the \u00b11 pp equivalence "
+            "margin") in md
+    assert "| different by more than \u00b11 pp |" in md and "| inconclusive at \u00b11 pp |" in md
+    assert "Schuirmann's two one-sided tests (TOST)" in md
+
+
+@needs_v1
+def test_v1_margin_option(v1, tmp_path):
+    wide, off = str(tmp_path / "wide"), str(tmp_path / "off")
+    # a margin of 50 pp takes in even async-std's -40 pp: real, but smaller than the margin
+    run([v1["imported"], "--out", wide, "--no-plots", "--margin", "legacy_efficiency_pct=50"])
+    a = analysis(wide)
+    c = [c for c in a["comparisons"] if c["scope"] == "pooled" and c["metric"] == "legacy_efficiency_pct"
+         and c["a"] == "async-std"][0]
+    assert c["significant"] and c["equivalence"]["verdict"] == "different_within_margin"
+    assert "but within the \u00b150 pp equivalence margin" in a["summary"]["text"]
+    # switched off: no judgement anywhere for that metric, and no margin in the summary
+    run([v1["imported"], "--out", off, "--no-plots", "--margin", "legacy_efficiency_pct=none"])
+    a = analysis(off)
+    assert a["settings"]["equivalence"]["margins"]["legacy_efficiency_pct"] is None
+    assert all(c["equivalence"] is None for c in a["comparisons"] if c["metric"] == "legacy_efficiency_pct")
+    assert "margin" not in a["summary"]["text"]
+    # refused before anything is read, with the fix
+    for bad, says in (("legacy_efficiency_pct=1%", "write legacy_efficiency_pct=1"),
+                      ("efficiency=1", "not a metric; use one of efficiency_pct"),
+                      ("ttft_ms", "write KEY=VALUE"),
+                      ("ttft_ms=-5", "must be a positive number")):
+        p = run([str(tmp_path / "nowhere"), "--out", str(tmp_path / "x"), "--margin", bad], check=False)
+        assert p.returncode == 2 and says in p.stderr, (bad, p.returncode, p.stderr)
+    assert not os.path.exists(str(tmp_path / "x"))
+
+
 @needs_v1
 def test_v1_outputs_load_and_figures_render(v1):
     d = v1["report"]
@@ -318,6 +406,16 @@ def test_tandem_runs_against_the_simulator(tmp_path):
         assert cell["stats"]["legacy_efficiency_pct"]["run"]["mean"] > 90
         assert cell["stats"]["ttft_ms"]["concurrent"]["n"] > 0
     assert a["baselines"][0]["name"] == "TR110 Python" and a["baselines"][0]["results"]
+    # every comparison of a metric with a margin carries a verdict, the others none
+    verdicts = {"equivalent", "different_within_margin", "different_beyond_margin",
+                "different_possibly_beyond_margin", "inconclusive", "not_testable"}
+    for c in a["comparisons"]:
+        if c["metric"] in ("t_seq_s", "t_conc_s", "client_cpu_us_per_token"):
+            assert c["equivalence"] is None, c
+        else:
+            assert c["equivalence"]["verdict"] in verdicts, c
+            assert c["equivalence"]["equivalent"] == (c["equivalence"]["verdict"] in
+                                                      ("equivalent", "different_within_margin"))
     if shutil.which("gnuplot"):
         assert all(f["rendered"] for f in a["figures"]), a["figures"]
     assert tree_bytes(rep1) == tree_bytes(rep2)
