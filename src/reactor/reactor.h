@@ -115,6 +115,8 @@ void tdm_reactor_stop(tdm_reactor *r);
 size_t tdm_reactor_fd_count(const tdm_reactor *r);
 size_t tdm_reactor_timer_count(const tdm_reactor *r);
 const tdm_reactor_stats *tdm_reactor_get_stats(const tdm_reactor *r);
+/* The same counts as a JSON object (reactor_json.c). */
+struct json_t *tdm_reactor_stats_json(const tdm_reactor *r);
 /* Shorthand for tdm_reactor_get_stats(r)->wakeups. */
 uint64_t tdm_reactor_wakeups(const tdm_reactor *r);
 

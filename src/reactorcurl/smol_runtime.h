@@ -13,7 +13,8 @@
  *   }
  *   const tdm_runtime_ops tdm_variant_runtime = {.variant = "smol", ..., .create = create,
  *       .run_jobs = tdm_smolcurl_run_jobs, .fetch = tdm_smolcurl_fetch,
- *       .describe = tdm_smolcurl_describe, .destroy = tdm_smolcurl_destroy}; */
+ *       .describe = tdm_smolcurl_describe,
+ *       .run_stats = tdm_smolcurl_run_stats, .destroy = tdm_smolcurl_destroy}; */
 #ifndef TDM_REACTORCURL_SMOL_RUNTIME_H
 #define TDM_REACTORCURL_SMOL_RUNTIME_H
 
@@ -26,6 +27,9 @@ int tdm_smolcurl_run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_
 int tdm_smolcurl_fetch(tdm_runtime *rt, const char *url, const char *body, long timeout_ms, long *status,
                        tdm_buf *out, char *err, size_t errlen);
 struct json_t *tdm_smolcurl_describe(tdm_runtime *rt);
+/* The reactor's counts (and the client's, where it is tandem's own) once the runs are
+ * over: the runtime_stats of provenance.json. */
+struct json_t *tdm_smolcurl_run_stats(tdm_runtime *rt);
 void tdm_smolcurl_destroy(tdm_runtime *rt);
 
 #endif

@@ -14,7 +14,8 @@
  *   }
  *   const tdm_runtime_ops tdm_variant_runtime = {.variant = "smol-1kb", ..., .create = create,
  *       .run_jobs = tdm_smolhttp_run_jobs, .fetch = tdm_smolhttp_fetch,
- *       .describe = tdm_smolhttp_describe, .destroy = tdm_smolhttp_destroy}; */
+ *       .describe = tdm_smolhttp_describe,
+ *       .run_stats = tdm_smolhttp_run_stats, .destroy = tdm_smolhttp_destroy}; */
 #ifndef TDM_REACTORHTTP_SMOL_RUNTIME_H
 #define TDM_REACTORHTTP_SMOL_RUNTIME_H
 
@@ -29,6 +30,9 @@ int tdm_smolhttp_run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_
 int tdm_smolhttp_fetch(tdm_runtime *rt, const char *url, const char *body, long timeout_ms, long *status,
                        tdm_buf *out, char *err, size_t errlen);
 struct json_t *tdm_smolhttp_describe(tdm_runtime *rt);
+/* The reactor's counts (and the client's, where it is tandem's own) once the runs are
+ * over: the runtime_stats of provenance.json. */
+struct json_t *tdm_smolhttp_run_stats(tdm_runtime *rt);
 void tdm_smolhttp_destroy(tdm_runtime *rt);
 
 #endif

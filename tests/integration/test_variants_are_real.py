@@ -202,6 +202,22 @@ def test_1kb_reads_are_really_1kb(small, big, tmp_path):
     assert r_small >= 4 * r_big, "%s %.1f vs %s %.1f reads per 1,000 tokens" % (small, r_small, big, r_big)
 
 
+@pytest.mark.parametrize("variant", ["smol", "curl-1kb", "smol-1kb", "smol-8kb"])
+def test_reactor_counts_are_taken_after_the_runs(variant, tmp_path):
+    """The reactor variants' wake-up counts describe the runs, not the moment before them."""
+    need(variant)
+    with start_sim(["--decode-tps", "2000"], ports=2, emit_log=False) as sim:
+        res = run_variant(variant, scenario_yaml([sim.url(0), sim.url(1)], num_predict=20, steps=1), tmp_path)
+    assert res.returncode == 0, res.stderr
+    prov = res.provenance
+    assert "reactor_stats" not in prov["runtime"]
+    st = prov["runtime_stats"]["reactor_stats"]
+    # 2 agents x (warm-up + sequential + concurrent) streams of 20 tokens woke it often
+    assert st["wakeups"] >= 20 and st["fd_events"] >= 20, st
+    if variant.startswith("smol-"):
+        assert "http_stats" in prov["runtime_stats"], prov["runtime_stats"]
+
+
 def test_info_reports_the_runtime_a_run_would_create():
     """`info --threads N` describes the runtime `run --threads N` creates; a bad flag is refused."""
     exe = os.path.join(bindir(), "tandem-tokio-default")

@@ -21,5 +21,6 @@ const tdm_runtime_ops tdm_variant_runtime = {
     .run_jobs = tdm_smolhttp_run_jobs,
     .fetch = tdm_smolhttp_fetch,
     .describe = tdm_smolhttp_describe,
+    .run_stats = tdm_smolhttp_run_stats,
     .destroy = tdm_smolhttp_destroy,
 };

@@ -20,5 +20,6 @@ const tdm_runtime_ops tdm_variant_runtime = {
     .run_jobs = tdm_smolcurl_run_jobs,
     .fetch = tdm_smolcurl_fetch,
     .describe = tdm_smolcurl_describe,
+    .run_stats = tdm_smolcurl_run_stats,
     .destroy = tdm_smolcurl_destroy,
 };
