@@ -59,6 +59,10 @@ void tdm_sim_conn_close(tdm_sim_conn *c)
 {
     if (c->state == C_CLOSING)
         return;
+    /* Tokens held back in this device run (cork.c) were made before the close; a failed
+     * flush has closed the connection already. */
+    if (tdm_sim_cork_flush(c) != 0 || c->state == C_CLOSING)
+        return;
     /* Closing first: aborting the stream runs its device up to now, which may fire this
      * connection's own due token, whose failed write would close it again. */
     c->state = C_CLOSING;

@@ -71,6 +71,21 @@ def test_overdue_tokens_leave_in_few_writes(tmp_path):
     assert writes < tokens / 4
 
 
+def test_tokens_held_back_still_precede_a_disconnect(tmp_path):
+    """At instant rates tokens 1..3 of a run wait for its end; a disconnect fault after
+    4 tokens must still deliver all 4 before the connection drops."""
+    variant = "smol" if "smol" in VARIANTS else VARIANTS[0]
+    for attempt in range(3):  # each attempt a fresh simulator and run
+        with start_sim(["--decode-tps", "1e6", "--prefill-tps", "1e8", "--port", "0",
+                        "--fault", "#0:disconnect:4"]) as sim:
+            res = run_variant(variant, scenario_yaml([sim.url(0)], num_predict=50, steps=1, warmup=False,
+                                                     extra="phases: [sequential]\n"), tmp_path)
+        assert res.returncode == 3, res.stderr
+        call = res.calls("sequential")[0]
+        assert call["error"]["kind"] == "disconnected", call["error"]
+        assert len(call["events"]["dt_ns"]) == 4
+
+
 def test_real_rate_tokens_are_each_their_own_write(tmp_path):
     _, writes, tokens = one_stream(tmp_path, 200, 30)
     assert tokens == 30 and writes == 30
