@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "core/utf8.h"
 
 /* Nesting below the top-level object the skipper follows before declining; Ollama's
@@ -66,17 +67,6 @@ static inline bool eat(cursor *c, unsigned char ch)
     return false;
 }
 
-static int hex_value(unsigned char h)
-{
-    if (h >= '0' && h <= '9')
-        return h - '0';
-    if (h >= 'a' && h <= 'f')
-        return h - 'a' + 10;
-    if (h >= 'A' && h <= 'F')
-        return h - 'A' + 10;
-    return -1;
-}
-
 /* Reads the 4 hex digits of a \u escape at p (end bounds it). Returns the code unit or -1. */
 static long hex4(const unsigned char *p, const unsigned char *end)
 {
@@ -84,7 +74,7 @@ static long hex4(const unsigned char *p, const unsigned char *end)
         return -1;
     long v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hex_value(p[i]);
+        int h = tdm_hex_digit(p[i]);
         if (h < 0)
             return -1;
         v = v * 16 + h;
@@ -190,13 +180,11 @@ static bool scan_string(cursor *c, span *out)
             default:
                 return false;
             }
-        } else if (ch >= 0x80) {
+        } else { /* 0x80 and up: the only byte needs_look leaves */
             size_t n = tdm_utf8_seq_len(p, (size_t)(end - p));
             if (n == 0)
                 return false;
             p += n;
-        } else {
-            p++;
         }
     }
     return false;

@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "core/hex.h"
+
 enum {
     S_SIZE_START, /* first hex digit of a chunk size */
     S_SIZE,       /* more hex digits */
@@ -31,17 +33,6 @@ void tdm_http1_chunked_init(tdm_http1_chunked *d)
 {
     memset(d, 0, sizeof *d);
     d->state = S_SIZE_START;
-}
-
-static int hexval(unsigned char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
 }
 
 /* Field content may hold HTAB, SP, visible ASCII and obs-text; no other control. */
@@ -72,7 +63,7 @@ int tdm_http1_chunked_feed(tdm_http1_chunked *d, const char *data, size_t len,
         switch (d->state) {
         case S_SIZE_START:
         case S_SIZE: {
-            int v = hexval(ch);
+            int v = tdm_hex_digit(ch);
             if (v >= 0) {
                 if (d->remaining >> 59)
                     return *consumed = i, fail(d, TDM_HTTP1_ERR_PROTOCOL, "chunk size too large");
