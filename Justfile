@@ -68,13 +68,21 @@ sweep-sim *args:
 calibrate *args: build
     {{bin}}/tandem-calibrate --bin {{bin}} {{args}}
 
-# start two real Ollama servers (:11434, :11435) with the tiny model; builds Ollama 0.11.4 the first time (~6-10 min)
-ollama-up:
-    scripts/ollama/up.sh
+# start two real Ollama servers (:11434, :11435): on a GPU host on the GPU (--layout per-gpu: one each), elsewhere the CPU fixture with the tiny model (--cpu forces it)
+ollama-up *args:
+    scripts/ollama/up.sh {{args}}
 
 # stop the servers ollama-up started
 ollama-down:
     scripts/ollama/down.sh
+
+# one folder (< 60 MB) that takes tandem to a GPU host without Go or internet: Ollama, its source, tandem, wheels, gpu-check.sh
+gpu-kit out="build/gpu-kit":
+    scripts/gpu/kit.sh {{out}}
+
+# on the GPU host: build Ollama's CUDA backend, a random-weight model, two servers on one GPU, a reduced TR115 matrix, the report (~10 min on an H100; resumable)
+gpu-check kit="build/gpu-kit/tandem-gpu-kit" *args:
+    {{kit}}/gpu-check.sh {{args}}
 
 # every variant against real dual Ollama, and tandem-sim compared with it
 e2e: build

@@ -52,15 +52,18 @@ LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 ALL_VARIANTS := $(sort $(notdir $(patsubst %/variant.mk,%,$(wildcard variants/*/variant.mk))))
 include $(wildcard variants/*/variant.mk)
 
+GPU_TOOL := $(if $(wildcard src/gpu/main.c),tandem-gpu-telemetry)
+
 ifeq ($(origin VARIANT),command line)
 ifeq ($(filter $(VARIANT),$(ALL_VARIANTS)),)
 $(error unknown VARIANT '$(VARIANT)'; choose one of: $(ALL_VARIANTS))
 endif
 SELECTED_VARIANTS := $(VARIANT)
-TOOLS :=
+# Each variant's package carries the GPU sampler its runs start beside the binary.
+TOOLS := $(GPU_TOOL)
 else
 SELECTED_VARIANTS := $(ALL_VARIANTS)
-TOOLS := tandem-sim $(if $(wildcard src/report/main.c),tandem-report) $(if $(wildcard src/sweep/main.c),tandem-sweep) $(if $(wildcard src/calibrate/main.c),tandem-calibrate)
+TOOLS := tandem-sim $(if $(wildcard src/report/main.c),tandem-report) $(if $(wildcard src/sweep/main.c),tandem-sweep) $(if $(wildcard src/calibrate/main.c),tandem-calibrate) $(GPU_TOOL)
 endif
 
 # ---- modules: each directory under src/ becomes one static library ----------
@@ -80,6 +83,8 @@ PKGS_uvcurl  := libuv libcurl
 PKGS_reactor :=
 PKGS_http1   :=
 PKGS_reactorcurl := libcurl
+PKGS_gpu     := jansson
+LIBS_gpu     := -ldl -lm
 LIBS_pthread := -pthread
 LIBS_m       := -lm
 
@@ -132,6 +137,11 @@ $(BUILD)/bin/tandem-calibrate: $(BUILD)/obj/calibrate/main.o $(call mod_lib,cali
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(call pkg_libs,jansson libcyaml) -pthread -lm
 
+# NVML is loaded with dlopen at run time: no NVIDIA headers or libraries at build time.
+$(BUILD)/bin/tandem-gpu-telemetry: $(BUILD)/obj/gpu/main.o $(call mod_lib,gpu) $(call mod_lib,core)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(call pkg_libs,jansson) $(LIBS_gpu)
+
 PROGRAMS := $(addprefix $(BUILD)/bin/tandem-,$(SELECTED_VARIANTS)) $(addprefix $(BUILD)/bin/,$(TOOLS))
 
 # The Python reference client (asyncio + httpx) is a control variant: copied, not compiled.
@@ -167,18 +177,30 @@ $(BUILD)/tests/$(1): $(BUILD)/obj/tests/$(1).o $(UNIT_SUPPORT) $(call test_libs,
 endef
 $(foreach t,$(notdir $(basename $(UNIT_SRCS))),$(eval $(call UNIT_RULES,$(t))))
 
+# A stand-in libnvidia-ml.so.1 for the GPU tests (tests/gpu/fake_nvml.c), and one that
+# lacks the newer entry points. Never sanitized: it is dlopen'ed into sanitized and plain
+# binaries alike, and needs nothing from them.
+FAKE_NVML := $(BUILD)/tests/fake-nvml/libnvidia-ml.so.1 $(BUILD)/tests/fake-nvml-old/libnvidia-ml.so.1
+FAKE_NVML_CFLAGS = $(CSTD) $(WARN) $(OPTFLAGS) -fPIC -shared -Wl,-soname,libnvidia-ml.so.1 $(CFLAGS)
+$(BUILD)/tests/fake-nvml/libnvidia-ml.so.1: tests/gpu/fake_nvml.c
+	@mkdir -p $(@D)
+	$(CC) $(FAKE_NVML_CFLAGS) -o $@ $<
+$(BUILD)/tests/fake-nvml-old/libnvidia-ml.so.1: tests/gpu/fake_nvml.c
+	@mkdir -p $(@D)
+	$(CC) $(FAKE_NVML_CFLAGS) -DFAKE_NVML_OLD -o $@ $<
+
 # ---- top-level targets ------------------------------------------------------------
 .PHONY: all programs unit-tests test unit integration e2e nix-check asan valgrind check install clean list-variants
 .DEFAULT_GOAL := all
 
 all: programs $(if $(filter command line,$(origin VARIANT)),,unit-tests)
 programs: $(PROGRAMS)
-unit-tests: $(UNIT_BINS)
+unit-tests: $(UNIT_BINS) $(FAKE_NVML)
 
 unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
-integration: programs
+integration: programs $(FAKE_NVML)
 	@TANDEM_BIN=$(BUILD)/bin tests/integration/run.sh
 	@TANDEM_BIN=$(BUILD)/bin python3 -m pytest -q -p no:cacheprovider clients/python-httpx
 

@@ -14,8 +14,18 @@
 
       # Evaluated purely: the system is named, nothing is read from the environment.
       pkgs = import nixpkgs { inherit system; };
-      # Only the GPU shell evaluates this one: ollama-cuda's CUDA libraries are unfree.
-      pkgsUnfree = import nixpkgs { inherit system; config.allowUnfree = true; };
+      # Only the GPU shell and .#ollama-cuda evaluate this one. nixpkgs' ollama-cuda is
+      # Ollama (MIT) built against NVIDIA's CUDA libraries, whose licence (CUDA EULA) is
+      # unfree, so nixpkgs refuses to evaluate it unless told otherwise. Allowed here: those
+      # CUDA packages by name (what ollama-cuda uses at the pinned revision: the runtime,
+      # cuBLAS, CCCL's headers and nvcc), nothing else; never allowUnfree globally. If a
+      # nixpkgs update brings in another one, evaluation stops with "Package '<name>' has
+      # an unfree license ('CUDA EULA'), refusing to evaluate": add that name here.
+      cudaUnfree = [ "cuda_cudart" "libcublas" "cuda_cccl" "cuda_nvcc" ];
+      pkgsCuda = import nixpkgs {
+        inherit system;
+        config.allowUnfreePredicate = pkg: builtins.elem (lib.getName pkg) cudaUnfree;
+      };
 
       version = lib.fileContents ./VERSION;
 
@@ -47,10 +57,12 @@
         nativeBuildInputs = [ pkgs.pkg-config ];
         buildInputs = libraries;
         enableParallelBuilding = true;
-        # The Makefile runs tests/*.sh and scripts/*.sh through `#!/usr/bin/env bash`,
-        # which the build sandbox does not have.
+        # The build and its tests run scripts of the tree through `#!/usr/bin/env ...`
+        # (tests/*.sh, scripts/*.sh, and the Python client clients/python-httpx, which the
+        # Makefile copies to build/bin and the integration tests run), and the build
+        # sandbox has no /usr/bin/env.
         postPatch = ''
-          patchShebangs tests scripts
+          patchShebangs tests scripts clients
         '';
         # WERROR= keeps warnings visible but not fatal under nixpkgs' newer compiler and
         # hardening flags; it takes effect once the Makefile adds `WERROR ?= -Werror`.
@@ -91,24 +103,34 @@
 
       tandem-sim = mkTool "sim" { };
       tandem-sweep = mkTool "sweep" { };
-      # The report's figures: the gnuplot scripts go to share/tandem/plots (where
-      # tandem-report looks, beside its binary) and gnuplot is on the wrapped PATH.
+      # the client-cost calibration (docs/variants.md): runs the variants found beside it
+      # or in $TANDEM_BIN
+      tandem-calibrate = mkTool "calibrate" { };
+      # The report's figures: the whole plots/ folder goes to share/tandem/plots (where
+      # tandem-report looks, beside its binary; a new figure's script needs no edit here)
+      # and gnuplot is on the wrapped PATH.
       tandem-report = mkTool "report" {
         nativeBuildInputs = [ pkgs.pkg-config pkgs.makeWrapper ];
         postInstall = ''
-          install -Dm644 plots/*.gp -t $out/share/tandem/plots
+          mkdir -p $out/share/tandem
+          cp -r --no-preserve=mode plots $out/share/tandem/plots
           wrapProgram $out/bin/tandem-report --prefix PATH : ${lib.makeBinPath [ pkgs.gnuplot ]}
         '';
       };
 
       # The Python reference client (a control): the Makefile stamps the version into
       # clients/python-httpx/tandem-python-httpx; its `#!/usr/bin/env python3` becomes
-      # (patchShebangs, fixup) a Python with httpx, and PyYAML for --scenario-file.
+      # (patchShebangs) a Python with httpx, and PyYAML for --scenario-file.
       pythonClient = pkgs.python3.withPackages (ps: [ ps.httpx ps.pyyaml ]);
       python-httpx = pkgs.stdenv.mkDerivation {
         pname = "tandem-python-httpx";
         inherit version src;
         buildInputs = [ pythonClient ];
+        # in the tree, before the Makefile copies it (fixup would patch only the installed
+        # copy; the tests' build runs the one in build/bin)
+        postPatch = ''
+          patchShebangs clients
+        '';
         buildFlags = [ "build/bin/tandem-python-httpx" ];
         installPhase = ''
           runHook preInstall
@@ -126,7 +148,7 @@
 
       runtimes = lib.genAttrs variants mkVariant
         // lib.optionalAttrs hasPythonClient { inherit python-httpx; };
-      tools = { inherit tandem-sim tandem-sweep tandem-report; };
+      tools = { inherit tandem-sim tandem-sweep tandem-report tandem-calibrate; };
 
       # Every binary in one bin/ (what `just` and tandem-sweep expect: build/bin).
       tandem = pkgs.symlinkJoin {
@@ -171,15 +193,27 @@
       };
 
       # The shell: the toolchain (stdenv's), the libraries, gnuplot, just, pytest,
-      # valgrind for `just test`, and the pinned Ollama.
-      shellWith = ollama: pkgs.mkShell {
+      # valgrind for `just test`, and the pinned Ollama; extraHook runs after the banner.
+      shellWith = ollama: extraHook: pkgs.mkShell {
         packages = [
           pkgs.pkg-config pkgs.gnuplot pkgs.just pkgs.valgrind python ollama
         ] ++ libraries ++ [ pkgs.cmocka ];
         shellHook = ''
           echo "tandem ${version} dev shell: nixpkgs ${nixpkgs.rev or "(unlocked)"}, ollama ${ollama.version or "?"}"
-        '';
+        '' + extraHook;
       };
+
+      # The GPU host's shell (`nix develop .#gpu`): `just ollama-up` (scripts/ollama/up.sh)
+      # starts this CUDA Ollama in the GPU role; a TANDEM_OLLAMA_BIN set before is
+      # replaced, as this shell means the flake's CUDA Ollama. Entering it builds
+      # ollama-cuda first, which is why the note says how to use a host Ollama instead.
+      gpuShell = shellWith pkgsCuda.ollama-cuda ''
+        export TANDEM_OLLAMA_BIN=${pkgsCuda.ollama-cuda}/bin/ollama
+        export TANDEM_OLLAMA_GPU=1
+        echo "GPU role: TANDEM_OLLAMA_BIN=$TANDEM_OLLAMA_BIN (nixpkgs' ollama-cuda), TANDEM_OLLAMA_GPU=1; start the servers with: just ollama-up"
+        echo "note: ollama-cuda is unfree (NVIDIA's CUDA licence; this flake allows only its CUDA packages), so it is not in the public binary cache (cache.nixos.org does not build unfree packages): it was compiled on this machine, which takes hours the first time."
+        echo "      To use an Ollama already on the host instead, skip this shell: on the host, export TANDEM_OLLAMA_BIN=\$(command -v ollama) TANDEM_OLLAMA_GPU=1, then enter the default shell (nix develop), which leaves both as they are."
+      '';
 
       # the figures' fonts in the build sandbox, the same on every machine
       fontsConf = pkgs.makeFontsConf { fontDirectories = [ pkgs.dejavu_fonts ]; };
@@ -216,7 +250,7 @@
         # The pinned Ollama, for scripts that want its path: nix build .#ollama
         # (CPU; .#ollama-cuda on the GPU host, built locally: it is unfree).
         inherit (pkgs) ollama;
-        inherit (pkgsUnfree) ollama-cuda;
+        inherit (pkgsCuda) ollama-cuda;
       };
 
       apps.${system} = {
@@ -228,9 +262,12 @@
       };
 
       devShells.${system} = {
-        default = shellWith pkgs.ollama;
+        # CPU Ollama; a TANDEM_OLLAMA_BIN set before entering is kept (up.sh uses it)
+        default = shellWith pkgs.ollama ''
+          if [ -n "''${TANDEM_OLLAMA_BIN:-}" ]; then echo "TANDEM_OLLAMA_BIN=$TANDEM_OLLAMA_BIN (from the environment; \`just ollama-up\` uses it)"; fi
+        '';
         # On the GPU host: `nix develop .#gpu` (CUDA build of the same Ollama; unfree).
-        gpu = shellWith pkgsUnfree.ollama-cuda;
+        gpu = gpuShell;
       };
 
       # `nix flake check`: every variant built with its unit tests, the unit and simulator
@@ -248,6 +285,11 @@
           checkTarget = "test";
           # unit, then integration: not side by side (the integration tests time things)
           enableParallelChecking = false;
+          # The tests marked `timing` (tests/integration/conftest.py) assert wall-clock
+          # bounds (efficiency, TTFT, token gaps) that hold on an idle machine, not where
+          # other builds load the CPU, as `nix flake check` and parallel builds do; they
+          # stay in `make integration` (tests/nix/README.md). pytest reads PYTEST_ADDOPTS.
+          PYTEST_ADDOPTS = "-m 'not timing'";
           preCheck = ''
             export HOME=$TMPDIR
           '';

@@ -25,7 +25,7 @@ mkdir -p "$OUT"
 variants=()
 for b in "$BIN"/tandem-*; do
     v=${b##*/tandem-}
-    case "$v" in sim|report|sweep|calibrate) continue ;; esac
+    case "$v" in sim|report|sweep|calibrate|gpu-telemetry) continue ;; esac
     variants+=("$v")
 done
 [ ${#variants[@]} -gt 0 ] || { echo "demo: no variant binaries in $BIN; run 'make' first" >&2; exit 1; }

@@ -2,6 +2,7 @@
 # Build a real Ollama server (CPU-only, cgo) from its Go module and cache it by version.
 #
 #   scripts/ollama/build.sh [VERSION]     default v0.11.4
+#   scripts/ollama/build.sh --cuda [OPTIONS] [VERSION]   the CUDA backend instead (build-cuda.sh)
 #
 # Result: $TANDEM_CACHE/ollama/<VERSION>/ollama  (TANDEM_CACHE defaults to <repo>/.cache).
 # Only the Go module proxy is used: tags v0.6.0..v0.11.4 carry their llama.cpp/ggml sources
@@ -9,6 +10,11 @@
 # Rebuilds only when the cached binary is missing (or TANDEM_OLLAMA_REBUILD=1).
 # Prints the binary's path on stdout as its last line; progress goes to stderr.
 set -euo pipefail
+
+if [[ "${1:-}" == --cuda ]]; then
+    shift
+    exec "$(dirname "${BASH_SOURCE[0]}")/build-cuda.sh" "$@"
+fi
 
 VERSION="${1:-${TANDEM_OLLAMA_VERSION:-v0.11.4}}"
 case "$VERSION" in v*) ;; *) VERSION="v$VERSION" ;; esac
@@ -21,9 +27,17 @@ bin="$dest/ollama"
 
 log() { printf '[ollama-build] %s\n' "$*" >&2; }
 die() { printf '[ollama-build] error: %s\n' "$*" >&2; exit 1; }
+# The module zip this version builds from; build-cuda.sh --src takes it on another machine.
+log_module_zip() {
+    local z
+    command -v go >/dev/null 2>&1 || return 0
+    z="$(go env GOMODCACHE 2>/dev/null)/cache/download/github.com/ollama/ollama/@v/$VERSION.zip"
+    if [[ -f "$z" ]]; then log "module source archive: $z"; fi
+}
 
 if [[ -x "$bin" && "${TANDEM_OLLAMA_REBUILD:-0}" != 1 ]]; then
     log "cached: $bin (version $("$bin" --version 2>/dev/null | grep -o "[0-9][0-9.]*[^ ]*$" | tail -n1))"
+    log_module_zip
     echo "$bin"
     exit 0
 fi
@@ -67,4 +81,5 @@ mv -f "$tmp/ollama" "$bin"
 secs=$(( $(date +%s) - start ))
 log "built $bin in ${secs}s ($(du -h "$bin" | cut -f1))"
 log "version: $("$bin" --version 2>&1 | grep -o "[0-9][0-9.]*[^ ]*$" | tail -n1)"
+log_module_zip
 echo "$bin"

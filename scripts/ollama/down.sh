@@ -23,7 +23,7 @@ for f in "$OL_STATE"/*/ollama.pid; do
     pid="$(cat "$f" 2>/dev/null || true)"
     if ! ol_is_our_serve "$pid"; then
         ol_log "127.0.0.1:$port: pid ${pid:-?} is not running; removing stale $f"
-        rm -f "$f"
+        rm -f "$f" "$(ol_rolefile "$port")"
         continue
     fi
     kids="$(children_of "$pid" | tr '\n' ' ')"; kids="${kids% }"
@@ -42,7 +42,7 @@ for f in "$OL_STATE"/*/ollama.pid; do
             kill -KILL "$k" 2>/dev/null || true
         fi
     done
-    rm -f "$f"
+    rm -f "$f" "$(ol_rolefile "$port")"
     stopped=$((stopped + 1))
 done
 ol_log "down: stopped $stopped server(s)"

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Write tandem's tiny test model: a GGUF with the llama architecture and random weights.
 
-    scripts/ollama/make-tiny-model.py [--out PATH] [--seed N] [--ctx N]
+    scripts/ollama/make-tiny-model.py [--out PATH] [--seed N] [--ctx N] [--size tiny|1b|3b|8b]
+
+--size 1b (3b, 8b) writes the same design at a size whose decoding keeps a GPU busy: about
+1.1 (2.9, 7.8) billion parameters in F16, 2.1 (5.5, 15) GiB, for the GPU check (the text it
+produces is meaningless; its cost per token is that of a real model of the size).
 
 Default output: $TANDEM_CACHE/models/tiny.gguf (TANDEM_CACHE defaults to <repo>/.cache).
 The same seed gives the same bytes every time (and so the same sha256 digest in Ollama);
@@ -95,13 +99,32 @@ def build_vocab():
     return tokens, scores, [int(t) for t in types]
 
 
-def build(out: Path, seed: int, ctx: int) -> None:
+# name: (embedding, layers, heads, FFN). The larger ones follow the shapes of real llama
+# models of their size (head dim 128, FFN about 2.7-3.5x the embedding).
+SIZES = {"tiny": (64, 2, 4, 256), "1b": (2048, 16, 16, 8192), "3b": (3072, 26, 24, 8192),
+         "8b": (4096, 32, 32, 14336)}
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 24), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def build(out: Path, seed: int, ctx: int, size: str = "tiny") -> None:
     import numpy as np
     import gguf
 
-    n_embd, n_layer, n_head, n_ff = 64, 2, 4, 256
+    n_embd, n_layer, n_head, n_ff = SIZES[size]
     head_dim = n_embd // n_head
-    bias_dim, bias_const, ban = 0, 2.0, 20.0
+    # The banned tokens' logit is -ban times the normalised bias dimension; with a wide
+    # residual stream that dimension is a smaller share of the norm, so the larger models
+    # ban harder. Output weights scale with 1/sqrt(n_embd) so printable pieces stay at
+    # about +-8 at every size (std 1.0 at the tiny size: its bytes are unchanged).
+    bias_dim, bias_const, ban = 0, 2.0, (20.0 if size == "tiny" else 400.0)
+    out_std = 8.0 / np.sqrt(n_embd)
 
     tokens, scores, types = build_vocab()
     n_vocab = len(tokens)
@@ -111,6 +134,8 @@ def build(out: Path, seed: int, ctx: int) -> None:
     rng = np.random.default_rng(seed)
 
     def normal(shape, std):
+        if size != "tiny":  # float32 draws: half the time and memory at gigabyte sizes
+            return rng.standard_normal(shape, dtype=np.float32) * np.float32(std)
         return (rng.standard_normal(shape) * std).astype(np.float32)
 
     tensors = {}
@@ -133,7 +158,7 @@ def build(out: Path, seed: int, ctx: int) -> None:
         wd[bias_dim, :] = 0.0
         tensors[p + "ffn_down.weight"] = wd
     tensors["output_norm.weight"] = np.ones(n_embd, np.float32)
-    outw = normal((n_vocab, n_embd), 1.0)
+    outw = normal((n_vocab, n_embd), out_std)
     outw[:, bias_dim] = 0.0
     outw[banned, :] = 0.0
     outw[banned, bias_dim] = -ban
@@ -142,7 +167,7 @@ def build(out: Path, seed: int, ctx: int) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + f".tmp{os.getpid()}")
     w = gguf.GGUFWriter(str(tmp), "llama")
-    w.add_name("tandem-tiny")
+    w.add_name("tandem-tiny" if size == "tiny" else "tandem-random-" + size)
     w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)  # Ollama shows 0 (all F32) as "unknown"
     w.add_context_length(ctx)
     w.add_embedding_length(n_embd)
@@ -169,15 +194,15 @@ def build(out: Path, seed: int, ctx: int) -> None:
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
     w.close()
-    data = tmp.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256_file(tmp)
     n_params = sum(a.size for a in tensors.values())
-    if out.exists() and out.read_bytes() == data:
+    if out.exists() and out.stat().st_size == tmp.stat().st_size and sha256_file(out) == digest:
         tmp.unlink()
         log(f"unchanged: {out} (sha256:{digest})")
         return
+    nbytes = tmp.stat().st_size
     os.replace(tmp, out)
-    log(f"wrote {out}: {len(data)} bytes, {n_params} params, vocab {n_vocab}, "
+    log(f"wrote {out}: {nbytes} bytes, {n_params} params, vocab {n_vocab}, "
         f"seed {seed}, sha256:{digest}")
 
 
@@ -187,9 +212,18 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=CACHE / "models" / "tiny.gguf")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("TANDEM_TINY_SEED", "1234")))
     ap.add_argument("--ctx", type=int, default=4096, help="llama.context_length (default 4096)")
+    ap.add_argument("--size", choices=sorted(SIZES), default="tiny",
+                    help="tiny (the test model, default), or 1b/3b/8b for a GPU")
     args = ap.parse_args()
     out = args.out.resolve()
-    build(out, args.seed, args.ctx)  # cheap; leaves an identical file untouched
+    if args.size != "tiny" and out == (CACHE / "models" / "tiny.gguf").resolve():
+        out = (CACHE / "models" / f"random-{args.size}.gguf").resolve()
+    if args.size != "tiny" and out.exists() and os.environ.get("TANDEM_MODEL_REBUILD") != "1":
+        # Gigabytes: once written it is not rewritten to be compared (TANDEM_MODEL_REBUILD=1).
+        log(f"exists: {out} (TANDEM_MODEL_REBUILD=1 writes it again)")
+        print(out)
+        return 0
+    build(out, args.seed, args.ctx, args.size)  # leaves an identical file untouched
     print(out)
     return 0
 

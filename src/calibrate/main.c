@@ -16,7 +16,7 @@
 #include "core/clock.h"
 #include "core/fileio.h"
 
-static const char *const TOOLS[] = {"sim", "report", "sweep", "calibrate", NULL};
+static const char *const TOOLS[] = {"sim", "report", "sweep", "calibrate", "gpu-telemetry", NULL};
 
 static void usage(FILE *f)
 {

@@ -38,6 +38,7 @@ char *tdm_buf_tail(tdm_buf *b, size_t n)
 {
     if (reserve(b, n) != 0)
         return NULL;
+    b->data[b->len] = '\0'; /* a fresh buffer is a string too, as buf.h promises */
     return b->data + b->len;
 }
 

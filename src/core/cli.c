@@ -39,6 +39,7 @@ enum {
     OPT_NUM_PREDICT,
     OPT_SEED,
     OPT_NUM_THREAD,
+    OPT_GPU_TELEMETRY,
     /* --chimera-<option> and --chimera2-<option>: base + option id */
     OPT_CHIMERA = 1100,
     OPT_CHIMERA2 = 1200,
@@ -91,15 +92,20 @@ void tdm_cli_usage(FILE *out, const char *prog, const tdm_runtime_ops *ops)
             "  --read-buf BYTES            receive buffer per read (default: the variant's own)\n"
             "  --threads N                 worker threads, for variants that have them\n"
             "  --no-preflight              do not check servers and models before measuring\n"
+            "  --gpu-telemetry[=auto|on|off]\n"
+            "                              GPU samples every 100 ms during each run (run_<k>/gpu.csv) by\n"
+            "                              tandem-gpu-telemetry; auto (the flag alone): only when a GPU can\n"
+            "                              be read, on: refuse to measure without one (default off)\n"
             "  --json                      print summary.json on stdout instead of the table\n"
             "  --quiet                     no progress on stderr\n\n"
             "Examples:\n"
             "  %s run --scenario chimera-homo --num-predict 128 --runs 5\n"
             "  %s run --scenario chimera-hetero --chimera2-num-gpu 100 --chimera2-num-ctx 1024\n"
-            "  %s run --scenario-file experiments/scenarios/sim-two-agents.yaml --runs 3\n\n"
+            "  %s run --scenario-file experiments/scenarios/sim-two-agents.yaml --runs 3\n"
+            "  %s run --scenario chimera-homo --num-predict 128 --gpu-telemetry\n\n"
             "Exit status: 0 every call succeeded; 1 nothing measured (bad input, servers not ready);\n"
             "2 bad command line; 3 measured but some calls failed (records kept, reasons inside).\n",
-            prog, ops->summary, prog, prog, prog, prog, prog, prog);
+            prog, ops->summary, prog, prog, prog, prog, prog, prog, prog);
 }
 
 static int parse_num(const char *flag, const char *v, double lo, double hi, bool integer, double *out, char *err,
@@ -155,6 +161,7 @@ int tdm_cli_parse(int argc, char **argv, const char *variant, tdm_cli *cli, char
         {"num-predict", required_argument, 0, OPT_NUM_PREDICT},
         {"seed", required_argument, 0, OPT_SEED},
         {"num-thread", required_argument, 0, OPT_NUM_THREAD},
+        {"gpu-telemetry", optional_argument, 0, OPT_GPU_TELEMETRY},
         {"help", no_argument, 0, 'h'},
     };
     for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
@@ -198,6 +205,16 @@ int tdm_cli_parse(int argc, char **argv, const char *variant, tdm_cli *cli, char
         case OPT_NO_PREFLIGHT: cli->settings.preflight = false; break;
         case OPT_QUIET: cli->settings.quiet = true; break;
         case OPT_JSON: cli->settings.json_stdout = true; break;
+        case OPT_GPU_TELEMETRY:
+            /* Bare --gpu-telemetry: sample when there is a GPU, measure anyway when not. */
+            if (!optarg) {
+                cli->settings.gpu_telemetry = TDM_GPU_AUTO;
+            } else if (tdm_gpu_mode_parse(optarg, &cli->settings.gpu_telemetry) != 0) {
+                snprintf(err, errlen, "--gpu-telemetry: '%s' is not auto, on or off; write --gpu-telemetry=auto",
+                         optarg);
+                return TDM_EXIT_USAGE;
+            }
+            break;
         case OPT_RUNS:
             if (parse_num("--runs", optarg, 1, 10000, true, &v, err, errlen))
                 return TDM_EXIT_USAGE;

@@ -9,11 +9,13 @@
 
 #include "core/clock.h"
 #include "core/fileio.h"
+#include "core/gpu_telemetry.h"
 #include "core/metrics.h"
 #include "core/preflight.h"
 #include "core/prng.h"
 #include "core/provenance.h"
 #include "core/rundata.h"
+#include "core/server_memory.h"
 #include "core/summary.h"
 
 typedef struct runner {
@@ -21,6 +23,9 @@ typedef struct runner {
     tdm_runtime *rt;
     const tdm_scenario *s;
     const tdm_run_settings *set;
+    tdm_gpu_telemetry gpu;  /* its doc is provenance "gpu" */
+    json_t *prov;
+    json_t *server_memory;  /* provenance "server_memory" (borrowed from prov) */
     char err[1024];
 } runner;
 
@@ -151,7 +156,7 @@ static int sequential(runner *r, tdm_run_data *d, size_t *failed)
 static int concurrent(runner *r, tdm_run_data *d, size_t *failed)
 {
     size_t n = r->s->n_agents;
-    int *all = malloc(n * sizeof *all);
+    int *all = calloc(n ? n : 1, sizeof *all);
     if (!all)
         return -1;
     for (size_t i = 0; i < n; i++)
@@ -173,11 +178,16 @@ static int concurrent(runner *r, tdm_run_data *d, size_t *failed)
     return rc;
 }
 
-static int write_run(runner *r, const tdm_run_data *d)
+static char *run_dir(const runner *r, int run)
 {
     char name[64];
-    snprintf(name, sizeof name, "run_%d", d->run);
-    char *dir = tdm_path_join(r->set->output_dir, name);
+    snprintf(name, sizeof name, "run_%d", run);
+    return tdm_path_join(r->set->output_dir, name);
+}
+
+static int write_run(runner *r, const tdm_run_data *d)
+{
+    char *dir = run_dir(r, d->run);
     char *path = tdm_path_join(dir, "records.json");
     int rc = tdm_mkdirs(dir, r->err, sizeof r->err);
     if (rc == 0) {
@@ -190,11 +200,87 @@ static int write_run(runner *r, const tdm_run_data *d)
     return rc;
 }
 
+static int write_provenance(runner *r)
+{
+    char *path = tdm_path_join(r->set->output_dir, "provenance.json");
+    int rc = tdm_write_json_atomic(path, r->prov, r->err, sizeof r->err);
+    free(path);
+    return rc;
+}
+
+/* A phase with the servers' /api/ps taken just before and just after it. */
+static int phase(runner *r, tdm_run_data *d, tdm_phase p, size_t *failed)
+{
+    progress(r, "[run %d/%d] %s\n", d->run, r->s->runs,
+             p == TDM_PHASE_WARMUP ? "warm-up" : p == TDM_PHASE_SEQUENTIAL ? "sequential phase" : "concurrent phase");
+    tdm_server_memory_snapshot(r->ops, r->rt, r->s, d->run, p, false, r->server_memory);
+    int rc = p == TDM_PHASE_WARMUP ? warmup(r, d) : p == TDM_PHASE_SEQUENTIAL ? sequential(r, d, failed)
+                                                                               : concurrent(r, d, failed);
+    tdm_server_memory_snapshot(r->ops, r->rt, r->s, d->run, p, true, r->server_memory);
+    return rc;
+}
+
+/* A sampler failure costs GPU samples, never the run: it is recorded and the run goes on. */
+static void gpu_problem(runner *r, int run, const char *msg)
+{
+    char line[1200];
+    snprintf(line, sizeof line, "run %d: %s", run, msg);
+    tdm_gpu_telemetry_add_error(&r->gpu, line);
+    progress(r, "tandem: no GPU samples for %s\n", line);
+}
+
+/* One repetition: the GPU sampler (when on) around all of its phases. The sampler is
+ * stopped on every path out, so no child outlives a run that broke. */
+static int run_once(runner *r, tdm_run_data *d, size_t *failed)
+{
+    tdm_gpu_sampler sampler = {0};
+    if (r->gpu.tool) {
+        char err[1024];
+        char *dir = run_dir(r, d->run);
+        char *csv = dir ? tdm_path_join(dir, "gpu.csv") : NULL;
+        if (!csv)
+            gpu_problem(r, d->run, "out of memory");
+        else if (tdm_mkdirs(dir, err, sizeof err) != 0 || tdm_gpu_sampler_start(&r->gpu, csv, &sampler, err,
+                                                                                   sizeof err) != 0)
+            gpu_problem(r, d->run, err);
+        free(dir);
+        free(csv);
+    }
+    int rc = 0;
+    if (d->run == 1 && r->s->warmup)
+        rc = phase(r, d, TDM_PHASE_WARMUP, failed);
+    if (rc == 0 && r->s->sequential)
+        rc = phase(r, d, TDM_PHASE_SEQUENTIAL, failed);
+    if (rc == 0 && r->s->concurrent)
+        rc = phase(r, d, TDM_PHASE_CONCURRENT, failed);
+    char err[1024];
+    if (tdm_gpu_sampler_stop(&sampler, err, sizeof err) != 0)
+        gpu_problem(r, d->run, err);
+    return rc;
+}
+
+/* GPU telemetry first: "on" without a GPU refuses before anything is created. */
+static int open_gpu(runner *r)
+{
+    if (tdm_gpu_telemetry_open(&r->gpu, r->set->gpu_telemetry, r->err, sizeof r->err) != 0) {
+        fprintf(stderr, "tandem: %s\n", r->err);
+        return -1;
+    }
+    if (r->gpu.mode == TDM_GPU_AUTO && !r->gpu.tool)
+        progress(r, "tandem: no GPU telemetry (%s)\n", r->gpu.reason);
+    return 0;
+}
+
 int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_scenario *s, const tdm_run_settings *set)
 {
     runner r = {.ops = ops, .rt = rt, .s = s, .set = set};
+    if (open_gpu(&r) != 0) {
+        tdm_gpu_telemetry_close(&r.gpu);
+        return TDM_EXIT_ERROR;
+    }
     if (tdm_mkdirs(set->output_dir, r.err, sizeof r.err) != 0) {
         fprintf(stderr, "tandem: %s; choose another --output-dir\n", r.err);
+        tdm_gpu_telemetry_close(&r.gpu);
         return TDM_EXIT_ERROR;
     }
     json_t *servers = NULL;
@@ -202,15 +288,16 @@ int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_sc
         servers = tdm_preflight(ops, rt, s, r.err, sizeof r.err);
         if (!servers) {
             fprintf(stderr, "tandem: %s", r.err);
+            tdm_gpu_telemetry_close(&r.gpu);
             return TDM_EXIT_ERROR;
         }
     }
-    json_t *prov = tdm_provenance(ops, rt, s, servers, set->argc, set->argv);
-    char *prov_path = tdm_path_join(set->output_dir, "provenance.json");
-    int wrc = tdm_write_json_atomic(prov_path, prov, r.err, sizeof r.err);
-    free(prov_path);
-    if (wrc != 0) {
+    json_t *prov = r.prov = tdm_provenance(ops, rt, s, servers, set->argc, set->argv);
+    json_object_set(prov, "gpu", r.gpu.doc);
+    json_object_set_new(prov, "server_memory", r.server_memory = json_array());
+    if (write_provenance(&r) != 0) {
         json_decref(prov);
+        tdm_gpu_telemetry_close(&r.gpu);
         fprintf(stderr, "tandem: %s\n", r.err);
         return TDM_EXIT_ERROR;
     }
@@ -221,6 +308,7 @@ int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_sc
         free(names);
         free(runs);
         json_decref(prov);
+        tdm_gpu_telemetry_close(&r.gpu);
         return TDM_EXIT_ERROR;
     }
     for (size_t i = 0; i < s->n_agents; i++)
@@ -238,21 +326,10 @@ int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_sc
             break;
         }
         done_runs = k;
-        int rc = 0;
-        if (k == 1 && s->warmup) {
-            progress(&r, "[run %d/%d] warm-up\n", k, s->runs);
-            rc = warmup(&r, d);
-        }
-        if (rc == 0 && s->sequential) {
-            progress(&r, "[run %d/%d] sequential phase\n", k, s->runs);
-            rc = sequential(&r, d, &failed);
-        }
-        if (rc == 0 && s->concurrent) {
-            progress(&r, "[run %d/%d] concurrent phase\n", k, s->runs);
-            rc = concurrent(&r, d, &failed);
-        }
-        /* Whatever happened, what was measured is written before going on. */
-        if (write_run(&r, d) != 0) {
+        int rc = run_once(&r, d, &failed);
+        /* Whatever happened, what was measured is written before going on, and the
+         * provenance with this run's /api/ps snapshots and sampler outcome. */
+        if (write_run(&r, d) != 0 || write_provenance(&r) != 0) {
             fprintf(stderr, "tandem: %s\n", r.err);
             status = TDM_EXIT_ERROR;
             break;
@@ -266,13 +343,9 @@ int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_sc
     if (status == TDM_EXIT_OK && failed > 0)
         status = TDM_EXIT_INCOMPLETE;
     /* Counts the runtime kept while the runs ran join the provenance now, on disk too. */
-    if (tdm_provenance_add_run_stats(prov, ops, rt)) {
-        char *p = tdm_path_join(set->output_dir, "provenance.json");
-        if (tdm_write_json_atomic(p, prov, r.err, sizeof r.err) != 0) {
-            fprintf(stderr, "tandem: %s\n", r.err);
-            status = TDM_EXIT_ERROR;
-        }
-        free(p);
+    if (tdm_provenance_add_run_stats(prov, ops, rt) && write_provenance(&r) != 0) {
+        fprintf(stderr, "tandem: %s\n", r.err);
+        status = TDM_EXIT_ERROR;
     }
 
     tdm_summary_inputs in = {.scenario = s, .provenance = prov, .runs = runs, .n_runs = (size_t)done_runs,
@@ -301,5 +374,6 @@ int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_sc
     free(runs);
     free(names);
     json_decref(prov);
+    tdm_gpu_telemetry_close(&r.gpu);
     return status;
 }

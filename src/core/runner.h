@@ -2,12 +2,15 @@
  * repetition a warm-up (first run only), a sequential phase (agents alone, in a seeded
  * shuffled order) and a concurrent phase (all agents released together), each run's raw
  * records written atomically as soon as it ends; then the summary, the run report and
- * the table on stdout. */
+ * the table on stdout. Around the phases, outside their measured spans: Ollama's
+ * /api/ps of every server before and after each phase, and (when asked) a GPU sampler
+ * child per run; both land in provenance.json, rewritten after every run. */
 #ifndef TDM_RUNNER_H
 #define TDM_RUNNER_H
 
 #include <stdbool.h>
 
+#include "core/gpu_telemetry.h"
 #include "core/runtime.h"
 #include "core/scenario.h"
 
@@ -24,6 +27,7 @@ typedef struct tdm_run_settings {
     bool quiet;               /* no progress lines on stderr */
     bool preflight;           /* check servers and models first (default true) */
     bool json_stdout;         /* print summary.json instead of the table */
+    tdm_gpu_mode gpu_telemetry; /* GPU samples per run (gpu_telemetry.h); default off */
     int argc;                 /* the command line, for provenance */
     char **argv;
 } tdm_run_settings;

@@ -127,6 +127,15 @@ typedef struct tdm_rep_caveat {
     char *text;                /* a sentence for people (plain text; escaped when embedded) */
 } tdm_rep_caveat;
 
+/* A cell's GPU numbers (gpu.c): means over its runs with telemetry, per phase. */
+typedef struct tdm_rep_gpu_cell {
+    size_t n_runs;                          /* runs with a readable gpu.csv */
+    double util_pct[TDM_REP_NPHASE];        /* mean of the runs' time-weighted utilisation */
+    double energy_j[TDM_REP_NPHASE];        /* mean of the runs' energy */
+    double j_per_token[TDM_REP_NPHASE];     /* mean of the runs' J per output token */
+    size_t n_util[TDM_REP_NPHASE], n_energy[TDM_REP_NPHASE], n_jpt[TDM_REP_NPHASE]; /* runs in each mean */
+} tdm_rep_gpu_cell;
+
 typedef struct tdm_rep_analysis {
     const tdm_rep_dataset *ds;
     tdm_rep_settings settings;
@@ -148,6 +157,8 @@ typedef struct tdm_rep_analysis {
     char *recommendation;
     char *confidence;                   /* how sure, in words */
     char *legacy_note;                  /* the findings on imported seed runs, or NULL */
+    tdm_rep_gpu_cell *gpu;              /* ds->n_cells */
+    size_t gpu_runs;                    /* runs with a readable gpu.csv; 0: no GPU telemetry */
 } tdm_rep_analysis;
 
 /* Computes everything. Returns 0 or -1 when memory ran out. */
@@ -174,6 +185,7 @@ int tdm_rep_compare_all(tdm_rep_analysis *an);          /* compare.c */
 int tdm_rep_compare_baselines(tdm_rep_analysis *an);    /* baseline.c */
 int tdm_rep_find_caveats(tdm_rep_analysis *an);         /* caveats.c */
 int tdm_rep_write_verdict(tdm_rep_analysis *an);        /* verdict.c */
+int tdm_rep_gpu_analyze(tdm_rep_analysis *an);          /* gpu.c: per-cell GPU means and caveats */
 /* Appends a caveat (printf-style text). */
 void tdm_rep_caveat_add(tdm_rep_analysis *an, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

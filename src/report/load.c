@@ -15,6 +15,7 @@
 #include "core/fileio.h"
 #include "core/metrics.h"
 #include "core/rundata.h"
+#include "report/gpu.h"
 #include "report/group.h"
 
 #define MAX_DEPTH 32
@@ -147,6 +148,7 @@ int tdm_rep_load_records(tdm_rep_dataset *ds, size_t dir, int run_no, json_t *do
     r->client_cpu_seq_ms = d.has_seq_cpu ? (double)(d.seq_cpu.user_ns + d.seq_cpu.sys_ns) / 1e6 : NAN;
     r->client_cpu_conc_ms = d.has_conc_cpu ? (double)(d.conc_cpu.user_ns + d.conc_cpu.sys_ns) / 1e6 : NAN;
     r->v[TDM_M_CLIENT_CPU] = tdm_rep_client_us_per_token(r);
+    tdm_rep_gpu_spans(&r->gpu, &d);
     size_t run_idx = ds->n_runs - 1;
     r->first_call = calls_before;
     for (size_t i = 0; i < d.n_calls; i++) {
@@ -234,8 +236,26 @@ static char **list_subdirs(const char *path, size_t *n, bool follow)
     return names;
 }
 
+/* The GPU telemetry beside the run just added (run_<k>/gpu.csv), when there is one. A
+ * file that cannot be read is listed as skipped: the run keeps every other number. */
+static void load_gpu(tdm_rep_dataset *ds, const char *path, int k, FILE *log)
+{
+    tdm_buf gp = {0};
+    tdm_buf_printf(&gp, "%s/run_%d/gpu.csv", path, k);
+    const char *gpath = tdm_buf_str(&gp);
+    if (is_file(gpath)) {
+        char err[1024];
+        if (tdm_rep_gpu_read(&ds->runs[ds->n_runs - 1].gpu, gpath, err, sizeof err) != 0) {
+            char msg[1200];
+            snprintf(msg, sizeof msg, "GPU telemetry not used for this run: %s", err);
+            warn(ds, log, gpath, msg);
+        }
+    }
+    tdm_buf_free(&gp);
+}
+
 /* Reads one run directory: provenance.json, cell.json when present, every
- * run_<k>/records.json. */
+ * run_<k>/records.json (and run_<k>/gpu.csv beside it). */
 static long load_dir(tdm_rep_dataset *ds, const char *path, const char *group_by, FILE *log)
 {
     char err[1024];
@@ -333,6 +353,7 @@ static long load_dir(tdm_rep_dataset *ds, const char *path, const char *group_by
             warn(ds, log, rpath, err);
         } else {
             added++;
+            load_gpu(ds, path, ks[i], log);
         }
         json_decref(doc);
         tdm_buf_free(&rp);

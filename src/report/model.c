@@ -141,8 +141,11 @@ tdm_rep_dir *tdm_rep_add_dir(tdm_rep_dataset *ds)
 tdm_rep_run *tdm_rep_add_run(tdm_rep_dataset *ds)
 {
     tdm_rep_run *r = grow((void **)&ds->runs, &ds->n_runs, &ds->cap_runs, sizeof *ds->runs);
-    if (r)
-        r->cell = -1;
+    if (!r)
+        return NULL;
+    r->cell = -1;
+    for (int ph = 0; ph < TDM_REP_NPHASE; ph++)
+        r->gpu.util_pct[ph] = r->gpu.energy_j[ph] = r->gpu.j_per_token[ph] = NAN;
     return r;
 }
 
@@ -195,6 +198,7 @@ void tdm_rep_dataset_free(tdm_rep_dataset *ds)
         for (size_t a = 0; ds->runs[i].agents && a < ds->runs[i].n_agents; a++)
             free(ds->runs[i].agents[a]);
         free(ds->runs[i].agents);
+        free(ds->runs[i].gpu.path);
     }
     free(ds->runs);
     free(ds->calls);

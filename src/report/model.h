@@ -70,6 +70,23 @@ typedef struct tdm_rep_dir {
     int variant_idx;           /* after grouping */
 } tdm_rep_dir;
 
+/* A run's GPU numbers (gpu.c), from run_<k>/gpu.csv over each phase's span on
+ * CLOCK_MONOTONIC: the sequential phase from the first agent's release to the last
+ * agent's end, the concurrent phase from the common release to the last agent's end. */
+typedef struct tdm_rep_gpu_run {
+    int64_t span_ns[TDM_REP_NPHASE][2]; /* [t0, t1]; both 0 when the phase did not run */
+    int64_t tokens[TDM_REP_NPHASE];     /* server-counted output tokens (eval_count) of the phase */
+    bool has_file;                      /* gpu.csv was read */
+    char *path;                         /* that file (owned), NULL without one */
+    size_t n_gpus;
+    double util_pct[TDM_REP_NPHASE];    /* time-weighted mean (mean over GPUs); NaN: none */
+    double energy_j[TDM_REP_NPHASE];    /* summed over GPUs; NaN: none */
+    double j_per_token[TDM_REP_NPHASE]; /* energy_j / tokens; NaN: none */
+    size_t n_samples[TDM_REP_NPHASE];
+    int method[TDM_REP_NPHASE];         /* tdm_gpu_energy_method */
+    int reason[TDM_REP_NPHASE];         /* tdm_gpu_reason: why energy_j is NaN */
+} tdm_rep_gpu_run;
+
 /* One run (one repetition of a scenario) and its run-level metrics. */
 typedef struct tdm_rep_run {
     size_t dir;                /* index into dirs */
@@ -89,6 +106,7 @@ typedef struct tdm_rep_run {
     /* The client's own CPU (user + sys, all threads) in each phase, as its records give
      * it; NaN for records written without it (older runs, imports). */
     double client_cpu_seq_ms, client_cpu_conc_ms;
+    tdm_rep_gpu_run gpu;
 } tdm_rep_run;
 
 /* One call. */

@@ -27,6 +27,7 @@ typedef struct tdm_rep_meta {
 typedef struct tdm_rep_figure {
     char *name;                      /* "fig_efficiency" -> .svg and .png */
     char *caption;
+    bool caption_from_results;       /* the caption names runs: escaped where embedded in Markdown */
     char *script;                    /* plots/<script>.gp */
     char *data;                      /* the data files it reads, comma-separated */
     char *vars;                      /* the gnuplot -e assignments it was rendered with (no dir) */
@@ -58,6 +59,10 @@ struct json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_m
  * tdm_md_escape, plus control characters as spaces and '&' as an entity. */
 void tdm_rep_md_text(tdm_buf *b, const char *s);
 char *tdm_rep_markdown(const tdm_rep_analysis *an, const tdm_rep_meta *meta, const tdm_rep_figures *figs);
+/* write_md_gpu.c: the "GPU" section (one sentence when no run has telemetry), and the
+ * provenance's GPU lines (nothing when no run directory records a GPU). */
+void tdm_rep_md_gpu_section(tdm_buf *b, const tdm_rep_analysis *an);
+void tdm_rep_md_gpu_provenance(tdm_buf *b, const tdm_rep_analysis *an);
 
 /* ---- figures (plots.c) ---- */
 /* Writes every figure's data files into out_dir and, when gnuplot and the scripts are
@@ -66,6 +71,13 @@ char *tdm_rep_markdown(const tdm_rep_analysis *an, const tdm_rep_meta *meta, con
 int tdm_rep_figures_make(const tdm_rep_analysis *an, const char *out_dir, const char *plots_dir,
                          tdm_rep_figures *figs, FILE *log, char *err, size_t errlen);
 void tdm_rep_figures_free(tdm_rep_figures *figs);
+/* plots_gpu.c: writes <name>.dat (per GPU: "t_s util_pct power_w", t from the run's first
+ * sample) for the first run, in cell order, with GPU telemetry, and each phase's span on
+ * that axis (NaN when the phase did not run). Returns the run's index; -1 when no run has
+ * telemetry, -2 when its file cannot be read again, -3 when the data file cannot be
+ * written (err says why). */
+long tdm_rep_gpu_timeline_data(const tdm_rep_analysis *an, const char *out_dir, const char *name,
+                               double spans_s[TDM_REP_NPHASE][2], size_t *n_gpus, char *err, size_t errlen);
 /* The committed scripts' directory: $TANDEM_PLOTS_DIR, then plots/ beside the build
  * output (<exe>/../../plots), the installed share/tandem/plots, ./plots. NULL if none
  * holds the scripts. Heap string. */

@@ -1,7 +1,7 @@
 /* plots.c — the figures: their data files, written into the report directory from the
  * analysis, and gnuplot run on the committed scripts under plots/ (strip.gp, lines.gp,
- * ecdf.gp) to render each as SVG and PNG. gnuplot missing or failing never stops the
- * report: the figure is recorded as not rendered, with the reason. */
+ * ecdf.gp, gpu_timeline.gp) to render each as SVG and PNG. gnuplot missing or failing
+ * never stops the report: the figure is recorded as not rendered, with the reason. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,7 +16,7 @@
 #include "core/fileio.h"
 #include "report/output.h"
 
-static const char *const SCRIPTS[] = {"common.gp", "strip.gp", "lines.gp", "ecdf.gp"};
+static const char *const SCRIPTS[] = {"common.gp", "strip.gp", "lines.gp", "ecdf.gp", "gpu_timeline.gp"};
 
 /* ---- finding the scripts ---------------------------------------------------------- */
 
@@ -582,6 +582,55 @@ static int speedup_fig(tdm_rep_figures *figs, const tdm_rep_analysis *an, const 
     return 0;
 }
 
+/* The GPU timeline of one run (gpu_timeline.gp); no figure at all when no run has GPU
+ * telemetry, so reports without it stay as they were. */
+static int gpu_fig(tdm_rep_figures *figs, const tdm_rep_analysis *an, const char *out_dir, const char *plots_dir,
+                   FILE *log, char *err, size_t errlen)
+{
+    const char *name = "fig_gpu_timeline";
+    if (an->gpu_runs == 0)
+        return 0;
+    double sp[TDM_REP_NPHASE][2];
+    size_t n_gpus = 0;
+    char why[1024] = "";
+    long idx = tdm_rep_gpu_timeline_data(an, out_dir, name, sp, &n_gpus, why, sizeof why);
+    if (idx == -3) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    const tdm_rep_dataset *ds = an->ds;
+    tdm_buf cap = {0};
+    if (idx >= 0) {
+        const tdm_rep_run *r = &ds->runs[idx];
+        const tdm_rep_dir *d = &ds->dirs[r->dir];
+        tdm_buf_printf(&cap, "GPU utilisation (%%, left axis) and power (W, right axis) over one run: %s, "
+                             "configuration %s, %s run %d (the first run with GPU telemetry); the sequential and "
+                             "concurrent phases are shaded",
+                       ds->variants[ds->cells[r->cell].variant].label, d->configuration, d->path, r->run);
+    } else {
+        tdm_buf_append_str(&cap, "GPU utilisation and power over the first run with GPU telemetry");
+    }
+    tdm_rep_figure *f = add_fig(figs, name, tdm_buf_str(&cap), "gpu_timeline", idx >= 0 ? "fig_gpu_timeline.dat" : "");
+    tdm_buf_free(&cap);
+    if (!f)
+        return -1;
+    f->caption_from_results = idx >= 0;
+    if (idx < 0) {
+        f->problem = tdm_rep_strdup(why);
+        return 0;
+    }
+    tdm_buf v = {0};
+    tdm_buf_printf(&v, "ngpu=%zu; ", n_gpus);
+    static const char *const keys[TDM_REP_NPHASE][2] = {{"seq0", "seq1"}, {"conc0", "conc1"}};
+    for (int ph = 0; ph < TDM_REP_NPHASE; ph++)
+        if (isfinite(sp[ph][0]) && isfinite(sp[ph][1]))
+            tdm_buf_printf(&v, "%s=%.6f; %s=%.6f; ", keys[ph][0], sp[ph][0], keys[ph][1], sp[ph][1]);
+    gp_str(&v, "ttl", "GPU utilisation and power over one run, phases shaded");
+    render(figs, f, out_dir, plots_dir, tdm_buf_str(&v), log);
+    tdm_buf_free(&v);
+    return 0;
+}
+
 static char *gnuplot_version(void)
 {
     char out[256];
@@ -630,6 +679,7 @@ int tdm_rep_figures_make(const tdm_rep_analysis *an, const char *out_dir, const 
                    "the x axis spans the middle 90% of calls, widened by half)",
                    "median inter-token latency of a call (ms)",
                    "Inter-token latency, concurrent phase: each call's median gap between tokens", log, err, errlen);
+    rc |= gpu_fig(figs, an, od, plots_dir, log, err, errlen);
     free(abs_out);
     return rc ? -1 : 0;
 }

@@ -1,4 +1,5 @@
-/* write_csv.c — the tidy tables: runs.csv (one row per run, run-level metrics),
+/* write_csv.c — the tidy tables: runs.csv (one row per run, run-level metrics and the
+ * GPU numbers of runs with telemetry),
  * cells.csv (one row per cell or variant, metric and phase: the descriptive statistics
  * and CIs), calls.csv (one row per call, per-call metrics) and comparisons.csv (with
  * each comparison's equivalence judgement, empty where its metric has no margin). Each
@@ -103,7 +104,8 @@ static int runs_csv(const tdm_rep_analysis *an, const char *dir, char *err, size
         tdm_buf_printf(&b, ",%s", tdm_rep_metric(m)->key);
     tdm_buf_append_str(&b, ",imbalance,legacy_speedup,calls,failed_calls,cold_loads,token_mismatches,complete,"
                            "tokens_seq,tokens_conc,reported_legacy_efficiency_pct,client_cpu_seq_ms,"
-                           "client_cpu_conc_ms\n");
+                           "client_cpu_conc_ms,gpu_util_seq_pct,gpu_util_conc_pct,energy_seq_j,energy_conc_j,"
+                           "j_per_token_seq,j_per_token_conc\n");
     for (size_t c = 0; c < ds->n_cells; c++)
         for (size_t k = 0; k < ds->cells[c].n_runs; k++) {
             const tdm_rep_run *r = &ds->runs[ds->cells[c].runs[k]];
@@ -123,6 +125,13 @@ static int runs_csv(const tdm_rep_analysis *an, const char *dir, char *err, size
             num(&b, r->reported_legacy_eff);
             num(&b, r->client_cpu_seq_ms);
             num(&b, r->client_cpu_conc_ms);
+            /* GPU telemetry (gpu.csv): empty when the run has none */
+            num(&b, r->gpu.util_pct[TDM_REP_SEQ]);
+            num(&b, r->gpu.util_pct[TDM_REP_CONC]);
+            num(&b, r->gpu.energy_j[TDM_REP_SEQ]);
+            num(&b, r->gpu.energy_j[TDM_REP_CONC]);
+            num(&b, r->gpu.j_per_token[TDM_REP_SEQ]);
+            num(&b, r->gpu.j_per_token[TDM_REP_CONC]);
             tdm_buf_append_str(&b, "\n");
         }
     return write(dir, "runs.csv", &b, err, errlen);

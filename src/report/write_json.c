@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/gpu_samples.h"
 #include "report/output.h"
 
 static json_t *num(double v)
@@ -121,6 +122,49 @@ static json_t *variants_json(const tdm_rep_analysis *an)
     return a;
 }
 
+/* A run's GPU numbers; null when the run has no readable gpu.csv. */
+static json_t *gpu_run_json(const tdm_rep_gpu_run *g)
+{
+    if (!g->has_file)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "file", str(g->path));
+    json_object_set_new(o, "gpus", json_integer((json_int_t)g->n_gpus));
+    for (int ph = 0; ph < TDM_REP_NPHASE; ph++) {
+        bool ran = g->span_ns[ph][1] != 0;
+        json_t *p = json_object();
+        json_object_set_new(p, "t0_ns", ran ? json_integer(g->span_ns[ph][0]) : json_null());
+        json_object_set_new(p, "t1_ns", ran ? json_integer(g->span_ns[ph][1]) : json_null());
+        json_object_set_new(p, "samples", json_integer((json_int_t)g->n_samples[ph]));
+        json_object_set_new(p, "tokens", json_integer(g->tokens[ph]));
+        json_object_set_new(p, "util_pct", num(g->util_pct[ph]));
+        json_object_set_new(p, "energy_j", num(g->energy_j[ph]));
+        json_object_set_new(p, "j_per_token", num(g->j_per_token[ph]));
+        json_object_set_new(p, "energy_method", json_string(tdm_gpu_energy_method_name(g->method[ph])));
+        json_object_set_new(p, "no_energy_reason", ran && isnan(g->energy_j[ph])
+                                                       ? json_string(tdm_gpu_reason_text(g->reason[ph]))
+                                                       : json_null());
+        json_object_set_new(o, tdm_rep_phase_key(ph), p);
+    }
+    return o;
+}
+
+/* A cell's GPU means; null when none of its runs has telemetry. */
+static json_t *gpu_cell_json(const tdm_rep_gpu_cell *gc)
+{
+    if (!gc || gc->n_runs == 0)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "n_runs", json_integer((json_int_t)gc->n_runs));
+    for (int ph = 0; ph < TDM_REP_NPHASE; ph++)
+        json_object_set_new(o, tdm_rep_phase_key(ph),
+                            json_pack("{s:o, s:I, s:o, s:I, s:o, s:I}", "util_pct", num(gc->util_pct[ph]), "n_util",
+                                      (json_int_t)gc->n_util[ph], "energy_j", num(gc->energy_j[ph]), "n_energy",
+                                      (json_int_t)gc->n_energy[ph], "j_per_token", num(gc->j_per_token[ph]),
+                                      "n_j_per_token", (json_int_t)gc->n_jpt[ph]));
+    return o;
+}
+
 static json_t *cells_json(const tdm_rep_analysis *an)
 {
     const tdm_rep_dataset *ds = an->ds;
@@ -142,6 +186,7 @@ static json_t *cells_json(const tdm_rep_analysis *an)
         json_object_set_new(o, "calls", json_pack("{s:o, s:o}", "sequential", counts_json(&an->cells[c].counts[0]),
                                                   "concurrent", counts_json(&an->cells[c].counts[1])));
         json_object_set_new(o, "stats", stats_json(&an->cells[c]));
+        json_object_set_new(o, "gpu", gpu_cell_json(an->gpu ? &an->gpu[c] : NULL));
         json_array_append_new(a, o);
     }
     return a;
@@ -181,6 +226,7 @@ static json_t *runs_json(const tdm_rep_analysis *an)
             json_object_set_new(o, "reported_legacy_efficiency_pct", num(r->reported_legacy_eff));
             json_object_set_new(o, "client_cpu_seq_ms", num(r->client_cpu_seq_ms));
             json_object_set_new(o, "client_cpu_conc_ms", num(r->client_cpu_conc_ms));
+            json_object_set_new(o, "gpu", gpu_run_json(&r->gpu));
             json_array_append_new(a, o);
         }
     return a;
@@ -308,7 +354,8 @@ static json_t *baselines_json(const tdm_rep_analysis *an)
 static json_t *provenance_json(const tdm_rep_dataset *ds)
 {
     static const char *const keys[] = {"tandem_version", "started_at", "command", "runtime", "build",
-                                       "libraries",      "host",       "servers", "legacy"};
+                                       "libraries",      "host",       "servers", "legacy",
+                                       "gpu",            "server_memory"};
     json_t *a = json_array();
     for (size_t i = 0; i < ds->n_dirs; i++) {
         const tdm_rep_dir *d = &ds->dirs[i];
@@ -403,6 +450,13 @@ json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_meta *me
                                   an->legacy_checked ? num(an->legacy_max_abs_diff) : json_null(), "tolerance_pp",
                                   json_real(1e-6)));
     json_object_set_new(doc, "runs", runs_json(an));
+    json_object_set_new(doc, "gpu",
+                        json_pack("{s:I, s:s}", "runs_with_telemetry", (json_int_t)an->gpu_runs, "definition",
+                                  "per phase span on CLOCK_MONOTONIC (sequential: first release to last end; "
+                                  "concurrent: common release to last end): time-weighted mean utilisation "
+                                  "(mean over GPUs), energy summed over GPUs (energy_mj counter difference when "
+                                  "every sample has it, else the trapezoid integral of power_w), J per "
+                                  "server-counted output token (eval_count)"));
     json_t *fig = json_array();
     for (size_t i = 0; figs && i < figs->n; i++) {
         const tdm_rep_figure *f = &figs->f[i];

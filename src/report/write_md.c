@@ -1,7 +1,8 @@
 /* write_md.c — the Technical Report in Markdown: summary and recommendation, method
  * (what was measured, N, phases, controls, versions and pins, and what the equivalence
- * verdicts mean), a table per metric, comparisons in words and against their margins,
- * baselines, caveats found in the data, provenance and figures.
+ * verdicts mean), a table per metric, the GPU section (write_md_gpu.c), comparisons in
+ * words and against their margins, baselines, caveats found in the data, provenance and
+ * figures.
  * Every number comes from the analysis; every string from results is escaped. */
 #include <jansson.h>
 #include <math.h>
@@ -768,6 +769,7 @@ static void provenance_section(tdm_buf *b, const tdm_rep_analysis *an, const tdm
         tdm_buf_append_str(b, " |\n");
     }
     tdm_buf_append_str(b, "\n");
+    tdm_rep_md_gpu_provenance(b, an);
     if (ds->n_skipped) {
         tdm_buf_append_str(b, "Skipped:\n\n");
         for (size_t i = 0; i < ds->n_skipped; i++) {
@@ -794,11 +796,17 @@ static void figures_section(tdm_buf *b, const tdm_rep_figures *figs, const tdm_r
                               "written and each can be rendered later with the command shown.\n\n");
     for (size_t i = 0; i < figs->n; i++) {
         const tdm_rep_figure *f = &figs->f[i];
+        tdm_buf cap = {0};
+        if (f->caption_from_results)
+            md(&cap, f->caption);
+        else
+            tdm_buf_append_str(&cap, f->caption);
+        const char *caption = tdm_buf_str(&cap);
         if (f->rendered) {
-            tdm_buf_printf(b, "![%s](%s.svg)\n\n", f->caption, f->name);
-            tdm_buf_printf(b, "*%s.* [SVG](%s.svg), [PNG](%s.png); data: ", f->caption, f->name, f->name);
+            tdm_buf_printf(b, "![%s](%s.svg)\n\n", caption, f->name);
+            tdm_buf_printf(b, "*%s.* [SVG](%s.svg), [PNG](%s.png); data: ", caption, f->name, f->name);
         } else {
-            tdm_buf_printf(b, "- *%s* (%s): not rendered", f->caption, f->name);
+            tdm_buf_printf(b, "- *%s* (%s): not rendered", caption, f->name);
             if (f->problem) {
                 tdm_buf_append_str(b, " — ");
                 md(b, f->problem);
@@ -807,6 +815,7 @@ static void figures_section(tdm_buf *b, const tdm_rep_figures *figs, const tdm_r
         }
         md(b, f->data);
         tdm_buf_printf(b, "; script: plots/%s.gp.\n\n", f->script);
+        tdm_buf_free(&cap);
     }
     bool any = false;
     for (size_t i = 0; i < figs->n; i++)
@@ -836,6 +845,7 @@ char *tdm_rep_markdown(const tdm_rep_analysis *an, const tdm_rep_meta *meta, con
     method_configs(&b, an);
     method_versions(&b, an);
     metric_tables(&b, an);
+    tdm_rep_md_gpu_section(&b, an);
     comparisons_section(&b, an);
     baselines_section(&b, an);
     caveats_section(&b, an);

@@ -31,6 +31,8 @@ static const char HELP[] =
     "\n"
     "Timing model (per device):\n"
     "  --decode-tps R         output tokens/s of one stream alone (default 100)\n"
+    "  --vram-pct P           /api/ps reports P% of a loaded model in VRAM (size_vram;\n"
+    "                         default 100, as Ollama on a GPU; 0 as on the CPU)\n"
     "  --prefill-tps R        prompt tokens/s of one stream alone (default 2000)\n"
     "  --alpha A              with k streams in prefill or decode, each runs at\n"
     "                         rate/(1 + A*(k-1)): 1 = time-slicing (default), 0 = perfect\n"
@@ -125,6 +127,7 @@ void tdm_sim_config_defaults(tdm_sim_config *c)
     c->seed = 1;
     snprintf(c->version, sizeof c->version, "0.11.4");
     c->max_body = 8u * 1024u * 1024u;
+    c->vram_pct = 100;
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)
@@ -386,7 +389,7 @@ int tdm_sim_config_parse(tdm_sim_config *c, int argc, char **argv, FILE *out, ch
                 bool known = strstr(" --host --port --model --decode-tps --prefill-tps --alpha "
                                     "--load-ms --sched-ms --keep-alive --tokens-mean --tokens-sd "
                                     "--max-tokens --seed --version-string --emit-log "
-                                    "--ready-file --fault --max-body-bytes ", flag) != NULL;
+                                    "--ready-file --fault --max-body-bytes --vram-pct ", flag) != NULL;
                 if (known)
                     fail(err, errlen, "%s needs a value (see --help)", flag);
                 else
@@ -417,6 +420,8 @@ int tdm_sim_config_parse(tdm_sim_config *c, int argc, char **argv, FILE *out, ch
             } else {
                 snprintf(c->models[c->nmodels++], sizeof c->models[0], "%s", v);
             }
+        } else if (!strcmp(flag, "--vram-pct")) {
+            r = number(flag, v, 0, 100, false, "a percentage from 0 to 100 such as 60", &c->vram_pct, err, errlen);
         } else if (!strcmp(flag, "--decode-tps")) {
             r = number(flag, v, 0, 1e6, true, "tokens per second > 0 such as 50", &c->decode_tps, err, errlen);
         } else if (!strcmp(flag, "--prefill-tps")) {

@@ -53,6 +53,7 @@ typedef struct tdm_sim_config {
     const char *emit_log;   /* points into argv */
     const char *ready_file; /* points into argv */
     size_t max_body;        /* request bodies above this get 413 */
+    double vram_pct;        /* share of a loaded model /api/ps reports in VRAM (size_vram) */
 } tdm_sim_config;
 
 enum { TDM_SIM_CLI_RUN = 0, TDM_SIM_CLI_EXIT = 1, TDM_SIM_CLI_ERROR = -1 };

@@ -381,7 +381,7 @@ static void route(tdm_sim_conn *c, int64_t t, const char *body, size_t blen)
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         tdm_sim_wire_ps(b, s->models, c->port->loaded, s->nmodels, t,
-                        (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+                        (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec, s->cfg->vram_pct);
         respond_json(c, t, 200, b, "ok");
     } else if (!strcmp(p, "/api/show")) {
         char err[256], *model = NULL;

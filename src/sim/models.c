@@ -196,7 +196,7 @@ bool tdm_sim_loaded_resident(const tdm_sim_loaded *l, int64_t t)
 }
 
 int tdm_sim_wire_ps(tdm_buf *b, const tdm_sim_model *models, const tdm_sim_loaded *loaded,
-                    size_t n, int64_t mono_now, int64_t wall_now_ns)
+                    size_t n, int64_t mono_now, int64_t wall_now_ns, double vram_pct)
 {
     int r = tdm_buf_append_str(b, "{\"models\":[");
     bool first = true;
@@ -231,7 +231,7 @@ int tdm_sim_wire_ps(tdm_buf *b, const tdm_sim_model *models, const tdm_sim_loade
                                    m->digest);
         r = r ? r : details(b, m);
         r = r ? r : tdm_buf_printf(b, ",\"expires_at\":\"%s\",\"size_vram\":%lld,\"context_length\":%d}",
-                                   when, (long long)m->size, 4096);
+                                   when, (long long)((double)m->size * vram_pct / 100.0), 4096);
     }
     return r ? r : tdm_buf_append_str(b, "]}");
 }

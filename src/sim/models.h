@@ -60,6 +60,6 @@ bool tdm_sim_loaded_resident(const tdm_sim_loaded *l, int64_t t);
 /* /api/ps for one port. loaded[i] belongs to models[i]; mono_now and wall_now_ns (Unix
  * ns) translate monotonic expiry times into RFC 3339. */
 int tdm_sim_wire_ps(tdm_buf *b, const tdm_sim_model *models, const tdm_sim_loaded *loaded,
-                    size_t n, int64_t mono_now, int64_t wall_now_ns);
+                    size_t n, int64_t mono_now, int64_t wall_now_ns, double vram_pct);
 
 #endif

@@ -21,8 +21,10 @@ static void print_header(const tdm_sweep_ctx *c, const tdm_manifest *m)
     } else {
         printf("  output:    %s%s\n", c->out, c->prior_err[0] ? " (its manifest cannot be used; see below)" : " (new)");
     }
-    printf("  pins:      Ollama %s; %s @ %s; GPU %s\n", e->pins.ollama_version, e->pins.model, e->pins.model_digest,
-           e->pins.gpu ? e->pins.gpu : "not pinned");
+    static const char *const vram[] = {"not checked", "some of it in VRAM", "all of it in VRAM"};
+    printf("  pins:      Ollama %s; %s @ %s; GPU %s; model %s\n", e->pins.ollama_version, e->pins.model,
+           e->pins.model_digest, e->pins.gpu ? e->pins.gpu : "not pinned", vram[e->pins.vram]);
+    printf("  GPU telemetry: %s in every cell (run.gpu_telemetry)\n", tdm_gpu_mode_name(e->run.gpu_telemetry));
     printf("  servers:  ");
     for (size_t i = 0; i < c->n_urls; i++)
         printf(" %s", c->urls[i]);

@@ -33,6 +33,7 @@ void tdm_experiment_init(tdm_experiment *e)
     e->run.http_timeout_ms = 10000;
     e->run.retries = 3;
     e->run.retry_backoff_ms = 1000;
+    e->run.gpu_telemetry = TDM_GPU_AUTO;
 }
 
 static void free_strv(char **v, size_t n)

@@ -17,7 +17,7 @@
  *   run: {runs_per_cell, warmup, num_predict, seed, num_thread, calls_per_agent,
  *         keep_alive, cooldown_ms, unload_between_cells, cell_timeout_ms,
  *         http_timeout_ms, retries, retry_backoff_ms, expected_decode_tps,
- *         estimate_cell_s} */
+ *         estimate_cell_s, gpu_telemetry: auto|on|off} */
 #ifndef TDM_SWEEP_EXPERIMENT_H
 #define TDM_SWEEP_EXPERIMENT_H
 
@@ -26,9 +26,14 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/gpu_telemetry.h"
 #include "core/options.h"
 
 typedef enum tdm_sweep_order { TDM_SWEEP_ORDER_BLOCKS = 0, TDM_SWEEP_ORDER_SEQUENTIAL = 1 } tdm_sweep_order;
+
+/* pins.model_in_vram: none (not checked; the default without a GPU pin), some (size_vram
+ * > 0; the default with one), full (size_vram == size: nothing of the model on the CPU). */
+typedef enum tdm_vram_pin { TDM_VRAM_UNCHECKED = 0, TDM_VRAM_SOME, TDM_VRAM_FULL } tdm_vram_pin;
 
 typedef struct tdm_sweep_pins {
     char *ollama_version; /* what /api/version must say, exactly */
@@ -36,8 +41,10 @@ typedef struct tdm_sweep_pins {
     char *model_digest;   /* the /api/tags (manifest) digest, or the weights blob's sha256 (the
                            * GGUF's own hash: /api/show FROM line), optionally "sha256:"-
                            * prefixed; a prefix of at least 12 hex digits is accepted */
-    char *gpu;            /* optional: the GPU's name as nvidia-smi prints it; when set the
-                           * model must also be resident in VRAM (/api/ps size_vram > 0) */
+    char *gpu;            /* optional: the GPU's name as nvidia-smi prints it, or a
+                           * case-insensitive glob ("*H100*"); when set the model must also be
+                           * resident in VRAM (/api/ps size_vram > 0) */
+    tdm_vram_pin vram;    /* pins.model_in_vram: how much of the model must sit in VRAM */
 } tdm_sweep_pins;
 
 typedef struct tdm_sweep_config {
@@ -79,6 +86,8 @@ typedef struct tdm_sweep_run {
     int64_t retry_backoff_ms;  /* first back-off, doubled each time (default 1000) */
     double expected_decode_tps; /* with num_predict: the dry-run's estimate (0: unset) */
     double estimate_cell_s;    /* or a flat estimate per cell (0: unset) */
+    tdm_gpu_mode gpu_telemetry; /* every cell's --gpu-telemetry (default auto: GPU samples
+                                 * wherever a GPU can be read, the cell measured anyway) */
 } tdm_sweep_run;
 
 typedef struct tdm_experiment {

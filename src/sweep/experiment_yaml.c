@@ -43,13 +43,13 @@ typedef struct y_endpoints {
 } y_endpoints;
 
 typedef struct y_pins {
-    char *ollama_version, *model, *model_digest, *gpu;
+    char *ollama_version, *model, *model_digest, *gpu, *model_in_vram;
 } y_pins;
 
 typedef struct y_run {
     char *runs_per_cell, *warmup, *num_predict, *seed, *num_thread, *calls_per_agent, *keep_alive;
     char *cooldown_ms, *unload_between_cells, *cell_timeout_ms, *http_timeout_ms, *retries, *retry_backoff_ms;
-    char *expected_decode_tps, *estimate_cell_s;
+    char *expected_decode_tps, *estimate_cell_s, *gpu_telemetry;
 } y_run;
 
 typedef struct y_config {
@@ -98,6 +98,7 @@ static const cyaml_schema_field_t pins_fields[] = {
     STR("model", y_pins, model),
     STR("model_digest", y_pins, model_digest),
     STR("gpu", y_pins, gpu),
+    STR("model_in_vram", y_pins, model_in_vram),
     CYAML_FIELD_END,
 };
 
@@ -117,6 +118,7 @@ static const cyaml_schema_field_t run_fields[] = {
     STR("retry_backoff_ms", y_run, retry_backoff_ms),
     STR("expected_decode_tps", y_run, expected_decode_tps),
     STR("estimate_cell_s", y_run, estimate_cell_s),
+    STR("gpu_telemetry", y_run, gpu_telemetry),
     CYAML_FIELD_END,
 };
 
@@ -316,6 +318,9 @@ static void conv_run(ctx *c, const y_run *y, tdm_sweep_run *r)
     conv_ms(c, "run.retry_backoff_ms", y->retry_backoff_ms, 0, &r->retry_backoff_ms);
     conv_nonneg_double(c, "run.expected_decode_tps", y->expected_decode_tps, &r->expected_decode_tps);
     conv_nonneg_double(c, "run.estimate_cell_s", y->estimate_cell_s, &r->estimate_cell_s);
+    if (y->gpu_telemetry && tdm_gpu_mode_parse(y->gpu_telemetry, &r->gpu_telemetry) != 0)
+        problem(c, "run.gpu_telemetry", "'%s' is not auto, on or off; write auto (samples where a GPU can be read)",
+                y->gpu_telemetry);
 }
 
 static void convert(ctx *c, const y_exp *y, tdm_experiment *e)
@@ -347,6 +352,19 @@ static void convert(ctx *c, const y_exp *y, tdm_experiment *e)
         e->pins.model = dup(c, y->pins->model);
         e->pins.model_digest = dup(c, y->pins->model_digest);
         e->pins.gpu = dup(c, y->pins->gpu);
+        const char *v = y->pins->model_in_vram;
+        e->pins.vram = e->pins.gpu ? TDM_VRAM_SOME : TDM_VRAM_UNCHECKED;
+        if (v && strcmp(v, "full") == 0)
+            e->pins.vram = TDM_VRAM_FULL;
+        else if (v && strcmp(v, "some") == 0)
+            e->pins.vram = TDM_VRAM_SOME;
+        else if (v && strcmp(v, "any") == 0)
+            e->pins.vram = TDM_VRAM_UNCHECKED;
+        else if (v)
+            problem(c, "pins.model_in_vram",
+                    "'%s' is not a choice; write full (size_vram == size on every server), some (size_vram > 0) "
+                    "or any (not checked)",
+                    v);
     }
     if (y->endpoints) {
         e->collector_url = dup(c, y->endpoints->collector);

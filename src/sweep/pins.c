@@ -3,6 +3,7 @@
 #include "sweep/pins.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/fileio.h"
 #include "sweep/http.h"
 
 static const char *strip_sha(const char *d)
@@ -110,10 +112,40 @@ __attribute__((format(printf, 2, 3))) static void mismatch(tdm_pincheck *p, cons
     p->n_mismatches++;
 }
 
-void tdm_pincheck_run(tdm_pincheck *p, const tdm_experiment *e, const char *url, bool gpu)
+static double gib(long long b)
+{
+    return (double)b / (1024.0 * 1024.0 * 1024.0);
+}
+
+bool tdm_sweep_vram_ok(tdm_vram_pin pin, const char *url, const char *model, long long size_vram, long long size,
+                       char *why, size_t whylen)
+{
+    if (pin == TDM_VRAM_UNCHECKED)
+        return true;
+    if (size_vram <= 0) {
+        snprintf(why, whylen,
+                 "%s runs %s on the CPU (/api/ps size_vram 0 of %.2f GiB), but the experiment needs it on the GPU "
+                 "(pins.model_in_vram); start an Ollama that uses the GPU there (on the GPU host: just ollama-up, "
+                 "which refuses a CPU-only build)",
+                 url, model, gib(size));
+        return false;
+    }
+    if (pin == TDM_VRAM_FULL && size > 0 && size_vram < size) {
+        snprintf(why, whylen,
+                 "%s holds only %.1f%% of %s in VRAM (size_vram %.2f GiB of %.2f GiB); the rest runs on the CPU, "
+                 "but pins.model_in_vram is full. Free GPU memory (nvidia-smi shows who holds it), lower num_ctx or "
+                 "num_gpu's demand, or give each server its own GPU (just ollama-up --layout per-gpu)",
+                 url, 100.0 * (double)size_vram / (double)size, model, gib(size_vram), gib(size));
+        return false;
+    }
+    return true;
+}
+
+void tdm_pincheck_run(tdm_pincheck *p, const tdm_experiment *e, const char *url, bool vram)
 {
     memset(p, 0, sizeof *p);
     p->size_vram = -1;
+    p->size = -1;
     p->url = strdup(url);
     int tmo = (int)e->run.http_timeout_ms;
     char err[1024] = "";
@@ -166,7 +198,7 @@ void tdm_pincheck_run(tdm_pincheck *p, const tdm_experiment *e, const char *url,
     }
     json_decref(tags);
 
-    if (gpu && m) {
+    if (vram && m) {
         /* Load the model (empty prompt, default keep_alive), then ask where it sits. */
         char body[1024];
         json_t *req = json_pack("{s:s, s:s}", "model", pin->model, "prompt", "");
@@ -181,6 +213,7 @@ void tdm_pincheck_run(tdm_pincheck *p, const tdm_experiment *e, const char *url,
         json_t *ps = lrc == 0 ? get_json(url, "/api/ps", tmo, err, sizeof err) : NULL;
         json_t *pm = ps ? find_model(ps, pin->model) : NULL;
         json_t *sv = pm ? json_object_get(pm, "size_vram") : NULL;
+        json_t *sz = pm ? json_object_get(pm, "size") : NULL;
         if (lrc != 0 || !ps)
             mismatch(p, "%s: cannot load %s to check it sits on the GPU: %s", url, pin->model, err);
         else if (!json_is_integer(sv))
@@ -188,9 +221,10 @@ void tdm_pincheck_run(tdm_pincheck *p, const tdm_experiment *e, const char *url,
                      pin->model);
         else {
             p->size_vram = (long long)json_integer_value(sv);
-            if (p->size_vram <= 0)
-                mismatch(p, "%s runs %s on the CPU (/api/ps size_vram 0), but the experiment is pinned to GPU %s",
-                         url, pin->model, pin->gpu);
+            p->size = json_is_integer(sz) ? (long long)json_integer_value(sz) : -1;
+            char why[1024];
+            if (!tdm_sweep_vram_ok(pin->vram, url, pin->model, p->size_vram, p->size, why, sizeof why))
+                mismatch(p, "%s", why);
         }
         json_decref(ps);
     }
@@ -218,7 +252,7 @@ bool tdm_sweep_gpu_name_matches(const char *want, char *why, size_t whylen)
             continue;
         size_t n = strlen(names);
         snprintf(names + n, sizeof names - n, "%s%s", n ? ", " : "", line);
-        if (strcasestr(line, want))
+        if (strpbrk(want, "*?[") ? fnmatch(want, line, FNM_CASEFOLD) == 0 : strcasestr(line, want) != NULL)
             found = true;
     }
     int rc = f ? pclose(f) : -1;
@@ -226,8 +260,9 @@ bool tdm_sweep_gpu_name_matches(const char *want, char *why, size_t whylen)
         return true;
     if (rc != 0 || !names[0])
         snprintf(why, whylen,
-                 "the experiment pins GPU '%s', but nvidia-smi is not available here to confirm it (is this the GPU "
-                 "host?)",
+                 "the experiment pins GPU '%s', but this host lists no GPU (nvidia-smi is missing or found none): "
+                 "run it on the GPU host, or remove pins.gpu and pins.model_in_vram to measure this machine's CPU "
+                 "on purpose",
                  want);
     else
         snprintf(why, whylen, "the experiment pins GPU '%s', but this host has: %s (pins.gpu)", want, names);
@@ -268,6 +303,8 @@ json_t *tdm_pincheck_json(const tdm_pincheck *p)
         json_object_set_new(o, "weights_digest", json_string(p->weights_digest));
     if (p->size_vram >= 0)
         json_object_set_new(o, "size_vram", json_integer(p->size_vram));
+    if (p->size >= 0)
+        json_object_set_new(o, "size", json_integer(p->size));
     json_t *mm = json_array();
     const char *s = tdm_buf_str(&p->mismatches);
     while (*s) {
@@ -277,4 +314,39 @@ json_t *tdm_pincheck_json(const tdm_pincheck *p)
     }
     json_object_set_new(o, "mismatches", mm);
     return o;
+}
+
+bool tdm_sweep_cell_vram_ok(const char *cell_dir, tdm_vram_pin pin, const char *model, char *why, size_t whylen)
+{
+    if (pin == TDM_VRAM_UNCHECKED || !model)
+        return true;
+    char *path = tdm_path_join(cell_dir, "provenance.json");
+    char err[512];
+    json_t *prov = path ? tdm_read_json_file(path, err, sizeof err) : NULL;
+    free(path);
+    bool ok = true;
+    size_t i, k;
+    json_t *snap, *m;
+    json_array_foreach(json_object_get(prov, "server_memory"), i, snap)
+    {
+        const char *url = json_string_value(json_object_get(snap, "url"));
+        json_array_foreach(json_object_get(snap, "models"), k, m)
+        {
+            const char *name = json_string_value(json_object_get(m, "name"));
+            json_t *sv = json_object_get(m, "size_vram"), *sz = json_object_get(m, "size");
+            if (!ok || !name || !tdm_sweep_same_model(name, model) || !json_is_integer(sv))
+                continue;
+            char one[900];
+            if (!tdm_sweep_vram_ok(pin, url ? url : "?", name, (long long)json_integer_value(sv),
+                                   json_is_integer(sz) ? (long long)json_integer_value(sz) : -1, one, sizeof one)) {
+                const char *ph = json_string_value(json_object_get(snap, "phase"));
+                const char *when = json_string_value(json_object_get(snap, "when"));
+                snprintf(why, whylen, "%s %s phase of run %lld: %s", when ? when : "at", ph ? ph : "a",
+                         (long long)json_integer_value(json_object_get(snap, "run")), one);
+                ok = false;
+            }
+        }
+    }
+    json_decref(prov);
+    return ok;
 }

@@ -180,6 +180,9 @@ char **tdm_sweep_child_argv(const tdm_experiment *e, const tdm_sweep_cell *c, co
     }
     if (!r->warmup)
         push(&a, "--no-warmup");
+    char gpu[32];
+    snprintf(gpu, sizeof gpu, "--gpu-telemetry=%s", tdm_gpu_mode_name(r->gpu_telemetry));
+    push(&a, gpu);
     push(&a, "--output-dir");
     push(&a, outdir);
     push(&a, "--quiet");

@@ -46,7 +46,7 @@ char *tdm_sweep_cell_dir(const char *out, const tdm_experiment *e, const tdm_swe
  *   <binary> run (--scenario NAME --model M --collector-ollama-url U --insight-ollama-url U
  *   --chimera-* ... --chimera2-* ... | --scenario-file PATH) --runs R [--num-predict N]
  *   [--seed S] [--num-thread T] [--calls-per-agent C] [--keep-alive K] [--no-warmup]
- *   --output-dir DIR --quiet */
+ *   --gpu-telemetry=auto|on|off --output-dir DIR --quiet */
 char **tdm_sweep_child_argv(const tdm_experiment *e, const tdm_sweep_cell *c, const char *binary,
                             const char *outdir);
 void tdm_sweep_argv_free(char **argv);

@@ -457,7 +457,10 @@ static cell_outcome run_cell(runner *r, size_t i, size_t done_before, size_t fai
         outcome = CELL_STOP_INTERRUPT;
         goto out;
     }
-    if (check_pins(r, cf->urls, cf->n_urls, false, false) > 0 && !c->o->allow_unpinned) {
+    /* With a VRAM pin the model is loaded and /api/ps read again: another process may have
+     * taken GPU memory since the last cell. */
+    if (check_pins(r, cf->urls, cf->n_urls, e->pins.vram != TDM_VRAM_UNCHECKED, false) > 0 &&
+        !c->o->allow_unpinned) {
         print_refusal(r, cf->urls, cf->n_urls);
         outcome = CELL_STOP_ERROR;
         goto out;
@@ -571,6 +574,21 @@ static cell_outcome run_cell(runner *r, size_t i, size_t done_before, size_t fai
         free(tail);
         tail = strdup(why);
         break;
+    }
+
+    /* The cell's own /api/ps snapshots (taken around each phase, with the cell's num_ctx and
+     * num_gpu) are the evidence of where the model sat while it was measured. */
+    char vram_why[1024];
+    if (final_state != TDM_CELL_FAILED &&
+        !tdm_sweep_cell_vram_ok(tmp, e->pins.vram, e->pins.model, vram_why, sizeof vram_why)) {
+        if (c->o->allow_unpinned) {
+            tdm_sweep_progress(c, "warning: %s: %s (kept: --allow-unpinned)\n", rec->id, vram_why);
+        } else {
+            final_state = TDM_CELL_FAILED;
+            status = "failed";
+            free(tail);
+            tail = strdup(vram_why);
+        }
     }
 
     /* Record the outcome in the cell's directory, then put the directory in place. */
@@ -863,7 +881,7 @@ int tdm_sweep_execute(tdm_sweep_ctx *c)
     if (r.to_run > 0) {
         char **urls = cell_mode ? c->e.configs[c->cells[only].config].urls : c->urls;
         size_t nu = cell_mode ? c->e.configs[c->cells[only].config].n_urls : c->n_urls;
-        int bad = check_pins(&r, urls, nu, c->e.pins.gpu != NULL, true);
+        int bad = check_pins(&r, urls, nu, c->e.pins.vram != TDM_VRAM_UNCHECKED, true);
         if (c->e.pins.gpu)
             r.gpu_ok = tdm_sweep_gpu_name_matches(c->e.pins.gpu, r.gpu_why, sizeof r.gpu_why);
         if ((bad || !r.gpu_ok) && !o->allow_unpinned) {

@@ -48,7 +48,7 @@ int tdm_sweep_validate(tdm_sweep_ctx *c)
 
     for (size_t u = 0; u < c->n_urls; u++) {
         tdm_pincheck p;
-        tdm_pincheck_run(&p, e, c->urls[u], e->pins.gpu != NULL);
+        tdm_pincheck_run(&p, e, c->urls[u], e->pins.vram != TDM_VRAM_UNCHECKED);
         if (!p.reachable) {
             tdm_buf_printf(&probs, "server %s: unreachable (%s); start Ollama there (just ollama-up), or fix the "
                                    "endpoint in the experiment\n",

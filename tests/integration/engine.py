@@ -15,7 +15,7 @@ import subprocess
 
 from simproc import REPO
 
-TOOLS = {"tandem-sim", "tandem-report", "tandem-sweep", "tandem-calibrate"}
+TOOLS = {"tandem-sim", "tandem-report", "tandem-sweep", "tandem-calibrate", "tandem-gpu-telemetry"}
 
 
 def bindir():

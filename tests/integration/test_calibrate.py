@@ -86,6 +86,7 @@ def test_tokens_held_back_still_precede_a_disconnect(tmp_path):
         assert len(call["events"]["dt_ns"]) == 4
 
 
+@pytest.mark.timing
 def test_real_rate_tokens_are_each_their_own_write(tmp_path):
     _, writes, tokens = one_stream(tmp_path, 200, 30)
     assert tokens == 30 and writes == 30

@@ -33,6 +33,7 @@ def ok_calls(res):
     return [c for c in res.calls() if c["ok"]]
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_independent_devices_give_full_parallelism(variant, tmp_path):
     with start_sim(SIM_TIMING + ["--alpha", "1"], ports=2) as sim:
@@ -55,6 +56,7 @@ def test_independent_devices_give_full_parallelism(variant, tmp_path):
             assert c["done_reason"] == "length"
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_shared_device_is_not_mistaken_for_parallelism(variant, tmp_path):
     with start_sim(SIM_TIMING + ["--alpha", "1", "--port", "0@gpu0", "--port", "0@gpu0"]) as sim:
@@ -68,13 +70,15 @@ def test_shared_device_is_not_mistaken_for_parallelism(variant, tmp_path):
             assert 40.0 <= a["decode_drop_pct"] <= 60.0, a
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_client_ttft_matches_simulator_emission(variant, tmp_path):
     with start_sim(SIM_TIMING, ports=2) as sim:
         res = run_variant(variant, scenario_yaml([sim.url(0), sim.url(1)], num_predict=20, runs=2), tmp_path)
         ports = list(sim.ports)
         n_calls = len(res.calls())
-        events = sim.emit_log(min_ends=n_calls + 4)
+        # every request ends in the log: the calls, preflight's 4, and the /api/ps snapshots
+        events = sim.emit_log(min_ends=n_calls + 4 + len(res.provenance["server_memory"]))
     assert res.returncode == 0, res.stderr
     # The simulator's first-token write per generate request, in arrival order per port.
     starts = {}

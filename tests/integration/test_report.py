@@ -359,7 +359,7 @@ def variant_binaries():
     out = []
     for p in sorted(glob.glob(os.path.join(bindir(), "tandem-*"))):
         name = os.path.basename(p)[len("tandem-"):]
-        if name not in ("sim", "report", "sweep") and os.access(p, os.X_OK):
+        if name not in ("sim", "report", "sweep", "gpu-telemetry") and os.access(p, os.X_OK):
             out.append((name, p))
     return out
 
@@ -372,6 +372,7 @@ def measure(binary, sim, out_dir):
     assert p.returncode == 0, p.stderr
 
 
+@pytest.mark.timing
 def test_tandem_runs_against_the_simulator(tmp_path):
     variants = variant_binaries()[:2]
     if not variants or not os.access(os.path.join(bindir(), "tandem-sim"), os.X_OK):

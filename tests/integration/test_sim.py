@@ -547,6 +547,7 @@ def test_expect_100_continue(sim):
     sock.close()
 
 
+@pytest.mark.timing
 def test_client_disconnect_frees_the_device():
     """A client that goes away mid-stream is cancelled, as Ollama cancels it: the stream
     leaves the device and the other one speeds up."""
@@ -585,6 +586,7 @@ def _concurrent(ports, n):
     return [out[i] for i in range(len(ports))]
 
 
+@pytest.mark.timing
 def test_shared_device_alpha1_halves_the_rate():
     with start_sim(["--port", "0@gpu0", "--port", "0@gpu0", "--decode-tps", "100",
                     "--alpha", "1"]) as s:
@@ -598,6 +600,7 @@ def test_shared_device_alpha1_halves_the_rate():
             assert 42 < tps < 58
 
 
+@pytest.mark.timing
 def test_alpha0_and_separate_devices_do_not_contend():
     with start_sim(["--port", "0@gpu0", "--port", "0@gpu0", "--decode-tps", "100",
                     "--alpha", "0"]) as s:
@@ -611,6 +614,7 @@ def test_alpha0_and_separate_devices_do_not_contend():
             assert 0.85 < wall / alone < 1.15
 
 
+@pytest.mark.timing
 def test_emission_log_matches_client_arrivals():
     with start_sim(["--decode-tps", "50"]) as s:
         r = raw_request(s.ports[0], "POST", "/api/generate", gen_body(10))
@@ -718,6 +722,7 @@ def test_fault_utf8_split():
             assert any(ord(ch) > 127 for ch in line["response"])
 
 
+@pytest.mark.timing
 def test_fault_slow_headers():
     with start_sim(["--port", "0", "--port", "0", "--fault", "#0:slow-headers:400",
                     "--decode-tps", "1000"]) as s:

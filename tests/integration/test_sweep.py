@@ -316,6 +316,7 @@ def test_dry_run_tr115_lists_150_cells(tmp_path):
     assert len({h.split()[3] for h in heads}) == 150  # 150 distinct cells
     for c in cmds:
         assert " run --scenario " in c and "--output-dir %s/" % out in c and c.endswith("--quiet")
+        assert " --gpu-telemetry=auto " in c  # every cell samples the GPU wherever there is one
     assert "model_digest 'FILL-IN-ON-THE-GPU-HOST' is not a digest yet" in res.stdout
     assert not os.path.exists(out)
     # the order is the recorded seed's: the same every time

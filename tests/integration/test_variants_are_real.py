@@ -89,6 +89,7 @@ def run_watching_threads(variant, yaml_text, tmp_path, args=()):
 SLOW_DEVICES = ["--decode-tps", "100", "--prefill-tps", "100000"]
 
 
+@pytest.mark.timing
 def test_async_std_runs_all_transfers_at_once(tmp_path):
     need("async-std")
     with start_sim(SLOW_DEVICES + ["--alpha", "1"], ports=8) as sim:
@@ -98,6 +99,7 @@ def test_async_std_runs_all_transfers_at_once(tmp_path):
     assert res.provenance["runtime"]["threads"] == 8  # sized to the agents, not libuv's 4
 
 
+@pytest.mark.timing
 def test_async_std_pool_size_is_what_limits_it(tmp_path):
     need("async-std")
     with start_sim(SLOW_DEVICES + ["--alpha", "1"], ports=8) as sim:

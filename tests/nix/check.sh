@@ -8,19 +8,29 @@
 # would. It checks:
 #   - flake.nix pins nixpkgs explicitly (github:NixOS/nixpkgs/<rev>, never the indirect
 #     `nixpkgs`) and flake.lock locks that same revision;
-#   - the output names: a package per variant (= `make list-variants`) plus the tools and
-#     default; the apps; the dev shells; the checks;
+#   - the output names: a package per variant (= `make list-variants`) plus the tools
+#     (tandem-sim, -sweep, -report, -calibrate) and default; the apps; the dev shells;
+#     the checks;
 #   - every variant's package builds with VARIANT=<v> and PREFIX=$(out), runs the unit
 #     tests (doCheck, cmocka), and has pkg-config and the libraries as inputs (curl,
 #     libuv, libcyaml with libyaml, jansson); the dev shell has the tools;
 #   - evaluation is pure: no --impure anywhere, nothing impure in flake.nix, the same
 #     derivation from a different environment, and `nix flake check --no-build` passes;
 #   - `nix build .#smol-1kb` gives a working result/bin/tandem-smol-1kb (its unit tests
-#     run in the build), `nix build .#tandem-report` installs the plots and wraps gnuplot
-#     onto PATH, and `nix build .#python-httpx` (if the client is in the tree) stamps it;
+#     run in the build; with tandem-gpu-telemetry beside it once the Makefile builds that),
+#     `nix build .#tandem-report` installs the whole plots/ folder and wraps gnuplot onto
+#     PATH, and `nix build .#python-httpx` (if the client is in the tree) stamps it;
+#   - the GPU shell: its hook exports TANDEM_OLLAMA_BIN=<ollama-cuda>/bin/ollama and
+#     TANDEM_OLLAMA_GPU=1 and says that ollama-cuda is unfree and compiles locally; the
+#     unfree CUDA packages are allowed by name (allowUnfreePredicate), never globally;
+#   - the sandbox: the `tests` check's derivation (same source, postPatch and build),
+#     with a check phase that starts each script its checks run by its `#!` (build/bin's
+#     scripts, tests/run-unit.sh, tests/integration/run.sh), builds in the stub's
+#     sandbox, where a `#!/usr/bin/env` that patchShebangs did not rewrite fails; and the
+#     `tests` check deselects the integration tests marked `timing`;
 #   - the stub itself refuses what nixpkgs refuses (just as a build input, unfree
-#     ollama-cuda without allowUnfree, a library missing from buildInputs, libcyaml
-#     without libyaml).
+#     ollama-cuda without its CUDA packages allowed, a library missing from buildInputs,
+#     libcyaml without libyaml).
 # It does NOT check nixpkgs: not that the pinned revision builds these packages, not
 # the library versions, not Ollama. That needs network: `nix flake check` on a machine
 # that can fetch the lock's nixpkgs (see ARTIFACT.md).
@@ -170,7 +180,8 @@ then ok "pin: $(cat "$work/pin.out")"; else bad "pin:"; show_log "$work/pin.out"
 
 # ---- 2. output names ------------------------------------------------------------------------
 read -r -a variants <<< "$(make -s -C "$src" list-variants 2> "$work/make.log")"
-expect_packages="${variants[*]} tandem-sim tandem-sweep tandem-report default ollama ollama-cuda"
+expect_tools="tandem-sim tandem-sweep tandem-report tandem-calibrate"
+expect_packages="${variants[*]} $expect_tools default ollama ollama-cuda"
 if [ -f "$src/clients/python-httpx/tandem-python-httpx" ] && ! printf ' %s ' "${variants[@]}" | grep -q ' python-httpx '; then
     expect_packages="$expect_packages python-httpx"
 fi
@@ -247,6 +258,46 @@ else
     show_log "$work/eval.log" 5
 fi
 
+# the GPU shell: what its hook exports, run in a bare bash
+ev "devShells.$SYSTEM.gpu" --apply 'd: { hook = d.shellHook; }' > "$work/gpushell.json" 2> "$work/eval.log"
+cuda_out=$(ev "packages.$SYSTEM.ollama-cuda.outPath" 2>> "$work/eval.log" | tr -d '"')
+if python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hook"])' "$work/gpushell.json" > "$work/gpuhook.sh" 2>> "$work/eval.log" &&
+    got=$(env -i PATH="$PATH" TANDEM_OLLAMA_BIN=/somewhere/else/ollama bash -c \
+        '. "$1" > "$2"; printf "%s %s" "$TANDEM_OLLAMA_BIN" "${TANDEM_OLLAMA_GPU:-unset}"' _ "$work/gpuhook.sh" "$work/gpuhook.out") &&
+    [ -n "$cuda_out" ] && [ "$got" = "$cuda_out/bin/ollama 1" ] &&
+    grep -qi 'unfree' "$work/gpuhook.out" && grep -q 'cache.nixos.org' "$work/gpuhook.out" &&
+    grep -qi 'hours' "$work/gpuhook.out" && grep -qF 'TANDEM_OLLAMA_BIN=$(command -v ollama)' "$work/gpuhook.out"; then
+    ok "devShells.gpu: exports TANDEM_OLLAMA_BIN=<ollama-cuda>/bin/ollama TANDEM_OLLAMA_GPU=1; says unfree, not in cache.nixos.org, hours to compile, and how to use the host's Ollama"
+else
+    bad "devShells.gpu's hook: exports '${got:-?}' (want '$cuda_out/bin/ollama 1'), or its note lacks unfree / cache.nixos.org / hours / TANDEM_OLLAMA_BIN=\$(command -v ollama):"
+    show_log "$work/gpuhook.out" 6
+    show_log "$work/eval.log" 5
+fi
+if python3 - "$src/flake.nix" > "$work/unfree.out" 2>&1 <<'PY2'
+import re, sys
+code = "\n".join(l.split("#", 1)[0] for l in open(sys.argv[1]).read().splitlines())
+glob = re.findall(r"allowUnfree\s*=\s*true", code)
+pred = re.findall(r"allowUnfreePredicate\s*=", code)
+print("allowUnfree = true: %d, allowUnfreePredicate: %d" % (len(glob), len(pred)))
+sys.exit(1 if glob or not pred else 0)
+PY2
+then
+    ok "unfree: only by name (allowUnfreePredicate), never allowUnfree = true; ollama-cuda and devShells.gpu evaluate with it (nix flake check --no-build, below)"
+else
+    bad "unfree: flake.nix must allow the CUDA packages by name (allowUnfreePredicate), not allowUnfree = true ($(cat "$work/unfree.out"))"
+fi
+
+# the Nix build's integration tests leave out the ones that assert wall-clock bounds
+addopts=$(ev "checks.$SYSTEM.tests.PYTEST_ADDOPTS" 2> "$work/eval.log" | tr -d '"')
+ntiming=$(cat "$src"/tests/integration/test_*.py | grep -c '^@pytest.mark.timing')
+if [ "$addopts" = "-m 'not timing'" ] && [ "$ntiming" -gt 0 ] &&
+    grep -q '"markers", "timing:' "$src/tests/integration/conftest.py"; then
+    ok "checks.tests: PYTEST_ADDOPTS=$addopts ($ntiming tests marked timing in tests/integration, the marker registered in conftest.py)"
+else
+    bad "checks.tests: PYTEST_ADDOPTS is '$addopts' (want -m 'not timing'); $ntiming tests marked @pytest.mark.timing"
+    show_log "$work/eval.log" 5
+fi
+
 # ---- 4. purity --------------------------------------------------------------------------------------
 if python3 - "$src/flake.nix" > "$work/pure.out" 2>&1 <<'PY'
 import re, sys
@@ -296,6 +347,9 @@ refuses "just in a build's inputs" \
     '(p.stdenv.mkDerivation { pname = "x"; version = "1"; src = p.just; nativeBuildInputs = [ p.just ]; }).drvPath' \
     'setup hook replaces'
 refuses "ollama-cuda without allowUnfree" 'p.ollama-cuda.drvPath' 'unfree'
+refuses "ollama-cuda with a predicate that allows only some of its CUDA packages" \
+    '(f { system = "'"$SYSTEM"'"; config.allowUnfreePredicate = q: p.lib.getName q == "cuda_cudart"; }).ollama-cuda.drvPath' \
+    "libcublas.*unfree license"
 
 # ---- 6. builds --------------------------------------------------------------------------------------------
 build() {   # build ATTR -> prints the out path
@@ -314,8 +368,16 @@ else
         else
             bad "nix build .#smol-1kb built, but tandem-smol-1kb --version says '$got'"
         fi
-        extra=$(cd "$(real "$out")" && find . -type f ! -path ./bin/tandem-smol-1kb | head -n 3)
-        if [ -z "$extra" ]; then ok "smol-1kb's output holds bin/tandem-smol-1kb alone"; else bad "smol-1kb's output has more: $extra"; fi
+        # the GPU telemetry tool goes with every variant once the Makefile builds it
+        # under VARIANT=<v> too (make install installs it)
+        want="./bin/tandem-smol-1kb"
+        if grep -q 'tandem-gpu-telemetry' "$src/Makefile"; then want="$want ./bin/tandem-gpu-telemetry"; fi
+        have=$(cd "$(real "$out")" && find . -type f | sort | tr '\n' ' ' | sed 's/ $//')
+        if [ "$have" = "$(echo "$want" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')" ]; then
+            ok "smol-1kb's output holds ${want//.\//} and nothing else"
+        else
+            bad "smol-1kb's output holds [$have], expected [$want]"
+        fi
     else
         bad "nix build .#smol-1kb:"
         show_log "$work/build.log"
@@ -323,16 +385,18 @@ else
 
     if out=$(build tandem-report); then
         r=$(real "$out")
-        nplots=$(find "$src/plots" -name '*.gp' | wc -l)
-        ninst=$(find "$r/share/tandem/plots" -name '*.gp' 2> /dev/null | wc -l)
+        nplots=$(find "$src/plots" -type f | wc -l)
+        ninst=$(find "$r/share/tandem/plots" -type f 2> /dev/null | wc -l)
+        same=yes
+        diff -r "$src/plots" "$r/share/tandem/plots" > /dev/null 2>&1 || same="no (differs from plots/)"
         gp_dir=$(grep -o "PATH='[^']*'" "$r/bin/tandem-report" | head -n 1 | sed "s/PATH='//; s/'$//")
         # (the wrapper names store paths; from here, run what it wraps by its host path)
-        if [ "$ninst" -gt 0 ] && [ "$ninst" = "$nplots" ] && [ -x "$(real "$gp_dir")/gnuplot" ] &&
+        if [ "$ninst" -gt 0 ] && [ "$ninst" = "$nplots" ] && [ "$same" = yes ] && [ -x "$(real "$gp_dir")/gnuplot" ] &&
             grep -q "/bin/.tandem-report-wrapped" "$r/bin/tandem-report" &&
             "$r/bin/.tandem-report-wrapped" --help > /dev/null 2>&1; then
-            ok "nix build .#tandem-report: $ninst plots in share/tandem/plots, gnuplot ($gp_dir) on the wrapper's PATH, --help runs"
+            ok "nix build .#tandem-report: plots/ whole ($ninst files) in share/tandem/plots, gnuplot ($gp_dir) on the wrapper's PATH, --help runs"
         else
-            bad "tandem-report: plots $ninst of $nplots, gnuplot dir '${gp_dir}', --help: $("$r/bin/.tandem-report-wrapped" --help > /dev/null 2>&1 && echo ok || echo fails)"
+            bad "tandem-report: plots $ninst of $nplots files, the same as plots/: $same, gnuplot dir '${gp_dir}', --help: $("$r/bin/.tandem-report-wrapped" --help > /dev/null 2>&1 && echo ok || echo fails)"
         fi
     else
         bad "nix build .#tandem-report:"
@@ -355,6 +419,43 @@ else
             fi
             ;;
     esac
+
+    # The sandbox: the `tests` check's own derivation (its source, postPatch, inputs),
+    # building only what its scripts need, with a check phase that starts each script the
+    # full check runs by its `#!` line, as make and the tests do (`nix flake check`, in
+    # --full, runs them all). In the stub's sandbox, as in a real one, a `#!/usr/bin/env`
+    # that the derivation's patchShebangs did not rewrite fails (missing-interpreter.sh).
+    startup='
+      set -e
+      n=0
+      for s in build/bin/* tests/run-unit.sh tests/integration/run.sh; do
+        [ -f "$s" ] && [ -x "$s" ] && [ "$(head -c 2 "$s")" = "#!" ] || continue
+        echo "starting $s by its #! line: $(head -n 1 "$s")"
+        case "$s" in
+          tests/run-unit.sh) "$s" > /dev/null ;;
+          *) "$s" --version > /dev/null ;;
+        esac
+        n=$((n + 1))
+      done
+      echo "started $n scripts"
+    '
+    scripts_built=$(cd "$src" && for f in clients/*/tandem-*; do [ -x "$f" ] && printf '"build/bin/%s" ' "$(basename "$f")"; done)
+    sandbox_drv=$(ev "checks.$SYSTEM.tests" --apply "t: (t.overrideAttrs (o: {
+        pname = \"tandem-tests-startup\";
+        buildFlags = [ $scripts_built ];
+        checkPhase = ''$startup'';
+        installPhase = \"mkdir -p \$out\";
+      })).drvPath" 2> "$work/eval.log" | tr -d '"')
+    if [ -z "$sandbox_drv" ]; then
+        bad "sandbox: could not derive the tests check's startup build:"
+        show_log "$work/eval.log" 10
+    elif nx build --no-link -L "$sandbox_drv" > "$work/sandbox.log" 2>&1; then
+        ok "sandbox: the tests check's scripts start by their #! lines without /usr/bin/env ($(grep -o 'started [0-9]* scripts' "$work/sandbox.log" | tail -n 1): $(grep -o 'starting [^ ]*' "$work/sandbox.log" | sed 's/starting //' | paste -sd ' ' -))"
+    else
+        bad "sandbox: a script the tests check runs fails in the build sandbox (a #! that patchShebangs did not rewrite?):"
+        grep -E 'stub sandbox|starting' "$work/sandbox.log" | sed 's/^/     | /' | tail -n 6
+        grep -q 'stub sandbox' "$work/sandbox.log" || show_log "$work/sandbox.log" 15
+    fi
 
     # a library left out of buildInputs fails the build, as in nixpkgs
     nolib() {   # nolib WHAT BUILDINPUTS MODULES NEEDLE

@@ -129,7 +129,7 @@ static void test_ps(void **state)
     tdm_sim_loaded_release(&l[1], 1 * S, 300 * S);
     tdm_buf b = {0};
     /* mono 2 s = wall 1763080164 s: expires at wall + 299 s. */
-    assert_int_equal(tdm_sim_wire_ps(&b, m, l, 2, 2 * S, 1763080164LL * S), 0);
+    assert_int_equal(tdm_sim_wire_ps(&b, m, l, 2, 2 * S, 1763080164LL * S, 100), 0);
     json_t *j = json_loads(b.data, 0, NULL);
     assert_non_null(j);
     json_t *arr = json_object_get(j, "models");
@@ -143,7 +143,7 @@ static void test_ps(void **state)
     tdm_sim_loaded_acquire(&l[0], 0, 0, INT64_MAX);
     tdm_sim_loaded_release(&l[0], 1 * S, INT64_MAX);
     tdm_buf_reset(&b);
-    assert_int_equal(tdm_sim_wire_ps(&b, m, l, 2, 2 * S, 1763080164LL * S + 500000000LL), 0);
+    assert_int_equal(tdm_sim_wire_ps(&b, m, l, 2, 2 * S, 1763080164LL * S + 500000000LL, 100), 0);
     j = json_loads(b.data, 0, NULL);
     assert_non_null(j);
     e = json_array_get(json_object_get(j, "models"), 0);

@@ -142,6 +142,7 @@ static void test_defaults(void **state)
     assert_int_equal(e.run.retry_backoff_ms, 1000);
     assert_int_equal(e.run.cell_timeout_ms, 3600000);
     assert_false(e.run.has_num_predict);
+    assert_int_equal(e.run.gpu_telemetry, TDM_GPU_AUTO);
     assert_int_equal(e.configs[0].calls_per_run, 4); /* two agents, two calls each */
     assert_string_equal(e.insight_url, "http://127.0.0.1:11435");
     tdm_experiment_free(&e);
@@ -167,6 +168,25 @@ static void test_unknown_keys(void **state)
                     "variants: [smol]\nconfigurations:\n  - {name: homo, scenario: chimera-homo}\n",
                     "'http://a:99999' is not an http://HOST:PORT URL", "'http://[::1' is not an http://HOST:PORT URL");
     expect_problems(MINIMAL "name: u\n", "given twice");
+    expect_problems(MINIMAL "run: {gpu_telemetry: yes}\n", "run.gpu_telemetry: 'yes' is not auto, on or off");
+}
+
+static void test_gpu_telemetry_modes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *v;
+        tdm_gpu_mode m;
+    } cases[] = {{"auto", TDM_GPU_AUTO}, {"on", TDM_GPU_ON}, {"off", TDM_GPU_OFF}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof yaml, MINIMAL "run: {gpu_telemetry: %s}\n", cases[i].v);
+        tdm_experiment e;
+        if (load(yaml, &e) != 0)
+            fail_msg("%s", tdm_buf_str(&probs));
+        assert_int_equal(e.run.gpu_telemetry, cases[i].m);
+        tdm_experiment_free(&e);
+    }
 }
 
 /* Every problem, each with its field and fix, in one message. */
@@ -309,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_unknown_keys),
+        cmocka_unit_test(test_gpu_telemetry_modes),
         cmocka_unit_test(test_all_problems_at_once),
         cmocka_unit_test(test_file_scenario),
         cmocka_unit_test(test_helpers),

@@ -123,11 +123,38 @@ static void test_ids_dirs_argv(void **state)
                              "--collector-ollama-url http://127.0.0.1:1 --insight-ollama-url http://127.0.0.1:2 "
                              "--chimera-num-gpu 80 --chimera-temperature 0.7 --chimera2-num-ctx 1024 "
                              "--calls-per-agent 1 --runs 2 --num-predict 5 --seed 7 --num-thread 1 --keep-alive 5m "
-                             "--no-warmup --output-dir /o/het/smol-1kb/.rep2.tmp --quiet");
+                             "--no-warmup --gpu-telemetry=auto --output-dir /o/het/smol-1kb/.rep2.tmp --quiet");
     free(id);
     free(fin);
     free(tmp);
     free(fail);
+    free(cmd);
+    tdm_sweep_argv_free(argv);
+    tdm_experiment_free(&e);
+}
+
+/* run.gpu_telemetry reaches every cell's command line; auto when not given. */
+static void test_argv_gpu_telemetry(void **state)
+{
+    (void)state;
+    tdm_experiment e;
+    load("name: m\n"
+         "pins: {ollama_version: '0.11.4', model: gemma3:latest, model_digest: abcdefabcdef}\n"
+         "endpoints: {collector: 'http://127.0.0.1:1', insight: 'http://127.0.0.1:2'}\n"
+         "variants: [smol]\n"
+         "run: {gpu_telemetry: 'off'}\n"
+         "configurations:\n  - {name: homo, scenario: chimera-homo}\n",
+         &e);
+    tdm_sweep_cell c = {0, 0, 1, 1, 0};
+    char **argv = tdm_sweep_child_argv(&e, &c, "/bin/tandem-smol", "/o");
+    char *cmd = tdm_sweep_shell_join(argv);
+    assert_non_null(strstr(cmd, " --gpu-telemetry=off --output-dir /o --quiet"));
+    free(cmd);
+    tdm_sweep_argv_free(argv);
+    e.run.gpu_telemetry = TDM_GPU_ON;
+    argv = tdm_sweep_child_argv(&e, &c, "/bin/tandem-smol", "/o");
+    cmd = tdm_sweep_shell_join(argv);
+    assert_non_null(strstr(cmd, " --gpu-telemetry=on "));
     free(cmd);
     tdm_sweep_argv_free(argv);
     tdm_experiment_free(&e);
@@ -171,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_blocks_are_permutations),
         cmocka_unit_test(test_sequential),
         cmocka_unit_test(test_ids_dirs_argv),
+        cmocka_unit_test(test_argv_gpu_telemetry),
         cmocka_unit_test(test_shell_quote),
         cmocka_unit_test(test_estimate),
     };

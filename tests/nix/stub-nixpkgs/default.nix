@@ -10,11 +10,15 @@
 #     $buildFlags, make $makeFlags $checkTarget when doCheck, make $makeFlags install;
 #   - pkg-config answers only for the libraries a derivation has in its inputs (a
 #     library left out of buildInputs fails the build, as it would in nixpkgs);
-#   - checkInputs count only when doCheck; ollama-cuda needs config.allowUnfree.
+#   - checkInputs count only when doCheck; ollama-cuda needs its unfree CUDA packages
+#     allowed (config.allowUnfree, or config.allowUnfreePredicate true for each);
+#   - the sandbox has no /usr/bin/env: a script of the source tree whose `#!` was not
+#     patched (patchShebangs) fails when the build runs it (stdenv-builder.sh).
 # What it does not: the compiler, the libraries, gnuplot, python3 and pytest are the
 # host's (Debian's), Ollama is a placeholder that cannot serve, nothing is fetched, and
-# no fixup (strip, RPATH) runs. Every version here is "stub": what the pinned nixpkgs
-# has is for `nix eval --inputs-from . nixpkgs#<attr>.version` on a networked machine.
+# of fixup only patchShebangs runs (no strip, no RPATH). Every version here is "stub":
+# what the pinned nixpkgs has is for `nix eval --inputs-from . nixpkgs#<attr>.version`
+# on a networked machine.
 { system ? throw "stub nixpkgs: pass system explicitly (pure evaluation has no currentSystem)"
 , config ? { }
 , overlays ? [ ]
@@ -122,6 +126,7 @@ let
         builder = bash;
         args = [ ./stdenv-builder.sh ];
         stubStdenvPath = "${stdenvTools}/bin";
+        stubMissingInterpreter = ./missing-interpreter.sh;
         nativeBuildInputs = inputs "nativeBuildInputs"
           ++ (if doCheck then inputs "nativeCheckInputs" else [ ]);
         buildInputs = inputs "buildInputs" ++ inputs "propagatedBuildInputs"
@@ -136,7 +141,14 @@ let
       } // (if args ? checkFlags then { checkFlags = flags "checkFlags"; } else { }));
     in
     assert builtins.deepSeq (builtins.removeAttrs args [ "passthru" ]) true;
-    drv // (args.passthru or { }) // { meta = checkedMeta; } // lib.optionalAttrs (args ? version) { inherit (args) version; };
+    drv // (args.passthru or { }) // { meta = checkedMeta; } // lib.optionalAttrs (args ? version) { inherit (args) version; }
+    // {
+      # nixpkgs: overrideAttrs (prev: { ... }) or (final: prev: { ... }); a new derivation
+      # from the arguments updated with what the function returns
+      overrideAttrs = f:
+        let g = f args; changes = if isFunction g then g args else g; in
+        mkDerivation (args // changes);
+    };
 
   stdenv = {
     inherit mkDerivation;
@@ -227,6 +239,22 @@ let
     pyyaml = hostPackage { pname = "pyyaml"; version = "stub"; };
   };
 
+  # ---- unfree packages (pkgs/stdenv/generic/check-meta.nix) ----------------------------
+  # Refused unless config.allowUnfree, or config.allowUnfreePredicate says yes to the
+  # package (it is given the package's attributes; lib.getName of them is its pname).
+  allowedUnfree = p:
+    (config.allowUnfree or false) || (config.allowUnfreePredicate or (_: false)) p;
+  checkedUnfree = p:
+    if p.meta.license.free or true || allowedUnfree p then p
+    else throw "stub nixpkgs: Package ‘${p.name}’ has an unfree license (‘${p.meta.license.shortName}’), refusing to evaluate (nixpkgs refuses the same way: allow it with config.allowUnfreePredicate naming it)";
+
+  # The CUDA packages ollama-cuda uses at the pinned revision (pkgs/by-name/ol/ollama:
+  # cudaLibs = cuda_cudart, libcublas, cuda_cccl; nativeBuildInputs cuda_nvcc), each under
+  # NVIDIA's CUDA EULA (lib.licenses.nvidiaCudaRedist), which is unfree.
+  cudaEula = { shortName = "CUDA EULA"; fullName = "CUDA Toolkit End User License Agreement (EULA)"; free = false; };
+  cudaPackage = pname: hostPackage { inherit pname; version = "stub"; extra.meta.license = cudaEula; };
+  cudaPackages = lib.genAttrs [ "cuda_cudart" "libcublas" "cuda_cccl" "cuda_nvcc" ] cudaPackage;
+
   pkgs = {
     inherit lib stdenv runCommand symlinkJoin writeShellApplication mkShell makeFontsConf;
 
@@ -270,12 +298,14 @@ let
 
     # pkgs/by-name/ol/ollama/package.nix: a placeholder that says so if run.
     ollama = hostPackage { pname = "ollama"; version = "stub"; placeholders = [ "ollama" ]; };
-    # ollama-cuda: the same package.nix with acceleration = "cuda"; its CUDA libraries are
-    # unfree, so nixpkgs refuses to evaluate it without config.allowUnfree.
+    # ollama-cuda: the same package.nix with acceleration = "cuda" (Ollama itself is MIT);
+    # its CUDA packages are unfree, so nixpkgs refuses to evaluate it unless each of them
+    # is allowed (check-meta on every input).
     ollama-cuda =
-      if config.allowUnfree or false
-      then hostPackage { pname = "ollama"; version = "stub"; placeholders = [ "ollama" ]; }
-      else throw "stub nixpkgs: ollama-cuda depends on unfree CUDA packages; evaluate it from `import nixpkgs { config.allowUnfree = true; }` (nixpkgs refuses the same way)";
+      let cuda = map checkedUnfree (with cudaPackages; [ cuda_cudart libcublas cuda_cccl cuda_nvcc ]); in
+      builtins.deepSeq (map (p: p.drvPath) cuda)
+        (hostPackage { pname = "ollama"; version = "stub"; placeholders = [ "ollama" ]; extra.cudaInputs = cuda; });
+    inherit cudaPackages;
   };
 in
 pkgs

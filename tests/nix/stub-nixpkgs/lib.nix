@@ -27,4 +27,9 @@ in
   makeBinPath = paths: concatStringsSep ":" (map (p: "${p}/bin") paths);
 
   fileContents = file: removeSuffix "\n" (readFile file);
+
+  # lib/strings.nix: a package's name without its version (pname, else parsed from name)
+  getName = x:
+    let parse = drv: (builtins.parseDrvName drv).name; in
+    if builtins.isString x then parse x else x.pname or (parse x.name);
 }

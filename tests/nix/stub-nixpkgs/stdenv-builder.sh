@@ -5,6 +5,10 @@
 #   doCheck (make $makeFlags ${checkFlags:-VERBOSE=y} ${checkTarget:-check}), install
 #   (make $makeFlags $installFlags install); a phase given as a string replaces the
 #   default; pre/post hooks run; buildCommand replaces everything (runCommand).
+#   After the patch phase, the sandbox's missing interpreters: a script of the tree whose
+#   `#!` names an interpreter outside the store (other than /bin/sh), such as
+#   /usr/bin/env, fails when run, as in a Nix sandbox (missing-interpreter.sh). Fixup
+#   runs patchShebangs over $out, as nixpkgs' patch-shebangs hook does.
 # Inputs: $dep/bin goes on PATH and $dep/nix-support/setup-hook is sourced, for
 # nativeBuildInputs and buildInputs (checkInputs are in buildInputs only when doCheck).
 # Tools and libraries are the host's, but PATH holds only stdenv's tools (coreutils,
@@ -24,14 +28,17 @@ runHook() {
 }
 
 # nixpkgs' patchShebangs, for scripts run during the build: `#!/usr/bin/env prog` and
-# `#!/some/dir/prog` become the prog found on PATH.
+# `#!/some/dir/prog` become the prog found on PATH, in the files under the paths given
+# and nowhere else. (A line the stub sandbox marked unrunnable counts as its original.)
 patchShebangs() {
     local f first interp rest prog new
     echo "patching script interpreter paths in $*"
     while IFS= read -r -d '' f; do
         IFS= read -r first < "$f" || true
         case "$first" in '#!'*) ;; *) continue ;; esac
+        first=${first/#"#!${stubMissingInterpreter:-/no-marker} "/"#!"}
         read -r interp rest <<< "${first#\#!}"
+        case "$interp" in "$NIX_STORE"/*) continue ;; esac
         if [ "$(basename "$interp")" = env ]; then
             read -r prog rest <<< "$rest"
         else
@@ -72,6 +79,18 @@ cd source
 if [ -n "${patches:-}" ]; then echo "stub stdenv: patches are not supported" >&2; exit 1; fi
 runHook prePatch
 runHook postPatch
+
+# ---- the sandbox's missing interpreters (stub) ------------------------------------------
+# What a Nix sandbox does to a script whose `#!` names an interpreter it lacks: running it
+# fails. Marked here, after the patch phase, so that only what the derivation patched
+# (patchShebangs over the paths it names) runs; the rest fails if, and when, it is run.
+while IFS= read -r -d '' f; do
+    IFS= read -r first < "$f" || true
+    case "$first" in '#!'*) ;; *) continue ;; esac
+    read -r interp _ <<< "${first#\#!}"
+    case "$interp" in "$NIX_STORE"/*|/bin/sh) continue ;; esac
+    sed -i "1s|^#! *|#!$stubMissingInterpreter |" "$f"
+done < <(find . -type f -perm -0100 -print0)
 
 # ---- configure ------------------------------------------------------------------------
 if [ -n "${configurePhase:-}" ]; then
@@ -130,4 +149,9 @@ fi
 if [ ! -e "$out" ]; then
     echo "stub stdenv: the build did not create \$out ($out)" >&2
     exit 1
+fi
+
+# ---- fixup (only its patchShebangs) ------------------------------------------------------
+if [ -z "${dontPatchShebangs:-}" ] && [ -d "$out" ]; then
+    patchShebangs "$out"
 fi
