@@ -148,7 +148,7 @@ do_cuda() {
     local src
     src="$(ls "$KIT"/src/ollama-*.zip 2>/dev/null | head -n1)"
     [[ -n "$src" ]] || { say "no Ollama source archive in $KIT/src"; return 1; }
-    "$KIT/scripts/ollama/build-cuda.sh" --src "$src" --ollama "$OLLAMA" --work "$OUT/cuda-build" \
+    "$KIT/scripts/ollama/build-cuda.sh" --src "$src" --ollama "$OLLAMA" --build-dir "$OUT/cuda-build" \
         > "$OUT/logs/build-cuda.out" 2> >(tee "$OUT/logs/build-cuda.log" >&2)
 }
 if [[ ! -e "$OUT/.done/cuda" ]]; then

@@ -8,7 +8,7 @@
 #   VERSION              Ollama tag (default $TANDEM_OLLAMA_VERSION or v0.11.4)
 #   --ollama PATH        install next to this binary: <dir of PATH>/../lib/ollama
 #   --prefix DIR         install into DIR/lib/ollama (what `cmake --install --prefix` means)
-#                        (neither: next to build.sh's binary, $TANDEM_CACHE/ollama/VERSION/ollama)
+#                        (neither: next to build.sh's binary, $TANDEM_CACHE/ollama/VERSION/bin/ollama)
 #   --src ARCHIVE|DIR    the module source: a Go module zip (`go mod download -json
 #                        github.com/ollama/ollama@VERSION` prints its "Zip"), or an unpacked
 #                        module tree; default: the Go module cache, downloading it if go exists
@@ -40,7 +40,7 @@ log() { printf '[ollama-cuda] %s\n' "$*" >&2; }
 die() { printf '[ollama-cuda] error: %s\n' "$*" >&2; exit 1; }
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; }
 
-version="" ollama_bin="" prefix="" src="" arch="${TANDEM_CUDA_ARCH:-}" build_dir="" dry=0 force=0 configure_only=0
+version="" version_given=0 ollama_bin="" prefix="" src="" arch="${TANDEM_CUDA_ARCH:-}" build_dir="" dry=0 force=0 configure_only=0
 jobs="${TANDEM_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 while (( $# )); do
     case "$1" in
@@ -56,7 +56,7 @@ while (( $# )); do
         -h|--help) usage; exit 0 ;;
         -*) usage; die "unknown option '$1' (see --help)" ;;
         *) [[ -z "$version" ]] || die "two versions given ('$version', '$1'): give one"
-           version="$1"; shift ;;
+           version="$1" version_given=1; shift ;;
     esac
 done
 version="${version:-${TANDEM_OLLAMA_VERSION:-v0.11.4}}"
@@ -67,7 +67,8 @@ case "$version" in v*) ;; *) version="v$version" ;; esac
 # Shell-quoted command line, for logs and --dry-run.
 show() { local a out=""; for a in "$@"; do out+="$(printf '%q' "$a") "; done; printf '%s\n' "${out% }"; }
 # Runs a step's command, or prints it under --dry-run.
-run() { if (( dry )); then show "$@"; else log "+ $(show "$@")"; "$@"; fi; }
+# Tools' own output goes to stderr too: stdout carries only the result (or the dry-run commands).
+run() { if (( dry )); then show "$@"; else log "+ $(show "$@")"; "$@" >&2; fi; }
 step_start=0
 step() { step_start=$(date +%s); log "step: $*"; }
 step_done() { log "  done in $(( $(date +%s) - step_start ))s"; }
@@ -173,15 +174,19 @@ if [[ -z "$src" ]]; then
     fi
 fi
 
-work="${build_dir:-$cache/ollama-cuda/$version-sm${arch//;/_}-cuda${cuda_major:-X}}"
 if [[ -f "$src" ]]; then
     case "$src" in *.zip) ;; *) die "--src $src is a file but not a .zip: give a Go module zip or a module directory" ;; esac
     src="$(cd "$(dirname "$src")" && pwd)/$(basename "$src")"
-    # The zip's entries are under <module>@<version>/; that names its version.
+    # The zip's entries are under <module>@<version>/; that names its version, which is the
+    # version built when none was given.
     zip_list() { if command -v unzip >/dev/null 2>&1; then unzip -Z1 "$1"; else python3 -c 'import sys,zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$1"; fi; }
     zip_ver="$(zip_list "$src" | sed -n "s|^$module@\([^/]*\)/CMakeLists.txt$|\1|p" | head -n1)"
     [[ -n "$zip_ver" ]] || die "$src is not a Go module zip of $module (no $module@VERSION/CMakeLists.txt inside)"
+    if (( ! version_given )) && [[ -z "${TANDEM_OLLAMA_VERSION:-}" ]]; then version="$zip_ver"; fi
     [[ "$zip_ver" == "$version" ]] || die "$src holds $module@$zip_ver but version $version was asked for: pass $zip_ver as VERSION, or the zip of $version"
+fi
+work="${build_dir:-$cache/ollama-cuda/$version-sm${arch//;/_}-cuda${cuda_major:-X}}"
+if [[ -f "$src" ]]; then
     unpacked="$work/src"
     step "unpack $src"
     if [[ -f "$unpacked/.unpacked" ]]; then
@@ -246,8 +251,8 @@ elif [[ -n "$prefix" ]]; then
     (( dry )) || mkdir -p "$prefix" 2>/dev/null || die "cannot create --prefix $prefix"
     prefix="$(cd "$prefix" 2>/dev/null && pwd || echo "$prefix")"
 else
-    ollama_bin="$cache/ollama/$version/ollama"
-    prefix="$cache/ollama"
+    ollama_bin="$cache/ollama/$version/bin/ollama"
+    prefix="$cache/ollama/$version"
     log "no --ollama/--prefix: installing for $ollama_bin (scripts/ollama/build.sh's binary)"
 fi
 libdir="$prefix/lib/ollama"

@@ -4,7 +4,7 @@
 #   scripts/ollama/build.sh [VERSION]     default v0.11.4
 #   scripts/ollama/build.sh --cuda [OPTIONS] [VERSION]   the CUDA backend instead (build-cuda.sh)
 #
-# Result: $TANDEM_CACHE/ollama/<VERSION>/ollama  (TANDEM_CACHE defaults to <repo>/.cache).
+# Result: $TANDEM_CACHE/ollama/<VERSION>/bin/ollama  (TANDEM_CACHE defaults to <repo>/.cache).
 # Only the Go module proxy is used: tags v0.6.0..v0.11.4 carry their llama.cpp/ggml sources
 # inside the module, so `go install github.com/ollama/ollama@VERSION` builds offline-ish.
 # Rebuilds only when the cached binary is missing (or TANDEM_OLLAMA_REBUILD=1).
@@ -23,7 +23,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cache="${TANDEM_CACHE:-$root/.cache}"
 dest="$cache/ollama/$VERSION"
-bin="$dest/ollama"
+# bin/ beneath the version: the binary loads GPU backends from <its dir>/../lib/ollama,
+# which is then this version's own (build.sh --cuda puts them there).
+bin="$dest/bin/ollama"
 
 log() { printf '[ollama-build] %s\n' "$*" >&2; }
 die() { printf '[ollama-build] error: %s\n' "$*" >&2; exit 1; }
@@ -77,6 +79,7 @@ if ! nice -n "${TANDEM_NICE:-10}" env \
 fi
 
 [[ -x "$tmp/ollama" ]] || die "go install succeeded but produced no ollama binary in $tmp"
+mkdir -p "$dest/bin"
 mv -f "$tmp/ollama" "$bin"
 secs=$(( $(date +%s) - start ))
 log "built $bin in ${secs}s ($(du -h "$bin" | cut -f1))"

@@ -89,8 +89,8 @@ else
     elif command -v ollama >/dev/null 2>&1; then
         bin="$(command -v ollama)"; from="PATH"
     elif [[ "${TANDEM_OLLAMA_FROM_FLAKE:-0}" == 1 ]] && command -v nix >/dev/null 2>&1; then
-        ol_log "building the flake's ollama-cuda (unfree, not in the public binary cache: compiles for hours)"
-        out="$(NIXPKGS_ALLOW_UNFREE=1 nix build --no-link --print-out-paths "$OL_ROOT#ollama-cuda")" \
+        ol_log "building the flake's ollama-cuda (unfree: the flake allows its CUDA packages by name; not in the public binary cache: compiles for hours)"
+        out="$(nix build --no-link --print-out-paths "$OL_ROOT#ollama-cuda")" \
             || ol_die "nix build $OL_ROOT#ollama-cuda failed; set TANDEM_OLLAMA_BIN to a CUDA-enabled ollama instead"
         bin="$out/bin/ollama"; from="the flake's ollama-cuda"
     else
@@ -103,7 +103,7 @@ else
     fi
     backend="$(ol_cuda_backend "$bin")"
     if [[ -z "$backend" ]]; then
-        ol_die "$bin (from $from) is a CPU-only Ollama: no libggml-cuda.so in $(dirname "$(readlink -f "$bin")")/../lib/ollama, so on this GPU host it would measure the CPU. Fix: build its CUDA backend (scripts/ollama/build.sh --cuda --ollama $bin), use 'nix develop .#gpu', or set TANDEM_OLLAMA_BIN to a CUDA-enabled ollama; to start the CPU fixture on purpose: just ollama-up --cpu"
+        ol_die "$bin (from $from) is a CPU-only Ollama: no libggml-cuda.so in $(realpath -m "$(dirname "$(readlink -f "$bin")")/../lib/ollama"), so on this GPU host it would measure the CPU. Fix: build its CUDA backend (scripts/ollama/build.sh --cuda --ollama $bin), use 'nix develop .#gpu', or set TANDEM_OLLAMA_BIN to a CUDA-enabled ollama; to start the CPU fixture on purpose: just ollama-up --cpu"
     fi
     ol_log "Ollama: $bin (from $from), CUDA backend $backend"
     models="${TANDEM_OLLAMA_MODELS:-$OL_STATE/gpu-models}"

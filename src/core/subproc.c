@@ -54,7 +54,7 @@ pid_t tdm_subproc_spawn(char *const argv[], int out_fd, int err_fd, char *err, s
     rc = rc ? rc : posix_spawnattr_setsigdefault(&at, &def);
     rc = rc ? rc : posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid = -1;
-    rc = rc ? rc : posix_spawn(&pid, argv[0], &fa, &at, argv, environ);
+    rc = rc ? rc : posix_spawnp(&pid, argv[0], &fa, &at, argv, environ); /* a bare name: PATH */
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     if (rc != 0) {
@@ -115,7 +115,7 @@ static bool drain(int fd, tdm_buf *b)
         return errno == EINTR || errno == EAGAIN;
     if (n == 0)
         return false;
-    if (b->len + (size_t)n <= CAPTURE_CAP)
+    if (b && b->len + (size_t)n <= CAPTURE_CAP)
         tdm_buf_append(b, chunk, (size_t)n);
     return true;
 }

@@ -12,7 +12,7 @@
 
 #include "core/buf.h"
 
-/* Starts argv[0] (a path) with stdin from /dev/null, stdout on out_fd and stderr on
+/* Starts argv[0] (a path, or a name looked up in PATH) with stdin from /dev/null, stdout on out_fd and stderr on
  * err_fd (-1: /dev/null). Returns the pid, or -1 with err naming the program. */
 pid_t tdm_subproc_spawn(char *const argv[], int out_fd, int err_fd, char *err, size_t errlen);
 
@@ -25,7 +25,7 @@ bool tdm_subproc_wait(pid_t pid, long timeout_ms, int *status);
 int tdm_subproc_stop(pid_t pid, long grace_ms);
 
 /* Runs argv to completion, its stdout into out and its stderr into errout (each capped
- * at 1 MiB), killed after timeout_ms. Returns 0 with the wait status in *status, or -1
+ * at 1 MiB; errout NULL: stderr is read and dropped), killed after timeout_ms. Returns 0 with the wait status in *status, or -1
  * with err when it could not be run or timed out. */
 int tdm_subproc_capture(char *const argv[], long timeout_ms, tdm_buf *out, tdm_buf *errout, int *status,
                         char *err, size_t errlen);

@@ -2,13 +2,14 @@
 #include "gpu/smi.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "gpu/proc.h"
+#include "core/subproc.h"
 #include "gpu/smi_parse.h"
 
 #define INFO_TIMEOUT_MS 30000
@@ -38,7 +39,7 @@ static void cuda_version(const char *cmd, tdm_gpu_info *out)
     tdm_buf text = {0};
     int st = 0;
     char err[256];
-    if (tdm_gpu_capture(argv, INFO_TIMEOUT_MS, &text, &st, err, sizeof err) == 0 && WIFEXITED(st) &&
+    if (tdm_subproc_capture(argv, INFO_TIMEOUT_MS, &text, NULL, &st, err, sizeof err) == 0 && WIFEXITED(st) &&
         WEXITSTATUS(st) == 0)
         tdm_gpu_smi_cuda_version(tdm_buf_str(&text), out->cuda_driver_version, sizeof out->cuda_driver_version);
     tdm_buf_free(&text);
@@ -73,7 +74,7 @@ int tdm_gpu_smi_info(const char *cmd, tdm_gpu_info *out, char *err, size_t errle
     tdm_buf text = {0};
     int st = 0;
     char why[300];
-    if (tdm_gpu_capture(argv, INFO_TIMEOUT_MS, &text, &st, why, sizeof why) != 0) {
+    if (tdm_subproc_capture(argv, INFO_TIMEOUT_MS, &text, NULL, &st, why, sizeof why) != 0) {
         snprintf(err, errlen, "%s; %s", why, FIX);
         tdm_buf_free(&text);
         return -1;
@@ -114,10 +115,21 @@ int tdm_gpu_smi_stream_start(const char *cmd, int interval_ms, tdm_gpu_smi_strea
     char *argv[] = {(char *)cmd, "--query-gpu=" TDM_GPU_SMI_SAMPLE_FIELDS, "--format=csv,noheader,nounits", "-lms", lms,
                     NULL};
     char why[300];
-    if (tdm_gpu_spawn(argv, &s->pid, &s->fd, why, sizeof why) != 0) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        snprintf(err, errlen, "cannot create a pipe for %s: %s", cmd, strerror(errno));
+        return -1;
+    }
+    /* stderr stays ours: what nvidia-smi says when the driver fails is the reason */
+    s->pid = tdm_subproc_spawn(argv, p[1], STDERR_FILENO, why, sizeof why);
+    close(p[1]);
+    if (s->pid < 0) {
+        close(p[0]);
+        s->pid = 0;
         snprintf(err, errlen, "%s; %s", why, FIX);
         return -1;
     }
+    s->fd = p[0];
     return 0;
 }
 
@@ -161,7 +173,7 @@ void tdm_gpu_smi_stream_stop(tdm_gpu_smi_stream *s)
         close(s->fd);
     s->fd = -1;
     if (s->pid > 0)
-        tdm_gpu_reap(s->pid);
+        tdm_subproc_stop(s->pid, 1000);
     s->pid = 0;
     tdm_buf_free(&s->pending);
 }

@@ -227,6 +227,16 @@ def test_module_zip_of_another_version_is_refused(env, tmp_path):
     assert "holds github.com/ollama/ollama@v0.12.0 but version v0.11.4" in r.stderr
 
 
+def test_module_zip_names_the_version_when_none_is_given(env, tmp_path):
+    env["TANDEM_CUDA_ARCH"] = "90"
+    z = tmp_path / "v0.12.0.zip"
+    with zipfile.ZipFile(z, "w") as f:
+        f.writestr(f"{MODULE}@v0.12.0/CMakeLists.txt", "cmake_minimum_required(VERSION 3.21)\n")
+    r = run(env, "--dry-run", "--src", str(z), "--prefix", str(tmp_path / "p"))
+    assert r.returncode == 0, r.stderr
+    assert "v0.12.0" in r.stdout and "unzip" in r.stdout
+
+
 def test_libraries_of_another_version_are_not_overwritten(env, tmp_path):
     env["TANDEM_CUDA_ARCH"] = "90"
     lib = tmp_path / "p" / "lib" / "ollama"
