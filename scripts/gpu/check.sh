@@ -179,7 +179,7 @@ read -r P1 P2 <<<"$PORTS"
 stop_servers() { [[ "$KEEP" == 1 ]] || "$KIT/scripts/ollama/down.sh" >/dev/null 2>&1 || true; }
 trap stop_servers EXIT
 do_servers() {
-    "$KIT/scripts/ollama/up.sh" --gpu 2> >(tee "$OUT/logs/ollama-up.log" >&2)
+    "$KIT/scripts/ollama/up.sh" --gpu 2>&1 | tee "$OUT/logs/ollama-up.log" >&2
     ! grep -q 'WARNING' "$OUT/logs/ollama-up.log" || { say "the model is not fully in VRAM (see above)"; return 1; }
 }
 # Servers are started on every call (a second call resumes with fresh servers); the step's
@@ -197,76 +197,7 @@ VERSION="$(curl -s "http://127.0.0.1:$P1/api/version" | "$VENV/bin/python" -c 'i
 
 # ---- experiments ------------------------------------------------------------------------
 EXP="$OUT/experiments"
-mkdir -p "$EXP/scenarios"
-# The pins are what this host has (GPU name, version, digest), and the model fully in VRAM.
-pins() {
-    cat <<EOF
-pins: {ollama_version: "$VERSION", model: "$MODEL", model_digest: "$DIGEST", gpu: "$GPU_NAME", model_in_vram: full}
-EOF
-}
-run_block() {  # $1 cooldown ms
-    cat <<EOF
-run: {runs_per_cell: 1, warmup: true, num_predict: $NPRED, seed: 7, cooldown_ms: $1, unload_between_cells: false,
-      cell_timeout_ms: 600000, http_timeout_ms: 30000, retries: 2, retry_backoff_ms: 1000, expected_decode_tps: 200}
-EOF
-}
-{
-    echo "# reduced TR115 matrix of gpu-check: 5 variants x 2 configurations x $REPS repetitions"
-    echo "name: gpu-check-matrix"
-    echo "seed: 115"
-    echo "repetitions: $REPS"
-    pins
-    echo "endpoints: {collector: 'http://127.0.0.1:$P1', insight: 'http://127.0.0.1:$P2'}"
-    echo "variants: [tokio-default, tokio-localset, async-std, smol, smol-1kb]"
-    run_block 500
-    echo "configurations:"
-    echo "  - {name: chimera_homo_gpu80_ctx512, scenario: chimera-homo, chimera: {num_gpu: 80, num_ctx: 512, temperature: 1.0}}"
-    echo "  - {name: baseline_vs_chimera, scenario: baseline-vs-chimera, chimera: {num_gpu: 80, num_ctx: 512, temperature: 1.0}}"
-} > "$EXP/matrix.yaml"
-{
-    echo "# one server against two on the same GPU: the same two agents, tokio-default"
-    echo "name: gpu-check-servers"
-    echo "seed: 116"
-    echo "repetitions: $REPS"
-    pins
-    echo "endpoints: {collector: 'http://127.0.0.1:$P1', insight: 'http://127.0.0.1:$P2'}"
-    echo "variants: [tokio-default]"
-    run_block 500
-    echo "configurations:"
-    echo "  - {name: two_servers, scenario: chimera-homo, chimera: {num_gpu: 80, num_ctx: 512, temperature: 1.0}}"
-    echo "  - {name: one_server, scenario: chimera-homo, chimera: {num_gpu: 80, num_ctx: 512, temperature: 1.0}, endpoints: {collector: 'http://127.0.0.1:$P1', insight: 'http://127.0.0.1:$P1'}}"
-} > "$EXP/servers.yaml"
-PROMPTS=("Summarise the trade-offs of running several model servers on one GPU."
-         "List three ways to measure decoding throughput fairly."
-         "Explain what a sequential baseline adds to a concurrency benchmark."
-         "Describe how queueing at a server shows in time to first token.")
-for n in 1 2 4 8; do
-    {
-        echo "# $n agent(s), one call each, spread round robin over the two servers"
-        echo "name: agents-$n"
-        echo "runs: 1"
-        echo "seed: 42"
-        echo "warmup: true"
-        echo "phases: [sequential, concurrent]"
-        echo "defaults: {model: \"$MODEL\", options: {num_predict: $NPRED, temperature: 0.0, seed: 7, num_ctx: 512}}"
-        echo "agents:"
-        for ((i = 0; i < n; i++)); do
-            port=$P1; (( i % 2 )) && port=$P2
-            echo "  - {name: agent$((i + 1)), url: 'http://127.0.0.1:$port', prompt: \"${PROMPTS[$((i % 4))]}\"}"
-        done
-    } > "$EXP/scenarios/agents-$n.yaml"
-done
-{
-    echo "# 1, 2, 4 and 8 agents over the two servers on one GPU, tokio-default"
-    echo "name: gpu-check-agents"
-    echo "seed: 117"
-    echo "repetitions: $(( REPS > 2 ? 2 : REPS ))"
-    pins
-    echo "variants: [tokio-default]"
-    run_block 500
-    echo "configurations:"
-    for n in 1 2 4 8; do echo "  - {name: agents_$n, scenario: scenarios/agents-$n.yaml}"; done
-} > "$EXP/agents.yaml"
+"$KIT/scripts/gpu/experiments.sh" "$EXP" "$VERSION" "$MODEL" "$DIGEST" "$GPU_NAME" "$P1" "$P2" "$REPS" "$NPRED"
 
 sweep() {  # experiment-name
     tdm "$KIT/bin/tandem-sweep" "$EXP/$1.yaml" --out "$OUT/results/$1" --bin-dir "$KIT/bin" \

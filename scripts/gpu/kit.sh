@@ -84,6 +84,8 @@ for f in up.sh down.sh lib.sh build.sh build-cuda.sh make-tiny-model.py Modelfil
     cp "$root/scripts/ollama/$f" "$kit/scripts/ollama/"
 done
 cp "$root/scripts/gpu/check.sh" "$kit/gpu-check.sh"
+mkdir -p "$kit/scripts/gpu"
+cp "$root/scripts/gpu/experiments.sh" "$kit/scripts/gpu/"
 cat > "$kit/README.txt" <<EOF
 tandem GPU kit ($(cat "$root/VERSION"), Ollama $OL_VERSION), made $(date -u +%Y-%m-%dT%H:%MZ) on $(uname -m) with glibc $(ldd --version | head -n1 | grep -o '[0-9.]*$').
 On the GPU host (CUDA toolkit with nvcc, CMake >= 3.21, Python 3.9+ with numpy, glibc >= ${glibc#GLIBC_}):
