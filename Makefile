@@ -129,7 +129,7 @@ $(BUILD)/bin/tandem-report: $(BUILD)/obj/report/main.o $(call mod_lib,report) $(
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(call pkg_libs,jansson libcyaml) -lm
 
-$(BUILD)/bin/tandem-sweep: $(BUILD)/obj/sweep/main.o $(call mod_lib,sweep) $(call mod_lib,core)
+$(BUILD)/bin/tandem-sweep: $(BUILD)/obj/sweep/main.o $(call mod_lib,sweep) $(call mod_lib,http1) $(call mod_lib,core)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(call pkg_libs,jansson libcyaml) -lm
 
@@ -165,7 +165,9 @@ $(BUILD)/obj/tests/%.o: tests/unit/%.c
 TEST_USES_test_http1_conn := reactor
 TEST_USES_test_reactorcurl_driver := curl http1 reactor
 TEST_USES_test_reactorhttp_driver := http1 reactor
-test_libs = $(foreach m,$(filter-out core,$(call test_mod,$(1)) $(TEST_USES_$(1))),$(call mod_lib,$(m)))
+# A module that calls another names it, so its tests link that one too.
+MOD_USES_sweep := http1
+test_libs = $(foreach m,$(filter-out core,$(call test_mod,$(1)) $(MOD_USES_$(call test_mod,$(1))) $(TEST_USES_$(1))),$(call mod_lib,$(m)))
 
 # Shared test support (tests/unit/support/*.c) is linked into every unit test.
 UNIT_SUPPORT := $(patsubst tests/unit/%.c,$(BUILD)/obj/tests/%.o,$(wildcard tests/unit/support/*.c))

@@ -1,24 +1,25 @@
-/* utf8.c — UTF-8 validation and repair (see utf8.h). Follows RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF. */
+/* utf8.c — UTF-8 decoding, validation and repair (see utf8.h). Follows RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF. */
 #include "core/utf8.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-size_t tdm_utf8_seq_len(const unsigned char *s, size_t left)
+size_t tdm_utf8_decode(const unsigned char *s, size_t left, uint32_t *cp)
 {
     unsigned char c = s[0];
-    if (c >= 0x01 && c < 0x80)
+    if (c < 0x80) {
+        *cp = c;
         return 1;
+    }
     size_t n;
-    uint32_t cp, min;
+    uint32_t v, min;
     if ((c & 0xE0) == 0xC0) {
-        n = 2, cp = c & 0x1F, min = 0x80;
+        n = 2, v = c & 0x1F, min = 0x80;
     } else if ((c & 0xF0) == 0xE0) {
-        n = 3, cp = c & 0x0F, min = 0x800;
+        n = 3, v = c & 0x0F, min = 0x800;
     } else if ((c & 0xF8) == 0xF0) {
-        n = 4, cp = c & 0x07, min = 0x10000;
+        n = 4, v = c & 0x07, min = 0x10000;
     } else {
         return 0;
     }
@@ -27,11 +28,20 @@ size_t tdm_utf8_seq_len(const unsigned char *s, size_t left)
     for (size_t i = 1; i < n; i++) {
         if ((s[i] & 0xC0) != 0x80)
             return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
+        v = (v << 6) | (s[i] & 0x3F);
     }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    /* C0, C1 lead only overlong forms and F5..F7 only values past U+10FFFF: the range
+     * checks refuse them without a table. */
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
         return 0;
+    *cp = v;
     return n;
+}
+
+size_t tdm_utf8_seq_len(const unsigned char *s, size_t left)
+{
+    uint32_t cp;
+    return s[0] ? tdm_utf8_decode(s, left, &cp) : 0;
 }
 
 bool tdm_utf8_valid(const char *s, size_t len)

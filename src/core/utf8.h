@@ -1,20 +1,29 @@
-/* utf8.h — makes arbitrary bytes valid UTF-8, so text a server sent (model output is
- * split into tokens at arbitrary byte boundaries by some servers) can always be written
- * into JSON. A result file that jansson refused to write would lose a whole run. */
+/* utf8.h — the one UTF-8 decoder of the tree. It makes arbitrary bytes valid UTF-8, so
+ * text a server sent (model output is split into tokens at arbitrary byte boundaries by
+ * some servers) can always be written into JSON: a result file that jansson refused to
+ * write would lose a whole run. The simulator escapes its strings with it the way Go's
+ * encoding/json does, so what counts as one invalid byte matches Go's utf8.DecodeRune. */
 #ifndef TDM_UTF8_H
 #define TDM_UTF8_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-/* Length (1..4) of the valid UTF-8 sequence at s, left >= 1 bytes readable; 0 when the
- * bytes there are not one (NUL, stray continuation, overlong form, surrogate, beyond
- * U+10FFFF, or cut short by the end). */
+/* Decodes the sequence at s (left >= 1 bytes readable): its length 1..4 with the code
+ * point in *cp, or 0 when the bytes there are not one well-formed sequence (RFC 3629: a
+ * stray continuation byte, lead bytes C0, C1 and F5..FF, an overlong form, a surrogate,
+ * beyond U+10FFFF, or cut short by the end). U+0000 is a valid one-byte sequence here.
+ * Each 0 is exactly where Go's utf8.DecodeRune answers RuneError with width 1, so a
+ * caller that replaces that one byte and goes on repairs text the way Go does. */
+size_t tdm_utf8_decode(const unsigned char *s, size_t left, uint32_t *cp);
+/* Like tdm_utf8_decode without the code point, and 0 for a NUL byte too: the length of
+ * the sequence that may stand in a C string at s. */
 size_t tdm_utf8_seq_len(const unsigned char *s, size_t left);
 /* True when s[0..len) is valid UTF-8 with no NUL byte. */
 bool tdm_utf8_valid(const char *s, size_t len);
-/* A heap copy with every invalid sequence (and NUL) replaced by U+FFFD; *outlen gets
- * its length. NULL only when out of memory. */
+/* A heap copy with every invalid byte (and NUL) replaced by U+FFFD; *outlen gets its
+ * length. NULL only when out of memory. */
 char *tdm_utf8_sanitize(const char *s, size_t len, size_t *outlen);
 
 #endif

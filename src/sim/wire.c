@@ -5,40 +5,9 @@
 #include <string.h>
 #include <time.h>
 
-static const char HEX[] = "0123456789abcdef";
+#include "core/utf8.h"
 
-/* Decodes one UTF-8 sequence at s (n bytes available). Returns its length and the code
- * point in *cp, or 0 for an invalid sequence (overlong, surrogate, > U+10FFFF,
- * truncated), the cases where Go substitutes U+FFFD for one byte. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-        len = 2, v = c & 0x1f, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3, v = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3f);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    *cp = v;
-    return len;
-}
+static const char HEX[] = "0123456789abcdef";
 
 int tdm_sim_json_str(tdm_buf *b, const char *s, size_t len)
 {
@@ -53,7 +22,7 @@ int tdm_sim_json_str(tdm_buf *b, const char *s, size_t len)
         size_t esc_len = 0, adv = 1;
         if (c >= 0x80) {
             uint32_t cp;
-            adv = utf8_decode(p + i, len - i, &cp);
+            adv = tdm_utf8_decode(p + i, len - i, &cp);
             if (adv == 0) {
                 memcpy(esc, "\\ufffd", 6), esc_len = 6, adv = 1;
             } else if (cp == 0x2028 || cp == 0x2029) {

@@ -106,6 +106,77 @@ static void test_escaping(void **state)
     tdm_buf_free(&b);
 }
 
+/* What Go's encoding/json writes for invalid UTF-8: one \ufffd per byte that
+ * utf8.DecodeRune refuses (overlong forms, surrogates, beyond U+10FFFF, stray or missing
+ * continuation bytes), while a well-formed U+FFFD passes through as its bytes. */
+static void test_invalid_utf8_as_go(void **state)
+{
+    (void)state;
+    struct {
+        const char *in, *out;
+    } cases[] = {
+        {"\xc0\xaf", "\"\\ufffd\\ufffd\""},
+        {"\xc1\xbf", "\"\\ufffd\\ufffd\""},
+        {"\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\""},
+        {"\xf0\x8f\xbf\xbf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},
+        {"\xed\xbf\xbf", "\"\\ufffd\\ufffd\\ufffd\""},
+        {"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},
+        {"\xf5\x80<", "\"\\ufffd\\ufffd\\u003c\""},
+        {"\xfe\xff", "\"\\ufffd\\ufffd\""},
+        {"\xe2\x82x", "\"\\ufffd\\ufffdx\""},
+        {"\xe6\x41\x97", "\"\\ufffdA\\ufffd\""},
+        {"\xef\xbf\xbd\xe2\x80\xa9", "\"\xef\xbf\xbd\\u2029\""},
+        {"\xf4\x8f\xbf\xbf\xed\x9f\xbf", "\"\xf4\x8f\xbf\xbf\xed\x9f\xbf\""},
+    };
+    tdm_buf b = {0};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tdm_buf_reset(&b);
+        assert_int_equal(tdm_sim_json_str(&b, cases[i].in, strlen(cases[i].in)), 0);
+        assert_string_equal(tdm_buf_str(&b), cases[i].out);
+    }
+    tdm_buf_free(&b);
+}
+
+/* A token line cut at every byte of the text (utf8-split does this on purpose): each
+ * byte of the cut character becomes one \ufffd, in whichever line holds it, and every
+ * whole character is escaped as it would be uncut. */
+static void test_split_at_every_byte(void **state)
+{
+    (void)state;
+    const char text[] = "a<\xc3\xa9\xe2\x80\xa8\xe6\x97\xa5\xf0\x9f\x99\x82\"";
+    const size_t len = sizeof text - 1;
+    const int boundary[] = {1, 1, 1, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 1};
+    tdm_buf got = {0}, want = {0}, part = {0};
+    for (size_t k = 0; k <= len; k++) {
+        size_t start = k, end = k;
+        while (!boundary[start])
+            start--;
+        while (!boundary[end])
+            end++;
+        tdm_buf_reset(&got);
+        assert_int_equal(tdm_sim_json_str(&got, text, k), 0);
+        assert_int_equal(tdm_sim_json_str(&got, text + k, len - k), 0);
+        tdm_buf_reset(&want);
+        tdm_buf_reset(&part);
+        assert_int_equal(tdm_sim_json_str(&part, text, start), 0);
+        tdm_buf_append(&want, part.data, part.len - 1); /* without the closing quote */
+        for (size_t i = start; i < end; i++) {
+            if (i == k)
+                tdm_buf_append_str(&want, "\"\"");
+            tdm_buf_append_str(&want, "\\ufffd");
+        }
+        if (start == end)
+            tdm_buf_append_str(&want, "\"\"");
+        tdm_buf_reset(&part);
+        assert_int_equal(tdm_sim_json_str(&part, text + end, len - end), 0);
+        tdm_buf_append(&want, part.data + 1, part.len - 1); /* without the opening quote */
+        assert_string_equal(tdm_buf_str(&got), tdm_buf_str(&want));
+    }
+    tdm_buf_free(&got);
+    tdm_buf_free(&want);
+    tdm_buf_free(&part);
+}
+
 static void test_rfc3339nano(void **state)
 {
     (void)state;
@@ -128,7 +199,8 @@ int main(void)
         cmocka_unit_test(test_generate_token), cmocka_unit_test(test_chat_token),
         cmocka_unit_test(test_generate_final), cmocka_unit_test(test_chat_final_omits_zero),
         cmocka_unit_test(test_load_line),      cmocka_unit_test(test_escaping),
-        cmocka_unit_test(test_rfc3339nano),
+        cmocka_unit_test(test_rfc3339nano),    cmocka_unit_test(test_invalid_utf8_as_go),
+        cmocka_unit_test(test_split_at_every_byte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
