@@ -1,10 +1,13 @@
-/* fileio.c — directories and atomic result files (see fileio.h). */
+/* fileio.c — directories, atomic result files and the shared file-system helpers (see
+ * fileio.h). A leaf of the core: it calls only the buffer. */
 #include "core/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <jansson.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,4 +128,75 @@ char *tdm_path_join(const char *dir, const char *name)
     tdm_buf b = {0};
     tdm_buf_printf(&b, "%s/%s", dir, name);
     return tdm_buf_steal(&b);
+}
+
+/* Lexical: the shape tandem-sweep has always given its output directory. */
+static char *absolute_lexical(const char *path)
+{
+    if (path[0] == '/')
+        return strdup(path);
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        return strdup(path);
+    while (path[0] == '.' && path[1] == '/')
+        path += 2;
+    tdm_buf b = {0};
+    if (strcmp(path, ".") == 0 || !*path)
+        tdm_buf_append_str(&b, cwd);
+    else
+        tdm_buf_printf(&b, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path);
+    char *s = tdm_buf_steal(&b);
+    size_t n = s ? strlen(s) : 0;
+    while (n > 1 && s[n - 1] == '/')
+        s[--n] = '\0';
+    return s;
+}
+
+char *tdm_path_absolute(const char *path, tdm_path_how how)
+{
+    if (how == TDM_PATH_LEXICAL)
+        return absolute_lexical(path);
+    char buf[PATH_MAX];
+    return realpath(path, buf) ? strdup(buf) : NULL;
+}
+
+bool tdm_path_exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+bool tdm_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    int rc = (flag == FTW_DP) ? rmdir(path) : unlink(path);
+    return rc != 0 && errno != ENOENT ? -1 : 0;
+}
+
+int tdm_rmtree(const char *path, char *err, size_t errlen)
+{
+    if (!tdm_path_exists(path))
+        return 0;
+    if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+        snprintf(err, errlen, "cannot remove %s: %s; remove it by hand", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+char *tdm_self_path(const char *fallback)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0)
+        return fallback ? strdup(fallback) : NULL;
+    buf[n] = '\0';
+    return strdup(buf);
 }

@@ -19,25 +19,6 @@
 /* Error messages quote at most this many bytes of the offending line. */
 #define QUOTE_MAX 80
 
-void tdm_server_counters_init(tdm_server_counters *c)
-{
-    c->total_duration_ns = -1;
-    c->load_duration_ns = -1;
-    c->prompt_eval_count = -1;
-    c->prompt_eval_duration_ns = -1;
-    c->eval_count = -1;
-    c->eval_duration_ns = -1;
-}
-
-void tdm_ollama_line_clear(tdm_ollama_line *l)
-{
-    free(l->content);
-    free(l->thinking);
-    free(l->error);
-    memset(l, 0, sizeof *l);
-    tdm_server_counters_init(&l->counters);
-}
-
 /* Copies at most max bytes of line into out (max + 4 bytes), never cutting a character, with
  * control bytes and invalid UTF-8 shown as '?' (the message ends up in logs and in JSON
  * results, which must stay valid UTF-8), and "..." when something was left out. */

@@ -4,92 +4,11 @@
 #include "report/analysis.h"
 
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
-
-static bool cell_has(const tdm_rep_dataset *ds, int variant, int config)
-{
-    for (size_t i = 0; i < ds->n_cells; i++)
-        if (ds->cells[i].variant == variant && ds->cells[i].config == config)
-            return true;
-    return false;
-}
-
-static double call_value(const tdm_call_metrics *m, int metric)
-{
-    switch (metric) {
-    case TDM_M_TTFT:
-        return m->ttft_ms;
-    case TDM_M_ITL_P50:
-        return m->itl_p50_ms;
-    case TDM_M_DECODE_TPS:
-        return m->decode_tps;
-    case TDM_M_CLIENT_GAP:
-        return m->client_gap_ms;
-    default:
-        return NAN;
-    }
-}
-
-double *tdm_rep_values(const tdm_rep_dataset *ds, int variant, int config, int also, int metric, int phase,
-                       size_t *n, size_t *n_undefined)
-{
-    *n = 0;
-    if (n_undefined)
-        *n_undefined = 0;
-    const tdm_rep_metric_def *def = tdm_rep_metric(metric);
-    if (!def)
-        return NULL;
-    tdm_phase want = phase == TDM_REP_SEQ ? TDM_PHASE_SEQUENTIAL : TDM_PHASE_CONCURRENT;
-    size_t cap = 0;
-    for (size_t c = 0; c < ds->n_cells; c++) {
-        const tdm_rep_cell *cell = &ds->cells[c];
-        if (cell->variant != variant || (config >= 0 && cell->config != config))
-            continue;
-        for (size_t k = 0; k < cell->n_runs; k++)
-            cap += def->per_call ? ds->runs[cell->runs[k]].n_calls : 1;
-    }
-    double *v = malloc((cap ? cap : 1) * sizeof *v);
-    if (!v)
-        return NULL;
-    for (size_t c = 0; c < ds->n_cells; c++) {
-        const tdm_rep_cell *cell = &ds->cells[c];
-        if (cell->variant != variant || (config >= 0 && cell->config != config))
-            continue;
-        if (config < 0 && also >= 0 && !cell_has(ds, also, cell->config))
-            continue;
-        for (size_t k = 0; k < cell->n_runs; k++) {
-            const tdm_rep_run *r = &ds->runs[cell->runs[k]];
-            if (!def->per_call) {
-                double x = r->v[metric];
-                if (isfinite(x))
-                    v[(*n)++] = x;
-                else if (n_undefined)
-                    (*n_undefined)++;
-                continue;
-            }
-            for (size_t i = r->first_call; i < r->first_call + r->n_calls; i++) {
-                const tdm_rep_call *call = &ds->calls[i];
-                if (call->phase != want || !call->ok || call->m.cold_load)
-                    continue;
-                double x = call_value(&call->m, metric);
-                if (isfinite(x))
-                    v[(*n)++] = x;
-                else if (n_undefined)
-                    (*n_undefined)++;
-            }
-        }
-    }
-    if (*n == 0) {
-        free(v);
-        return NULL;
-    }
-    return v;
-}
+#include "report/values.h"
 
 void tdm_rep_summarize(const double *x, size_t n, size_t n_undefined, const tdm_rep_settings *s, const char *key,
                        tdm_rep_sample *out)
@@ -231,28 +150,6 @@ int tdm_rep_analyze(const tdm_rep_dataset *ds, const tdm_rep_settings *s, tdm_re
     return 0;
 }
 
-void tdm_rep_caveat_add(tdm_rep_analysis *an, const char *kind, const char *fmt, ...)
-{
-    if (an->n_caveats == an->cap_caveats) {
-        size_t cap = an->cap_caveats ? an->cap_caveats * 2 : 16;
-        tdm_rep_caveat *p = realloc(an->caveats, cap * sizeof *p);
-        if (!p)
-            return;
-        an->caveats = p;
-        an->cap_caveats = cap;
-    }
-    tdm_buf b = {0};
-    va_list ap;
-    va_start(ap, fmt);
-    char tmp[2048];
-    vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    tdm_buf_append_str(&b, tmp);
-    tdm_rep_caveat *c = &an->caveats[an->n_caveats++];
-    c->kind = tdm_rep_strdup(kind);
-    c->text = tdm_buf_steal(&b);
-}
-
 void tdm_rep_analysis_free(tdm_rep_analysis *an)
 {
     free(an->cells);
@@ -271,30 +168,4 @@ void tdm_rep_analysis_free(tdm_rep_analysis *an)
     free(an->legacy_note);
     free(an->gpu);
     memset(an, 0, sizeof *an);
-}
-
-const char *tdm_rep_fmt(char *buf, size_t len, double v, int decimals)
-{
-    if (isnan(v)) {
-        snprintf(buf, len, "n/a");
-    } else if (isinf(v)) {
-        snprintf(buf, len, "%sinf", v < 0 ? "-" : "");
-    } else {
-        snprintf(buf, len, "%.*f", decimals, v);
-        /* a value that rounds to zero prints as 0, never as -0.00 */
-        if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1))
-            memmove(buf, buf + 1, strlen(buf));
-    }
-    return buf;
-}
-
-const char *tdm_rep_fmt_p(char *buf, size_t len, double p)
-{
-    if (isnan(p))
-        snprintf(buf, len, "n/a");
-    else if (p < 0.0001)
-        snprintf(buf, len, "<0.0001");
-    else
-        snprintf(buf, len, "%.4f", p);
-    return buf;
 }

@@ -166,15 +166,6 @@ int tdm_rep_analyze(const tdm_rep_dataset *ds, const tdm_rep_settings *s, tdm_re
                     size_t n_baselines, tdm_rep_analysis *an);
 void tdm_rep_analysis_free(tdm_rep_analysis *an);
 
-/* The finite values of a metric for one variant in one configuration (a cell), or in
- * every configuration (config < 0), or in those configurations where `also` has runs
- * too (config < 0, also >= 0). Run-level metrics give one value per run; per-call
- * metrics one per successful, non-cold call of the phase. Values come in cell order,
- * then run order. Returns a heap array, NULL with *n = 0 when empty or out of memory;
- * *n_undefined counts values left out for being undefined. */
-double *tdm_rep_values(const tdm_rep_dataset *ds, int variant, int config, int also, int metric, int phase,
-                       size_t *n, size_t *n_undefined);
-
 /* Summarises a sample (NaNs are dropped and counted); key names the sample for the
  * bootstrap stream. */
 void tdm_rep_summarize(const double *x, size_t n, size_t n_undefined, const tdm_rep_settings *s, const char *key,
@@ -186,7 +177,7 @@ int tdm_rep_compare_baselines(tdm_rep_analysis *an);    /* baseline.c */
 int tdm_rep_find_caveats(tdm_rep_analysis *an);         /* caveats.c */
 int tdm_rep_write_verdict(tdm_rep_analysis *an);        /* verdict.c */
 int tdm_rep_gpu_analyze(tdm_rep_analysis *an);          /* gpu.c: per-cell GPU means and caveats */
-/* Appends a caveat (printf-style text). */
+/* Appends a caveat (printf-style text); caveats.c, where the parts above add theirs. */
 void tdm_rep_caveat_add(tdm_rep_analysis *an, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -214,10 +205,5 @@ const char *tdm_rep_margins_list(char *buf, size_t len, const tdm_rep_margin m[T
  * set" for TDM_REP_EQ_NONE). */
 const char *tdm_rep_equiv_key(tdm_rep_equiv_verdict v);
 const char *tdm_rep_equiv_text(char *buf, size_t len, const tdm_rep_analysis *an, const tdm_rep_comparison *c);
-
-/* Formats a number for people with the metric's decimals ("n/a" for NaN). */
-const char *tdm_rep_fmt(char *buf, size_t len, double v, int decimals);
-/* A p-value for people: "<0.0001" or 4 decimals. */
-const char *tdm_rep_fmt_p(char *buf, size_t len, double p);
 
 #endif

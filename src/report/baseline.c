@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "report/analysis.h"
+#include "report/values.h"
 
 static char *trimmed(const char *s, size_t len)
 {

@@ -5,6 +5,7 @@
  * files, and whether imported seed runs reproduce the seed's own efficiency figures. */
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,4 +392,28 @@ int tdm_rep_find_caveats(tdm_rep_analysis *an)
     library_caveats(an);
     design_caveats(an);
     return 0;
+}
+
+/* Here, beside the caveats found in the data, so that the parts of the analysis that
+ * add caveats of their own (gpu.c) call a file below the analysis, never the analysis. */
+void tdm_rep_caveat_add(tdm_rep_analysis *an, const char *kind, const char *fmt, ...)
+{
+    if (an->n_caveats == an->cap_caveats) {
+        size_t cap = an->cap_caveats ? an->cap_caveats * 2 : 16;
+        tdm_rep_caveat *p = realloc(an->caveats, cap * sizeof *p);
+        if (!p)
+            return;
+        an->caveats = p;
+        an->cap_caveats = cap;
+    }
+    tdm_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    char tmp[2048];
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    tdm_buf_append_str(&b, tmp);
+    tdm_rep_caveat *c = &an->caveats[an->n_caveats++];
+    c->kind = tdm_rep_strdup(kind);
+    c->text = tdm_buf_steal(&b);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "report/analysis.h"
+#include "report/values.h"
 
 static tdm_rep_comparison *add_cmp(tdm_rep_analysis *an)
 {

@@ -11,6 +11,7 @@
 
 #include "core/buf.h"
 #include "report/analysis.h"
+#include "report/format.h"
 
 /* What the report was asked for, as the outputs print it. */
 typedef struct tdm_rep_meta {
@@ -55,9 +56,7 @@ struct json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_m
                                      const tdm_rep_figures *figs);
 
 /* ---- Markdown (write_md.c) ---- */
-/* Escapes text from results for Markdown (table cells and paragraphs): the core's
- * tdm_md_escape, plus control characters as spaces and '&' as an entity. */
-void tdm_rep_md_text(tdm_buf *b, const char *s);
+/* Text from results is escaped with tdm_rep_md_text (format.h). */
 char *tdm_rep_markdown(const tdm_rep_analysis *an, const tdm_rep_meta *meta, const tdm_rep_figures *figs);
 /* write_md_gpu.c: the "GPU" section (one sentence when no run has telemetry), and the
  * provenance's GPU lines (nothing when no run directory records a GPU). */

@@ -15,6 +15,7 @@
 
 #include "core/fileio.h"
 #include "report/output.h"
+#include "report/values.h"
 
 static const char *const SCRIPTS[] = {"common.gp", "strip.gp", "lines.gp", "ecdf.gp", "gpu_timeline.gp"};
 
@@ -33,18 +34,12 @@ static bool has_scripts(const char *dir)
     return true;
 }
 
-static char *absolute(const char *path)
-{
-    char buf[PATH_MAX];
-    return realpath(path, buf) ? strdup(buf) : NULL;
-}
-
 char *tdm_rep_find_plots_dir(const char *argv0)
 {
     (void)argv0;
     const char *env = getenv("TANDEM_PLOTS_DIR");
     if (env && *env && has_scripts(env))
-        return absolute(env);
+        return tdm_path_absolute(env, TDM_PATH_RESOLVED);
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
@@ -59,10 +54,10 @@ char *tdm_rep_find_plots_dir(const char *argv0)
             char cand[PATH_MAX + 32];
             snprintf(cand, sizeof cand, "%s%s", exe, rel[i]);
             if (has_scripts(cand))
-                return absolute(cand);
+                return tdm_path_absolute(cand, TDM_PATH_RESOLVED);
         }
     }
-    return has_scripts("plots") ? absolute("plots") : NULL;
+    return has_scripts("plots") ? tdm_path_absolute("plots", TDM_PATH_RESOLVED) : NULL;
 }
 
 /* ---- data files ------------------------------------------------------------------- */
@@ -652,7 +647,7 @@ int tdm_rep_figures_make(const tdm_rep_analysis *an, const char *out_dir, const 
     if (figs->gnuplot && !plots_dir && log)
         fprintf(log, "tandem-report: the gnuplot scripts (plots/*.gp) were not found: set TANDEM_PLOTS_DIR or pass "
                      "--plots-dir\n");
-    char *abs_out = absolute(out_dir);
+    char *abs_out = tdm_path_absolute(out_dir, TDM_PATH_RESOLVED);
     const char *od = abs_out ? abs_out : out_dir;
     int rc = 0;
     rc |= strip_fig(figs, an, od, plots_dir, TDM_M_EFFICIENCY, "fig_efficiency",

@@ -12,6 +12,7 @@
 
 #include "core/buf.h"
 #include "report/analysis.h"
+#include "report/format.h"
 
 static const char *short_label(int metric)
 {

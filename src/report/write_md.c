@@ -10,27 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/summary_text.h"
 #include "report/output.h"
 
 #define PROMPT_CHARS 80
-
-void tdm_rep_md_text(tdm_buf *b, const char *s)
-{
-    if (!s)
-        return;
-    tdm_buf clean = {0};
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '&')
-            tdm_buf_append_str(&clean, "&amp;");
-        else if (*p < 0x20 || *p == 0x7f)
-            tdm_buf_append_str(&clean, " ");
-        else
-            tdm_buf_append(&clean, p, 1);
-    }
-    tdm_md_escape(b, tdm_buf_str(&clean));
-    tdm_buf_free(&clean);
-}
 
 static void md(tdm_buf *b, const char *s)
 {

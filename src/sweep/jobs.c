@@ -20,12 +20,6 @@
 #include "core/fileio.h"
 #include "sweep/sweep_int.h"
 
-static char *abs_path(const char *p)
-{
-    char *r = realpath(p, NULL);
-    return r ? r : strdup(p);
-}
-
 int tdm_sweep_emit_jobs(tdm_sweep_ctx *c, const char *dir)
 {
     const tdm_experiment *e = &c->e;
@@ -34,8 +28,8 @@ int tdm_sweep_emit_jobs(tdm_sweep_ctx *c, const char *dir)
         fprintf(stderr, "tandem-sweep: --emit-jobs: %s\n", err);
         return TDM_SWEEP_EXIT_ERROR;
     }
-    char *self = tdm_sweep_self_path();
-    char *exp = abs_path(e->path);
+    char *self = tdm_self_path("tandem-sweep");
+    char *exp = tdm_path_absolute(e->path, TDM_PATH_RESOLVED);
     tdm_buf jobs = {0}, common = {0};
     tdm_sweep_shell_quote(&common, self ? self : "tandem-sweep");
     tdm_buf_append_str(&common, " ");
@@ -69,7 +63,7 @@ int tdm_sweep_emit_jobs(tdm_sweep_ctx *c, const char *dir)
     char *jobs_abs = NULL;
     int rc = jobs_path ? tdm_write_file_atomic(jobs_path, jobs.data ? jobs.data : "", jobs.len, err, sizeof err) : -1;
     if (rc == 0) {
-        jobs_abs = abs_path(jobs_path);
+        jobs_abs = tdm_path_absolute(jobs_path, TDM_PATH_RESOLVED);
         tdm_buf s = {0};
         tdm_buf_printf(&s,
                        "#!/bin/sh\n"

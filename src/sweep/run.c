@@ -160,7 +160,7 @@ static int rename_noreplace(const char *from, const char *to)
     if (errno != EINVAL && errno != ENOSYS)
         return -1;
 #endif
-    if (tdm_sweep_exists(to)) {
+    if (tdm_path_exists(to)) {
         errno = EEXIST;
         return -1;
     }
@@ -293,10 +293,10 @@ static int reconcile_one(runner *r, size_t i)
         rc = -1;
         goto out;
     }
-    if (tdm_sweep_exists(tmp)) {
+    if (tdm_path_exists(tmp)) {
         tdm_sweep_progress(c, "%s: removing the half-done %s left by an earlier run; the cell runs again\n", rec->id,
                            tmp);
-        if (tdm_sweep_rmtree(tmp, err, sizeof err) != 0) {
+        if (tdm_rmtree(tmp, err, sizeof err) != 0) {
             fprintf(stderr, "tandem-sweep: %s\n", err);
             rc = -1;
             goto out;
@@ -304,7 +304,7 @@ static int reconcile_one(runner *r, size_t i)
     }
     tdm_cell_state st;
     char *why = NULL;
-    if (tdm_sweep_exists(fin)) {
+    if (tdm_path_exists(fin)) {
         if (read_cell_status(fin, &st, NULL) != 0 || !tdm_cell_state_finished(st)) {
             fprintf(stderr,
                     "tandem-sweep: %s exists but holds no finished cell.json; tandem-sweep did not put it there and "
@@ -315,13 +315,13 @@ static int reconcile_one(runner *r, size_t i)
         }
         rec->state = st; /* the disk is the truth, even if the manifest write was lost */
         rec->child_pid = 0;
-        if (tdm_sweep_rmtree(fail, err, sizeof err) != 0) /* a stale failure of a since-finished cell */
+        if (tdm_rmtree(fail, err, sizeof err) != 0) /* a stale failure of a since-finished cell */
             tdm_sweep_progress(c, "warning: %s\n", err);
     } else if (tdm_cell_state_finished(rec->state)) {
         tdm_sweep_progress(c, "%s: the manifest says %s but %s is gone; the cell runs again\n", rec->id,
                            tdm_cell_state_name(rec->state), fin);
         rec->state = TDM_CELL_PENDING;
-    } else if (tdm_sweep_exists(fail) && read_cell_status(fail, &st, &why) == 0 && st == TDM_CELL_FAILED) {
+    } else if (tdm_path_exists(fail) && read_cell_status(fail, &st, &why) == 0 && st == TDM_CELL_FAILED) {
         rec->state = TDM_CELL_FAILED;
         if (!rec->reason && why)
             tdm_manifest_set_reason(&r->m, i, why);
@@ -403,7 +403,7 @@ static void annotate_provenance(runner *r, size_t i, const char *dir)
     const tdm_sweep_config *cf = &r->c->e.configs[r->c->cells[i].config];
     char *p = tdm_path_join(dir, "provenance.json");
     char err[512];
-    json_t *prov = p && tdm_sweep_exists(p) ? tdm_read_json_file(p, err, sizeof err) : NULL;
+    json_t *prov = p && tdm_path_exists(p) ? tdm_read_json_file(p, err, sizeof err) : NULL;
     if (json_is_object(prov)) {
         json_t *mm = cell_pin_mismatches(r, cf);
         json_object_set_new(prov, "pins", json_pack("{s:b, s:o, s:o, s:s}", "matched", cell_pins_ok(r, cf),
@@ -481,7 +481,7 @@ static cell_outcome run_cell(runner *r, size_t i, size_t done_before, size_t fai
             goto out;
         }
         char *parent = parent_of(tmp);
-        if (tdm_sweep_rmtree(tmp, err, sizeof err) != 0 || !parent || tdm_mkdirs(tmp, err, sizeof err) != 0) {
+        if (tdm_rmtree(tmp, err, sizeof err) != 0 || !parent || tdm_mkdirs(tmp, err, sizeof err) != 0) {
             free(parent);
             fprintf(stderr, "tandem-sweep: %s\n", err);
             outcome = CELL_STOP_ERROR;
@@ -522,7 +522,7 @@ static cell_outcome run_cell(runner *r, size_t i, size_t done_before, size_t fai
             tdm_manifest_set_state(&r->m, i, TDM_CELL_INTERRUPTED);
             tdm_manifest_set_reason(&r->m, i, why);
             tdm_sweep_utc_now(rec->finished_at);
-            tdm_sweep_rmtree(tmp, err, sizeof err);
+            tdm_rmtree(tmp, err, sizeof err);
             save(r);
             outcome = CELL_STOP_INTERRUPT;
             goto out;
@@ -554,7 +554,7 @@ static cell_outcome run_cell(runner *r, size_t i, size_t done_before, size_t fai
             if (tdm_sweep_sleep_ms(backoff)) {
                 tdm_manifest_set_state(&r->m, i, TDM_CELL_INTERRUPTED);
                 tdm_manifest_set_reason(&r->m, i, "interrupted while waiting to retry; re-run to continue");
-                tdm_sweep_rmtree(tmp, err, sizeof err);
+                tdm_rmtree(tmp, err, sizeof err);
                 save(r);
                 outcome = CELL_STOP_INTERRUPT;
                 goto out;
@@ -610,7 +610,7 @@ static cell_outcome run_cell(runner *r, size_t i, size_t done_before, size_t fai
     free(cpath);
     annotate_provenance(r, i, tmp);
     const char *dest = final_state == TDM_CELL_FAILED ? fail : fin;
-    if (final_state == TDM_CELL_FAILED && tdm_sweep_rmtree(fail, err, sizeof err) != 0) {
+    if (final_state == TDM_CELL_FAILED && tdm_rmtree(fail, err, sizeof err) != 0) {
         fprintf(stderr, "tandem-sweep: %s\n", err);
         outcome = CELL_STOP_ERROR;
         goto out;
@@ -625,7 +625,7 @@ static cell_outcome run_cell(runner *r, size_t i, size_t done_before, size_t fai
     }
     /* A retried cell that now finished: its earlier failure is history (the manifest's
      * attempts count it), not a second copy of the cell. */
-    if (final_state != TDM_CELL_FAILED && tdm_sweep_rmtree(fail, err, sizeof err) != 0)
+    if (final_state != TDM_CELL_FAILED && tdm_rmtree(fail, err, sizeof err) != 0)
         tdm_sweep_progress(c, "warning: %s\n", err);
     char *pd = parent_of(dest);
     if (pd)
@@ -705,7 +705,7 @@ static void set_info(runner *r)
 static void copy_experiment(const tdm_sweep_ctx *c)
 {
     char *dst = tdm_path_join(c->out, "experiment.yaml");
-    FILE *f = dst && !tdm_sweep_exists(dst) ? fopen(c->e.path, "rb") : NULL;
+    FILE *f = dst && !tdm_path_exists(dst) ? fopen(c->e.path, "rb") : NULL;
     if (f) {
         tdm_buf b = {0};
         char chunk[65536];

@@ -3,97 +3,16 @@
  * directory) and hands over to the mode asked for. */
 #include "sweep/sweep.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/buf.h"
 #include "core/fileio.h"
 #include "sweep/sweep_int.h"
-
-void tdm_sweep_progress(const tdm_sweep_ctx *c, const char *fmt, ...)
-{
-    if (c->o->quiet)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("tandem-sweep: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fflush(stderr);
-}
-
-bool tdm_sweep_is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-bool tdm_sweep_exists(const char *path)
-{
-    struct stat st;
-    return lstat(path, &st) == 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    int rc = (flag == FTW_DP) ? rmdir(path) : unlink(path);
-    return rc != 0 && errno != ENOENT ? -1 : 0;
-}
-
-int tdm_sweep_rmtree(const char *path, char *err, size_t errlen)
-{
-    if (!tdm_sweep_exists(path))
-        return 0;
-    if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0) {
-        snprintf(err, errlen, "cannot remove %s: %s; remove it by hand", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-char *tdm_sweep_self_path(void)
-{
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0)
-        return strdup("tandem-sweep");
-    buf[n] = '\0';
-    return strdup(buf);
-}
-
-/* path made absolute against the current directory ("./" dropped), without touching
- * the file system beyond getcwd. */
-static char *absolute(const char *path)
-{
-    if (path[0] == '/')
-        return strdup(path);
-    char cwd[PATH_MAX];
-    if (!getcwd(cwd, sizeof cwd))
-        return strdup(path);
-    while (path[0] == '.' && path[1] == '/')
-        path += 2;
-    tdm_buf b = {0};
-    if (strcmp(path, ".") == 0 || !*path)
-        tdm_buf_append_str(&b, cwd);
-    else
-        tdm_buf_printf(&b, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path);
-    char *s = tdm_buf_steal(&b);
-    size_t n = s ? strlen(s) : 0;
-    while (n > 1 && s[n - 1] == '/')
-        s[--n] = '\0';
-    return s;
-}
 
 static char *default_bin_dir(const tdm_sweep_opts *o)
 {
@@ -102,7 +21,7 @@ static char *default_bin_dir(const tdm_sweep_opts *o)
     const char *env = getenv("TANDEM_BIN");
     if (env && *env)
         return strdup(env);
-    char *self = tdm_sweep_self_path();
+    char *self = tdm_self_path("tandem-sweep");
     char *slash = self ? strrchr(self, '/') : NULL;
     if (slash) {
         *slash = '\0';
@@ -209,10 +128,11 @@ int tdm_sweep_main(const tdm_sweep_opts *o)
     tdm_buf_free(&problems);
 
     int rc = TDM_SWEEP_EXIT_ERROR;
-    c.out = absolute(o->out ? o->out : c.e.output);
+    c.out = tdm_path_absolute(o->out ? o->out : c.e.output, TDM_PATH_LEXICAL);
     char *bd = default_bin_dir(o);
-    char real[PATH_MAX];
-    c.bin_dir = bd && realpath(bd, real) ? strdup(real) : (bd ? absolute(bd) : NULL);
+    c.bin_dir = bd ? tdm_path_absolute(bd, TDM_PATH_RESOLVED) : NULL;
+    if (bd && !c.bin_dir)
+        c.bin_dir = tdm_path_absolute(bd, TDM_PATH_LEXICAL);
     free(bd);
     c.binaries = calloc(c.e.n_variants, sizeof *c.binaries);
     c.bin_found = calloc(c.e.n_variants, sizeof *c.bin_found);

@@ -38,15 +38,10 @@ int tdm_sweep_validate(tdm_sweep_ctx *c);
 int tdm_sweep_emit_jobs(tdm_sweep_ctx *c, const char *dir);
 int tdm_sweep_execute(tdm_sweep_ctx *c);
 
-/* Progress on stderr unless --quiet. */
+/* Progress on stderr unless --quiet (progress.c). */
 void tdm_sweep_progress(const tdm_sweep_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The path of tandem-sweep itself (for emitted jobs). Heap. */
-char *tdm_sweep_self_path(void);
-
-/* rm -rf; returns 0 (also when path does not exist) or -1 with err. */
-int tdm_sweep_rmtree(const char *path, char *err, size_t errlen);
-bool tdm_sweep_is_dir(const char *path);
-bool tdm_sweep_exists(const char *path);
+/* The file-system helpers the modes share (absolute paths, rm -rf, the binary's own
+ * path) are the core's: core/fileio.h. */
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/fileio.h"
 #include "sweep/pins.h"
 #include "sweep/sweep_int.h"
 
@@ -18,7 +19,7 @@
 static char *existing_ancestor(const char *path)
 {
     char *p = strdup(path);
-    while (p && !tdm_sweep_exists(p)) {
+    while (p && !tdm_path_exists(p)) {
         char *slash = strrchr(p, '/');
         if (!slash || slash == p) {
             free(p);
@@ -73,12 +74,12 @@ int tdm_sweep_validate(tdm_sweep_ctx *c)
     }
 
     /* The output directory: writable (or creatable), and any manifest there ours. */
-    if (tdm_sweep_exists(c->out) && !tdm_sweep_is_dir(c->out)) {
+    if (tdm_path_exists(c->out) && !tdm_is_dir(c->out)) {
         tdm_buf_printf(&probs, "output %s exists and is not a directory; choose another --out\n", c->out);
         n++;
     } else {
         char *anc = existing_ancestor(c->out);
-        if (anc && !tdm_sweep_is_dir(anc)) {
+        if (anc && !tdm_is_dir(anc)) {
             tdm_buf_printf(&probs, "output %s: %s is a file, not a directory; choose another --out\n", c->out, anc);
             n++;
         } else if (anc && access(anc, W_OK | X_OK) != 0) {
