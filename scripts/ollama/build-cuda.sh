@@ -277,10 +277,14 @@ rpath='$ORIGIN'
 [[ -z "$runner_dir" ]] || rpath='$ORIGIN;$ORIGIN/..'
 gen=(-G "Unix Makefiles")
 if command -v ninja >/dev/null 2>&1; then gen=(-G Ninja); fi
+# The prefix goes in at configure time: Ollama's CMakeLists.txt bakes
+# ${CMAKE_INSTALL_PREFIX}/lib/ollama into absolute install destinations, which
+# `cmake --install --prefix` does not move.
 cfg=(cmake -S "$src" -B "$bld" "${gen[@]}"
      -DCMAKE_BUILD_TYPE=Release
      "-DCMAKE_CUDA_ARCHITECTURES=$arch"
      "-DCMAKE_CUDA_COMPILER=$nvcc"
+     "-DCMAKE_INSTALL_PREFIX=$prefix"
      "-DCMAKE_INSTALL_RPATH=$rpath"
      -DCMAKE_INSTALL_RPATH_USE_LINK_PATH=OFF)
 [[ -z "${CUDAHOSTCXX:-}" ]] || cfg+=("-DCMAKE_CUDA_HOST_COMPILER=$CUDAHOSTCXX")
@@ -330,7 +334,7 @@ if (( ! dry )) && [[ -f "$dest/libggml-cuda.so" && -f "$libdir/libggml-base.so" 
 else
     # CMake's CUDA component: libggml-cuda.so plus the libcudart/libcublas/libcublasLt it
     # links (install(RUNTIME_DEPENDENCIES) in Ollama's CMakeLists.txt), with RUNPATH $ORIGIN.
-    run cmake --install "$bld" --component CUDA --prefix "$prefix" --strip \
+    run cmake --install "$bld" --component CUDA --strip \
         || die "cmake --install of the CUDA component failed"
     # libggml-base.so belongs to CMake's CPU component, whose install also wants every CPU
     # variant built; copy it alone.

@@ -109,6 +109,7 @@ def test_dry_run_derives_arch_from_nvidia_smi(env, tmp_path):
     r = run(env, "--dry-run", "--src", str(make_module(tmp_path / "mod")), "--ollama", str(tmp_path / "bin" / "ollama"))
     assert r.returncode == 0, r.stderr
     assert "-DCMAKE_CUDA_ARCHITECTURES=90" in r.stdout
+    assert f"-DCMAKE_INSTALL_PREFIX={tmp_path} " in r.stdout
     assert "--target ggml-cuda" in r.stdout
     assert "--component CUDA" in r.stdout and "libggml-base.so" in r.stdout
     assert "from nvidia-smi" in r.stderr
