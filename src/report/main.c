@@ -1,7 +1,8 @@
 /* main.c — tandem-report's command line: `tandem-report RESULTS_DIR... --out DIR` makes
  * the Technical Report; `tandem-report import-chimera LEGACY_DIR --out DIR` imports the
- * seed harness's results. Parsing and exit codes only; the work is in report.c and
- * legacy_import.c. */
+ * seed harness's results; `check RUN_DIR` judges a run directory's raw files against the
+ * records format and `finalize RUN_DIR` derives its summary.json and report.md. Parsing
+ * and exit codes only; the work is in report.c, legacy_import.c, check*.c, finalize.c. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -11,6 +12,8 @@
 #include <string.h>
 
 #include "report/analysis.h"
+#include "report/check_dir.h"
+#include "report/finalize.h"
 #include "report/legacy.h"
 #include "report/report.h"
 
@@ -60,6 +63,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: tandem-report RESULTS_DIR... --out DIR [options]\n"
             "       tandem-report import-chimera LEGACY_DIR --out DIR\n"
+            "       tandem-report check RUN_DIR\n"
+            "       tandem-report finalize RUN_DIR [--quiet]\n"
             "\n"
             "Makes the Technical Report from run results: finds every run directory under each\n"
             "RESULTS_DIR (provenance.json beside run_<k>/records.json), recomputes every metric from\n"
@@ -108,6 +113,21 @@ static void usage(FILE *out)
             "sequential phase (efficiency_pct is null; only legacy_efficiency_pct), the agents' concurrent\n"
             "timelines and each call's counters and TTFT. It checks that the legacy efficiency recomputed\n"
             "from the records matches the seed's efficiency_percent. Then: tandem-report DIR --out REPORT.\n"
+            "\n"
+            "check judges one run directory (provenance.json beside run_1/records.json, run_2/...)\n"
+            "against the records format (docs/records.md, docs/records.schema.json; schema\n"
+            "\"tandem.run/1\") and provenance.json's required keys, then reads it with the core's own\n"
+            "reader. Each problem is one line naming the file, the run, the call index and the field,\n"
+            "what it holds and what it should hold. Exit status: 0 valid, 1 problems found, 2 usage.\n"
+            "  tandem-report check results/my-client/run-01\n"
+            "\n"
+            "finalize checks the directory the same way, then writes its summary.json and report.md\n"
+            "with the core's code (the very code a C variant runs at the end of its run) and prints\n"
+            "the console table (not with --quiet). A client in any language writes only\n"
+            "provenance.json and run_<k>/records.json, then calls it once. Exit status: 0 written,\n"
+            "1 problems found (nothing written) or writing failed, 2 usage.\n"
+            "  tandem-report finalize results/my-client/run-01\n"
+            "  tandem-report finalize --quiet results/my-client/run-01\n"
             "\n"
             "Exit status: 0 done, 1 nothing could be reported or imported, 2 bad command line.\n",
             TDM_REPORT_DEFAULT_NAME, TDM_REPORT_DEFAULT_REFERENCE, TDM_REPORT_DEFAULT_SEED,
@@ -167,6 +187,56 @@ static int cmd_import(int argc, char **argv)
     return EXIT_OK;
 }
 
+/* `check RUN_DIR` and `finalize RUN_DIR [--quiet]`: one run directory each. */
+static int cmd_rundir(int argc, char **argv, bool finalize)
+{
+    const char *dir = NULL, *name = finalize ? "finalize" : "check";
+    bool quiet = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return EXIT_OK;
+        } else if (finalize && (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0)) {
+            quiet = true;
+        } else if (argv[i][0] == '-' || dir) {
+            fprintf(stderr, "tandem-report %s: unexpected argument '%s' (usage: tandem-report %s RUN_DIR%s)\n", name,
+                    argv[i], name, finalize ? " [--quiet]" : "");
+            return EXIT_USAGE;
+        } else {
+            dir = argv[i];
+        }
+    }
+    if (!dir) {
+        fprintf(stderr, "tandem-report %s: name the run directory (usage: tandem-report %s RUN_DIR%s)\n", name,
+                name, finalize ? " [--quiet]" : "");
+        return EXIT_USAGE;
+    }
+    tdm_rep_problems p = {0};
+    char err[1024] = "";
+    int rc;
+    if (finalize) {
+        rc = tdm_rep_finalize(dir, quiet ? NULL : stdout, &p, err, sizeof err);
+        if (rc < 0)
+            fprintf(stderr, "tandem-report finalize: %s\n", err);
+    } else {
+        tdm_rep_rundir rd;
+        long found = tdm_rep_rundir_load(dir, &rd, &p);
+        tdm_rep_rundir_free(&rd);
+        if (found < 0)
+            fprintf(stderr, "tandem-report check: out of memory reading %s\n", dir);
+        rc = found == 0 ? 0 : 1;
+        if (found == 0)
+            printf("%s: valid (provenance.json and every run_<k>/records.json; schema tandem.run/1)\n", dir);
+    }
+    if (p.n) {
+        fputs(tdm_rep_problems_text(&p), stderr);
+        fprintf(stderr, "tandem-report %s: %zu problem(s) in %s; see docs/records.md for the format%s\n", name, p.n,
+                dir, finalize ? " (nothing written)" : "");
+    }
+    tdm_rep_problems_free(&p);
+    return rc == 0 ? EXIT_OK : EXIT_ERR;
+}
+
 /* Grows a list of option values. */
 static int push(const char ***list, size_t *n, const char *v)
 {
@@ -182,6 +252,8 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "import-chimera") == 0)
         return cmd_import(argc - 1, argv + 1);
+    if (argc > 1 && (strcmp(argv[1], "check") == 0 || strcmp(argv[1], "finalize") == 0))
+        return cmd_rundir(argc - 1, argv + 1, strcmp(argv[1], "finalize") == 0);
     tdm_report_options o = {
         .name = TDM_REPORT_DEFAULT_NAME,
         .title = TDM_REPORT_DEFAULT_TITLE,
