@@ -1,5 +1,7 @@
 /* conn.c — one client connection: reading and parsing requests (persistent, pipelined,
- * partial), routing them, and writing responses so that each write's moment is known. */
+ * partial), routing them, answering them (complete responses here, streams in gen.c) and
+ * closing. The bytes go out through the connection's output path (cork.c); the files
+ * below reach back here only through the operations in OPS, never by calling up. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,17 +22,6 @@
  * closing, so unread request bytes cannot turn our close into a reset that destroys
  * the response in flight. */
 #define LINGER_MS 2000
-/* A client that stops reading may make us queue at most this much (plus one line). */
-#define MAX_QUEUED (64u * 1024u * 1024u)
-
-typedef struct wreq {
-    uv_write_t w;
-    tdm_sim_conn *c;
-    size_t len;
-    int64_t token, due;
-    uint64_t req;
-    char data[];
-} wreq;
 
 static void conn_process(tdm_sim_conn *c, int64_t t);
 
@@ -72,83 +63,6 @@ void tdm_sim_conn_close(tdm_sim_conn *c)
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
 }
 
-static void on_write(uv_write_t *w, int status)
-{
-    wreq *r = (wreq *)w;
-    tdm_sim_conn *c = r->c;
-    c->queued -= r->len;
-    /* A token the socket could not take at once is stamped when its last byte went in. */
-    if (status == 0 && r->token >= 0)
-        tdm_sim_emitlog_token(&c->srv->log, c->port->port, c->id, r->req, r->token,
-                              tdm_now_ns(), r->due);
-    free(r);
-    if (status < 0 && status != UV_ECANCELED)
-        tdm_sim_conn_close(c);
-}
-
-int tdm_sim_conn_queue(tdm_sim_conn *c, const char *data, size_t len, int64_t token,
-                       int64_t due, uint64_t req)
-{
-    if (c->queued + len > MAX_QUEUED + (size_t)c->port->cfg->faults.oversized) {
-        tdm_sim_conn_close(c); /* the client stopped reading */
-        return -1;
-    }
-    wreq *r = malloc(sizeof *r + len);
-    if (!r) {
-        tdm_sim_conn_close(c);
-        return -1;
-    }
-    memcpy(r->data, data, len);
-    r->c = c;
-    r->len = len;
-    r->token = token;
-    r->due = due;
-    r->req = req;
-    uv_buf_t rb = uv_buf_init(r->data, (unsigned)len);
-    if (uv_write(&r->w, (uv_stream_t *)&c->tcp, &rb, 1, on_write) != 0) {
-        free(r);
-        tdm_sim_conn_close(c);
-        return -1;
-    }
-    c->queued += len;
-    return 0;
-}
-
-int tdm_sim_conn_send(tdm_sim_conn *c, const char *data, size_t len, int64_t token,
-                      int64_t due)
-{
-    if (c->state == C_CLOSING)
-        return -1;
-    if (len == 0)
-        return 0;
-    if (token >= 0) {
-        int held = tdm_sim_cork_token(c, data, len, token, due);
-        if (held != 0) {
-            if (held < 0)
-                tdm_sim_conn_close(c);
-            return held > 0 ? 0 : -1;
-        }
-    }
-    if (tdm_sim_cork_flush(c) != 0) /* what was held back goes first */
-        return -1;
-    uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
-    /* Stamped as the bytes are handed over: the client cannot see them earlier, so
-     * client arrival minus this time is the transport and client delay, never < 0. */
-    int64_t t = tdm_now_ns();
-    int n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-    if (n >= 0 && (size_t)n == len) {
-        if (token >= 0)
-            tdm_sim_emitlog_token(&c->srv->log, c->port->port, c->id, c->nreq, token, t, due);
-        return 0;
-    }
-    if (n < 0 && n != UV_EAGAIN) {
-        tdm_sim_conn_close(c);
-        return -1;
-    }
-    size_t done = n > 0 ? (size_t)n : 0;
-    return tdm_sim_conn_queue(c, data + done, len - done, token, due, c->nreq);
-}
-
 static void on_linger_timeout(uv_timer_t *h)
 {
     tdm_sim_conn_close(h->data);
@@ -180,7 +94,7 @@ static void conn_close_graceful(tdm_sim_conn *c)
 
 static void start_reading(tdm_sim_conn *c);
 
-void tdm_sim_conn_done(tdm_sim_conn *c, int64_t t)
+static void conn_done(tdm_sim_conn *c, int64_t t)
 {
     if (c->state == C_CLOSING || c->state == C_LINGER || c->state == C_STALLED)
         return;
@@ -195,9 +109,12 @@ void tdm_sim_conn_done(tdm_sim_conn *c, int64_t t)
         conn_process(c, t);
 }
 
-void tdm_sim_conn_respond_h(tdm_sim_conn *c, int64_t t, int status, const char *before,
-                            const char *ctype, const char *after, const char *body, size_t len,
-                            int64_t tokens, const char *reason)
+/* Answers with a complete response (head + body in one write) and finishes the request;
+ * tokens and reason go into the emission log's end line. Handler headers sort before
+ * (e.g. Allow) and after (e.g. Location) Content-Type; ctype may be NULL. */
+static void respond_h(tdm_sim_conn *c, int64_t t, int status, const char *before,
+                      const char *ctype, const char *after, const char *body, size_t len,
+                      int64_t tokens, const char *reason)
 {
     char date[32];
     tdm_sim_http_date(date);
@@ -236,19 +153,19 @@ void tdm_sim_conn_respond_h(tdm_sim_conn *c, int64_t t, int status, const char *
         return;
     tdm_sim_emitlog_end(&c->srv->log, c->port->port, c->id, c->nreq, tdm_now_ns(), status,
                         tokens, reason);
-    tdm_sim_conn_done(c, t);
+    conn_done(c, t);
 }
 
-void tdm_sim_conn_respond(tdm_sim_conn *c, int64_t t, int status, const char *ctype,
-                          const char *body, size_t len, int64_t tokens, const char *reason)
+static void respond(tdm_sim_conn *c, int64_t t, int status, const char *ctype, const char *body,
+                    size_t len, int64_t tokens, const char *reason)
 {
-    tdm_sim_conn_respond_h(c, t, status, NULL, ctype, NULL, body, len, tokens, reason);
+    respond_h(c, t, status, NULL, ctype, NULL, body, len, tokens, reason);
 }
 
 static void respond_json(tdm_sim_conn *c, int64_t t, int status, tdm_buf *body,
                          const char *reason)
 {
-    tdm_sim_conn_respond(c, t, status, APP_JSON, tdm_buf_str(body), body->len, 0, reason);
+    respond(c, t, status, APP_JSON, tdm_buf_str(body), body->len, 0, reason);
 }
 
 static void respond_error(tdm_sim_conn *c, int64_t t, int status, const char *msg)
@@ -275,7 +192,7 @@ static void respond_protocol_error(tdm_sim_conn *c, int result)
         return;
     tdm_sim_emitlog_end(&c->srv->log, c->port->port, c->id, c->nreq, tdm_now_ns(),
                         tdm_sim_http_error_status(result), 0, "protocol");
-    tdm_sim_conn_done(c, tdm_now_ns());
+    conn_done(c, tdm_now_ns());
 }
 
 /* The routes the simulator serves, with the methods each one takes and gin's Allow
@@ -319,8 +236,8 @@ static void respond_redirect(tdm_sim_conn *c, int64_t t, int status, const char 
     tdm_buf_reset(b);
     if (get)
         tdm_buf_printf(b, "<a href=\"%s\">%s</a>.\n\n", location, tdm_sim_http_reason(status));
-    tdm_sim_conn_respond_h(c, t, status, NULL, get || head ? TEXT_HTML : NULL, loc,
-                           tdm_buf_str(b), b->len, 0, "redirect");
+    respond_h(c, t, status, NULL, get || head ? TEXT_HTML : NULL, loc, tdm_buf_str(b), b->len,
+              0, "redirect");
 }
 
 /* The request's handler, chosen by path and method the way Ollama's stack does: Go's
@@ -356,21 +273,21 @@ static void route(tdm_sim_conn *c, int64_t t, const char *body, size_t blen)
     bool allowed = r && (r->methods & method_bit(m));
     if (s->loopback && !tdm_sim_http_host_allowed(c->req.host, s->hostname)) {
         /* The middleware runs for 404 and 405 too (after gin set Allow). */
-        tdm_sim_conn_respond_h(c, t, 403, r && !allowed ? r->allow : NULL, NULL, NULL, "", 0, 0,
-                               "forbidden-host");
+        respond_h(c, t, 403, r && !allowed ? r->allow : NULL, NULL, NULL, "", 0, 0,
+                  "forbidden-host");
         return;
     }
     if (!r) {
-        tdm_sim_conn_respond(c, t, 404, GIN_PLAIN, "404 page not found", 18, 0, "not-found");
+        respond(c, t, 404, GIN_PLAIN, "404 page not found", 18, 0, "not-found");
         return;
     }
     if (!allowed) {
-        tdm_sim_conn_respond_h(c, t, 405, r->allow, GIN_PLAIN, NULL, "405 method not allowed", 22,
-                               0, "method");
+        respond_h(c, t, 405, r->allow, GIN_PLAIN, NULL, "405 method not allowed", 22, 0,
+                  "method");
         return;
     }
     if (!strcmp(p, "/")) {
-        tdm_sim_conn_respond(c, t, 200, TEXT_PLAIN, "Ollama is running", 17, 0, "ok");
+        respond(c, t, 200, TEXT_PLAIN, "Ollama is running", 17, 0, "ok");
     } else if (!strcmp(p, "/api/version")) {
         tdm_buf_printf(b, "{\"version\":\"%s\"}", s->cfg->version);
         respond_json(c, t, 200, b, "ok");
@@ -529,12 +446,20 @@ static void start_reading(tdm_sim_conn *c)
         c->reading = true;
 }
 
+/* What cork.c and gen.c may ask of a connection they were handed. */
+static const tdm_sim_conn_ops OPS = {
+    .close = tdm_sim_conn_close,
+    .respond = respond,
+    .done = conn_done,
+};
+
 void tdm_sim_conn_accept(tdm_sim_port *p)
 {
     tdm_sim_server *s = p->srv;
     tdm_sim_conn *c = calloc(1, sizeof *c);
     if (!c)
         return;
+    c->ops = &OPS;
     c->srv = s;
     c->port = p;
     c->tcp.data = c;

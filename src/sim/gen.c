@@ -1,7 +1,10 @@
 /* gen.c — one /api/generate or /api/chat request as a stream on its device: cold load,
  * prefill, one line per token, the final line with counters, and the injected faults.
  * Model times (due) drive the simulation and the counters; the emission log records
- * when each write actually reached the socket. */
+ * when each write actually reached the socket. Lines go out through the connection's
+ * output path (cork.c); answering, finishing and closing the request go through the
+ * connection's operations (c->ops, given by conn.c), so this file never calls back into
+ * conn.c, which calls it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +95,7 @@ static int send_line(tdm_sim_conn *c, int64_t token, int64_t due, bool last)
     if (tdm_buf_append(&c->line, "\n", 1) || head_once(c, 200, NDJSON) ||
         frame(c, c->line.data, c->line.len) ||
         (last && c->chunked && tdm_buf_append_str(&c->out, TDM_SIM_HTTP_LAST_CHUNK))) {
-        tdm_sim_conn_close(c);
+        c->ops->close(c);
         return -1;
     }
     return tdm_sim_conn_send(c, c->out.data, c->out.len, token, due);
@@ -107,8 +110,8 @@ static void line_base(tdm_sim_conn *c, tdm_sim_line *l, char *created, size_t cl
 /* A complete (non-streamed) JSON answer for a generate/chat request. */
 static void respond_whole(tdm_sim_conn *c, int64_t t, int status, const char *reason)
 {
-    tdm_sim_conn_respond(c, t, status, APP_JSON, tdm_buf_str(&c->line), c->line.len,
-                         c->gen.produced, reason);
+    c->ops->respond(c, t, status, APP_JSON, tdm_buf_str(&c->line), c->line.len, c->gen.produced,
+                    reason);
 }
 
 /* Ends the request at model time t after its last token. */
@@ -144,7 +147,7 @@ static void finish(tdm_sim_conn *c, int64_t t)
     bool stream = g->rq.stream;
     gen_release(c, t);
     if (r) {
-        tdm_sim_conn_close(c);
+        c->ops->close(c);
         return;
     }
     if (!stream) {
@@ -155,7 +158,7 @@ static void finish(tdm_sim_conn *c, int64_t t)
         return;
     tdm_sim_emitlog_end(&c->srv->log, c->port->port, c->id, c->nreq, tdm_now_ns(), 200,
                         produced, reason);
-    tdm_sim_conn_done(c, t);
+    c->ops->done(c, t);
 }
 
 /* Builds the answer to a load-only request (empty prompt / no messages) into c->line. */
@@ -185,7 +188,7 @@ static void fail_error_line(tdm_sim_conn *c, int64_t t)
         return;
     }
     if (send_line(c, -1, t, true) == 0)
-        tdm_sim_conn_done(c, t);
+        c->ops->done(c, t);
 }
 
 /* The line of the malformed fault: an object cut off mid-string, as a broken proxy or a
@@ -216,7 +219,7 @@ static bool check_faults(tdm_sim_conn *c, int64_t t)
             return true;
         log_end(c, 0, "disconnect");
         gen_release(c, t);
-        tdm_sim_conn_close(c);
+        c->ops->close(c);
         return true;
     }
     if (f->stall == k) {
@@ -326,7 +329,7 @@ void tdm_sim_job_due(void *ctx, tdm_sim_job *job, int64_t due)
             int r = load_line(c, "load");
             gen_release(c, due);
             if (r)
-                tdm_sim_conn_close(c);
+                c->ops->close(c);
             else /* Ollama answers with c.JSON: one object, never NDJSON */
                 respond_whole(c, due, 200, "load");
             return;
@@ -347,7 +350,7 @@ void tdm_sim_job_due(void *ctx, tdm_sim_job *job, int64_t due)
                 log_end(c, 0, "write-failed");
                 gen_release(c, due);
             }
-            tdm_sim_conn_close(c);
+            c->ops->close(c);
             return;
         }
         g->produced++;
@@ -433,7 +436,7 @@ void tdm_sim_gen_dispatch(tdm_sim_conn *c, int64_t t, bool chat, const char *bod
         int r = load_line(c, "unload");
         tdm_sim_genreq_free(&g->rq);
         if (r)
-            tdm_sim_conn_close(c);
+            c->ops->close(c);
         else
             respond_whole(c, t, 200, "unload");
         return;

@@ -23,24 +23,6 @@
 /* Past this size it is written out regardless, to bound memory. */
 #define FLUSH_FORCE_BYTES (32u * 1024u * 1024u)
 
-void tdm_sim_dev_touch(tdm_sim_devrt *d)
-{
-    if (!d->in_run && d->timer_open)
-        tdm_sim_timer_arm(&d->timer, tdm_sim_dev_next_due(&d->dev));
-}
-
-void tdm_sim_dev_sync(tdm_sim_devrt *d, int64_t t)
-{
-    if (d->in_run)
-        return;
-    d->in_run = true;
-    tdm_sim_run_begin(d->srv);
-    tdm_sim_dev_run(&d->dev, t);
-    d->in_run = false;
-    tdm_sim_run_end(d->srv); /* after: a write that fails closes a stream, which syncs */
-    tdm_sim_dev_touch(d);
-}
-
 static void on_dev_timer(tdm_sim_timer *t)
 {
     tdm_sim_devrt *d = t->data;

@@ -1,5 +1,10 @@
-/* sim_int.h — the runtime state shared by server.c (ports, devices, signals),
- * conn.c (HTTP connections, routing) and gen.c (generation streams). Not a public API. */
+/* sim_int.h — the runtime state shared by server.c (ports, devices, signals), conn.c
+ * (HTTP connections, routing), gen.c (generation streams), cork.c (a connection's output
+ * path) and devrun.c (device runs). Not a public API.
+ *
+ * Calls go one way: server.c -> conn.c -> gen.c -> devrun.c -> cork.c. Where a lower file
+ * must act on the connection (a write broke, a stream finished), it goes through the
+ * connection's operations (tdm_sim_conn_ops), which conn.c gives each connection. */
 #ifndef TDM_SIM_INT_H
 #define TDM_SIM_INT_H
 
@@ -68,7 +73,22 @@ typedef struct tdm_sim_corked {
     size_t end;
 } tdm_sim_corked;
 
-typedef struct tdm_sim_conn {
+typedef struct tdm_sim_conn tdm_sim_conn;
+
+/* What the files below conn.c may ask of a connection they were handed. */
+typedef struct tdm_sim_conn_ops {
+    /* Closes at once (abrupt: pending writes are dropped). Safe to call twice. */
+    void (*close)(tdm_sim_conn *c);
+    /* Answers with a complete response (head + body in one write) and finishes the
+     * request; tokens and reason go into the emission log's end line. */
+    void (*respond)(tdm_sim_conn *c, int64_t t, int status, const char *ctype,
+                    const char *body, size_t len, int64_t tokens, const char *reason);
+    /* The current request is over at model time t: next pipelined request, or close. */
+    void (*done)(tdm_sim_conn *c, int64_t t);
+} tdm_sim_conn_ops;
+
+struct tdm_sim_conn {
+    const tdm_sim_conn_ops *ops;
     uv_tcp_t tcp;
     uv_timer_t timer;         /* slow-headers delay; lingering close */
     uv_shutdown_t shut;
@@ -100,7 +120,7 @@ typedef struct tdm_sim_conn {
     uint64_t wrote_in_run;    /* the server's run_seq when a token last went out at once */
     bool cork_listed;
     struct tdm_sim_conn *cork_next;
-} tdm_sim_conn;
+};
 
 struct tdm_sim_server {
     uv_loop_t loop;
@@ -132,25 +152,6 @@ struct tdm_sim_server {
 void tdm_sim_conn_accept(tdm_sim_port *p);
 /* Closes at once (abrupt: pending writes are dropped). Safe to call twice. */
 void tdm_sim_conn_close(tdm_sim_conn *c);
-/* Answers with a complete response (head + body in one write) and finishes the request;
- * tokens and reason go into the emission log's end line. */
-void tdm_sim_conn_respond(tdm_sim_conn *c, int64_t t, int status, const char *ctype,
-                          const char *body, size_t len, int64_t tokens, const char *reason);
-/* The same with handler headers sorting before (e.g. Allow) and after (e.g. Location)
- * Content-Type; ctype may be NULL. */
-void tdm_sim_conn_respond_h(tdm_sim_conn *c, int64_t t, int status, const char *before,
-                            const char *ctype, const char *after, const char *body, size_t len,
-                            int64_t tokens, const char *reason);
-/* Hands bytes to the socket; token >= 0 logs that token when they reach the kernel.
- * Returns 0, or -1 when the connection is broken (it is then being closed). */
-int tdm_sim_conn_send(tdm_sim_conn *c, const char *data, size_t len, int64_t token,
-                      int64_t due);
-/* Queues bytes libuv could not write at once; token >= 0 is logged when they reach the
- * kernel. Returns 0, or -1 after closing the connection. */
-int tdm_sim_conn_queue(tdm_sim_conn *c, const char *data, size_t len, int64_t token,
-                       int64_t due, uint64_t req);
-/* The current request is over at model time t: next pipelined request, or close. */
-void tdm_sim_conn_done(tdm_sim_conn *c, int64_t t);
 
 /* gen.c */
 void tdm_sim_gen_dispatch(tdm_sim_conn *c, int64_t t, bool chat, const char *body, size_t len);
@@ -158,23 +159,24 @@ void tdm_sim_gen_dispatch(tdm_sim_conn *c, int64_t t, bool chat, const char *bod
 void tdm_sim_gen_abort(tdm_sim_conn *c, int64_t t, const char *reason);
 void tdm_sim_job_due(void *ctx, tdm_sim_job *job, int64_t due);
 
-/* cork.c */
-/* Around every device run: tokens that one run makes for one stream after its first go
- * out in one write when the outermost run ends. */
-void tdm_sim_run_begin(tdm_sim_server *s);
-void tdm_sim_run_end(tdm_sim_server *s);
-/* Whether tdm_sim_conn_send should hold this token line back (and, if so, holds it):
- * returns 1 when held, 0 to write it now, -1 when out of memory. */
-int tdm_sim_cork_token(tdm_sim_conn *c, const char *data, size_t len, int64_t token, int64_t due);
-/* Writes what c holds back, before anything else goes out on it. -1: connection broke. */
-int tdm_sim_cork_flush(tdm_sim_conn *c);
-/* Forgets what c holds back (it is closing) and frees the buffers. */
-void tdm_sim_cork_free(tdm_sim_conn *c);
-
-/* server.c */
+/* devrun.c */
 /* Processes the device's due events up to t (unless already inside its run). */
 void tdm_sim_dev_sync(tdm_sim_devrt *d, int64_t t);
 /* Re-arms the device's timer for its next deadline (unless inside its run). */
 void tdm_sim_dev_touch(tdm_sim_devrt *d);
+
+/* cork.c */
+/* Hands bytes to the socket; token >= 0 logs that token when they reach the kernel.
+ * Returns 0, or -1 when the connection is broken (it is then being closed). */
+int tdm_sim_conn_send(tdm_sim_conn *c, const char *data, size_t len, int64_t token,
+                      int64_t due);
+/* Around every device run: tokens that one run makes for one stream after its first go
+ * out in one write when the outermost run ends. */
+void tdm_sim_run_begin(tdm_sim_server *s);
+void tdm_sim_run_end(tdm_sim_server *s);
+/* Writes what c holds back, before anything else goes out on it. -1: connection broke. */
+int tdm_sim_cork_flush(tdm_sim_conn *c);
+/* Forgets what c holds back (it is closing) and frees the buffers. */
+void tdm_sim_cork_free(tdm_sim_conn *c);
 
 #endif
