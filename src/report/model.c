@@ -2,6 +2,8 @@
  * freeing it, and name look-ups (see model.h). */
 #include "report/model.h"
 
+#include "core/utf8.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -47,56 +49,11 @@ char *tdm_rep_strdup(const char *s)
     return strdup(s ? s : "");
 }
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates,
- * nothing above U+10FFFF), or 0. */
-static size_t utf8_seq(const unsigned char *p)
-{
-    if (p[0] < 0x80)
-        return 1;
-    size_t n;
-    unsigned min;
-    unsigned cp;
-    if ((p[0] & 0xe0) == 0xc0) {
-        n = 2, min = 0x80, cp = p[0] & 0x1f;
-    } else if ((p[0] & 0xf0) == 0xe0) {
-        n = 3, min = 0x800, cp = p[0] & 0x0f;
-    } else if ((p[0] & 0xf8) == 0xf0) {
-        n = 4, min = 0x10000, cp = p[0] & 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0; /* also stops at the terminating NUL */
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 char *tdm_rep_utf8_clean(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    size_t len = strlen((const char *)p);
-    char *out = malloc(3 * len + 1); /* each bad byte grows to 3 */
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    while (*p) {
-        size_t n = utf8_seq(p);
-        if (n == 0) {
-            memcpy(out + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            p++;
-        } else {
-            memcpy(out + o, p, n);
-            o += n;
-            p += n;
-        }
-    }
-    out[o] = '\0';
-    return out;
+    size_t n;
+    s = s ? s : "";
+    return tdm_utf8_sanitize(s, strlen(s), &n); /* the core's decoder: one for the project */
 }
 
 uint64_t tdm_rep_hash(uint64_t h, const char *s)
