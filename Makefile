@@ -47,10 +47,53 @@ CFLAGS_ALL  = $(CSTD) $(WARN) $(OPTFLAGS) $(SANFLAGS) -Isrc -MMD -MP \
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
 # ---- variants ---------------------------------------------------------------
-# Each variants/<v>/variant.mk names the shared modules the variant uses:
-#   USES_<v> := curl uv        (modules: curl, uv, reactor, http1, pthread)
+# A variant is data: variants/<v>/variant.mk names a runtime (a design, one file in
+# src/runtime/), its HTTP client, its read size and the line `info` prints:
+#   RUNTIME   := epoll_http1     (src/runtime/epoll_http1.c)
+#   HTTP      := http1           (curl: libcurl; http1: tandem's own client)
+#   READ_SIZE := 1024            (bytes per read, or libcurl's receive buffer)
+#   SUMMARY   := one line, no double quotes
+# The runtime file is compiled once per variant with these (src/runtime/variant.h), so
+# `diff -r variants/a variants/b` is all that differs between two variants of a design.
 ALL_VARIANTS := $(sort $(notdir $(patsubst %/variant.mk,%,$(wildcard variants/*/variant.mk))))
-include $(wildcard variants/*/variant.mk)
+define LOAD_VARIANT
+RUNTIME :=
+HTTP :=
+READ_SIZE :=
+SUMMARY :=
+include variants/$(1)/variant.mk
+RUNTIME_$(1) := $$(RUNTIME)
+HTTP_$(1) := $$(HTTP)
+READ_SIZE_$(1) := $$(READ_SIZE)
+SUMMARY_$(1) := $$(SUMMARY)
+ifeq ($$(wildcard src/runtime/$$(RUNTIME).c),)
+$$(error variants/$(1)/variant.mk: RUNTIME '$$(RUNTIME)' is not a file in src/runtime/; name one of: $$(basename $$(notdir $$(wildcard src/runtime/*.c))))
+endif
+ifeq ($$(HTTP_MODS_$$(HTTP)),)
+$$(error variants/$(1)/variant.mk: HTTP '$$(HTTP)' is not curl or http1; set one of them)
+endif
+ifeq ($$(READ_SIZE),)
+$$(error variants/$(1)/variant.mk: READ_SIZE is not set; give the default bytes per read)
+endif
+USES_$(1) := $$(RT_GLUE_$$(RUNTIME)) $$(HTTP_MODS_$$(HTTP)) $$(RT_LOOP_$$(RUNTIME))
+endef
+# The modules each runtime joins, in link order: the glue between its loop and its
+# client before the client, the loop after it (uv and pthread are system libraries).
+RT_GLUE_epoll_curl             := reactorcurl
+RT_LOOP_epoll_curl             := reactor
+RT_GLUE_epoll_http1            := reactorhttp
+RT_LOOP_epoll_http1            := reactor
+RT_GLUE_uv_single_curl         := uvcurl
+RT_LOOP_uv_single_curl         := uv
+RT_GLUE_uv_workers_curl        := uvcurl
+RT_LOOP_uv_workers_curl        := uv pthread
+RT_GLUE_uvpool_blocking_curl   :=
+RT_LOOP_uvpool_blocking_curl   := uv
+RT_GLUE_threads_blocking_http1 := reactorhttp
+RT_LOOP_threads_blocking_http1 := pthread
+HTTP_MODS_curl                 := curl http1
+HTTP_MODS_http1                := http1
+$(foreach v,$(ALL_VARIANTS),$(eval $(call LOAD_VARIANT,$(v))))
 
 GPU_TOOL := $(if $(wildcard src/gpu/main.c),tandem-gpu-telemetry)
 
@@ -67,7 +110,8 @@ TOOLS := tandem-sim $(if $(wildcard src/report/main.c),tandem-report) $(if $(wil
 endif
 
 # ---- modules: each directory under src/ becomes one static library ----------
-MODULES := $(notdir $(wildcard src/*))
+# src/runtime is not a library: each of its files is compiled per variant (below).
+MODULES := $(filter-out runtime,$(notdir $(wildcard src/*)))
 mod_srcs = $(filter-out src/$(1)/main.c,$(wildcard src/$(1)/*.c))
 mod_objs = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(call mod_srcs,$(1)))
 mod_lib  = $(BUILD)/lib/libtandem-$(1).a
@@ -100,17 +144,19 @@ $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(BUILD)/obj/variants/%.o: variants/%.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -c -o $@ $<
-
-# A variant links its own folder, the modules it uses, then the core.
-var_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard variants/$(1)/*.c))
+# A variant links its runtime (compiled with its variant.mk), the modules it uses, then
+# the core.
+var_objs = $(BUILD)/obj/variants/$(1)/$(RUNTIME_$(1)).o
 var_mods = $(filter-out uv pthread m,$(USES_$(1)))
 var_pkgs = $(sort $(PKGS_core) $(foreach u,$(USES_$(1)),$(PKGS_$(u))))
 var_libs = $(foreach u,$(USES_$(1)),$(LIBS_$(u)))
 
 define VARIANT_RULES
+$(call var_objs,$(1)): src/runtime/$(RUNTIME_$(1)).c variants/$(1)/variant.mk
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS_ALL) -DTDM_VARIANT_NAME='"$(1)"' "-DTDM_VARIANT_SUMMARY=\"$(SUMMARY_$(1))\"" \
+	    -DTDM_READ_SIZE=$(READ_SIZE_$(1)) -c -o $$@ $$<
+
 $(BUILD)/bin/tandem-$(1): $(call var_objs,$(1)) $(BUILD)/obj/core/main.o \
     $(foreach m,$(call var_mods,$(1)),$(call mod_lib,$(m))) $(call mod_lib,core)
 	@mkdir -p $$(@D)

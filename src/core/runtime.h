@@ -56,7 +56,8 @@ typedef struct tdm_runtime_ops {
     void (*destroy)(tdm_runtime *rt);
 } tdm_runtime_ops;
 
-/* Defined once in each variant binary (variants/<v>/runtime.c). */
+/* Defined once in each variant binary: by the runtime design variants/<v>/variant.mk
+ * names (src/runtime/<RUNTIME>.c), compiled with that variant's name and read size. */
 extern const tdm_runtime_ops tdm_variant_runtime;
 
 #endif

@@ -1,2 +1,5 @@
-# async-std: libuv's threadpool (one global FIFO queue) running blocking libcurl transfers.
-USES_async-std := curl http1 uv
+# async-std: the analog of a runtime with one global task queue and a pool of blocking threads.
+RUNTIME   := uvpool_blocking_curl
+HTTP      := curl
+READ_SIZE := 8192
+SUMMARY   := libuv threadpool: a global FIFO queue of agents, each on a pool thread with blocking libcurl

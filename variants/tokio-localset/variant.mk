@@ -1,2 +1,5 @@
-# tokio-localset: one thread, one libuv loop, one libcurl multi handle (uv_poll/uv_timer).
-USES_tokio-localset := uvcurl curl http1 uv
+# tokio-localset: the analog of tokio's single-threaded LocalSet.
+RUNTIME   := uv_single_curl
+HTTP      := curl
+READ_SIZE := 8192
+SUMMARY   := single thread: one libuv loop driving libcurl multi_socket (tokio LocalSet analog)

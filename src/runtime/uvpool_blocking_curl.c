@@ -1,4 +1,5 @@
-/* runtime.c — async-std: the analog of a runtime with one global task queue and a pool
+/* uvpool_blocking_curl.c — libuv's threadpool running blocking libcurl transfers
+ * (variant async-std): the analog of a runtime with one global task queue and a pool
  * of blocking threads.
  *
  * Every agent is one work item on libuv's threadpool (uv_queue_work: a single global
@@ -14,11 +15,38 @@
 
 #include "core/clock.h"
 #include "core/runtime.h"
-#include "curl/blocking.h"
 #include "curl/transfer.h"
+#include "runtime/variant.h"
 
 /* libuv's own upper limit on UV_THREADPOOL_SIZE. */
 #define POOL_MAX 1024
+
+/* An agent's calls as blocking libcurl easy transfers, one after another on the pool
+ * thread. First-byte and idle timeouts are checked from curl's progress callback, which
+ * curl calls at least once a second while a transfer waits, so they fire within about a
+ * second of their limit. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    tdm_curl_transfer *t = ud;
+    return tdm_call_check_timeouts(&t->call, tdm_now_ns()) ? 1 : 0; /* non-zero aborts */
+}
+
+static void run_job_blocking(tdm_curl_transfer *t)
+{
+    while (tdm_curl_transfer_next(t, tdm_now_ns())) {
+        curl_easy_setopt(t->easy, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(t->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(t->easy, CURLOPT_XFERINFODATA, t);
+        CURLcode rc = curl_easy_perform(t->easy);
+        if (!tdm_curl_transfer_done(t, rc, tdm_now_ns()))
+            break;
+    }
+    tdm_job_call_finished(t->job, tdm_now_ns());
+}
 
 typedef struct agent_work {
     uv_work_t req;
@@ -44,7 +72,7 @@ static tdm_runtime *create(const tdm_runtime_config *cfg, char *err, size_t errl
         return NULL;
     rt->n_agents = cfg->scenario->n_agents;
     rt->transfers = calloc(rt->n_agents ? rt->n_agents : 1, sizeof *rt->transfers);
-    rt->buffer_size = cfg->read_buf ? (long)cfg->read_buf : TDM_CURL_DEFAULT_BUFFER;
+    rt->buffer_size = cfg->read_buf ? (long)cfg->read_buf : (long)TDM_READ_SIZE;
     int want = cfg->threads > 0 ? cfg->threads : (int)(rt->n_agents > 4 ? rt->n_agents : 4);
     rt->pool_size = want > POOL_MAX ? POOL_MAX : want;
     /* libuv reads this once, when the pool first starts: before any uv_queue_work. */
@@ -63,7 +91,7 @@ static tdm_runtime *create(const tdm_runtime_config *cfg, char *err, size_t errl
 static void work(uv_work_t *req)
 {
     agent_work *w = req->data;
-    tdm_curl_run_job_blocking(w->transfer);
+    run_job_blocking(w->transfer);
 }
 
 static void after_work(uv_work_t *req, int status)
@@ -119,8 +147,8 @@ static void destroy(tdm_runtime *rt)
 }
 
 const tdm_runtime_ops tdm_variant_runtime = {
-    .variant = "async-std",
-    .summary = "libuv threadpool: a global FIFO queue of agents, each on a pool thread with blocking libcurl",
+    .variant = TDM_VARIANT_NAME,
+    .summary = TDM_VARIANT_SUMMARY,
     .create = create,
     .run_jobs = run_jobs,
     .fetch = tdm_curl_fetch_op,

@@ -1,9 +1,10 @@
-/* smol_runtime.c — the smol / curl-1kb runtime: one thread, the tandem reactor, libcurl
- * multi_socket (see smol_runtime.h). Like tokio-localset, every agent is a transfer on
+/* epoll_curl.c — one thread, the tandem reactor (epoll + timerfd) driving libcurl's
+ * multi_socket API: the design standing for Rust's smol with its default HTTP stack
+ * (variants smol and curl-1kb, which differ only in libcurl's receive buffer,
+ * CURLOPT_BUFFERSIZE = READ_SIZE). Like uv_single_curl.c, every agent is a transfer on
  * the one loop, so concurrency comes only from overlapping I/O; unlike it, the loop is
- * our own few hundred lines of epoll + timerfd rather than libuv. */
-#include "reactorcurl/smol_runtime.h"
-
+ * our own few hundred lines of epoll + timerfd rather than libuv. `diff epoll_curl.c
+ * epoll_http1.c` is the HTTP client as treatment. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
@@ -12,9 +13,11 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/runtime.h"
 #include "curl/transfer.h"
 #include "reactor/reactor.h"
 #include "reactorcurl/driver.h"
+#include "runtime/variant.h"
 
 struct tdm_runtime {
     tdm_reactor *reactor;
@@ -22,7 +25,7 @@ struct tdm_runtime {
     long buffer_size;
 };
 
-tdm_runtime *tdm_smolcurl_create(const tdm_runtime_config *cfg, long default_buffer, char *err, size_t errlen)
+static tdm_runtime *create(const tdm_runtime_config *cfg, char *err, size_t errlen)
 {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(err, errlen, "curl_global_init failed");
@@ -34,7 +37,7 @@ tdm_runtime *tdm_smolcurl_create(const tdm_runtime_config *cfg, long default_buf
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    rt->buffer_size = cfg->read_buf ? (long)cfg->read_buf : default_buffer;
+    rt->buffer_size = cfg->read_buf ? (long)cfg->read_buf : (long)TDM_READ_SIZE;
     /* libcurl quietly clamps CURLOPT_BUFFERSIZE to [1024, CURL_MAX_READ_SIZE]; clamp here
      * so describe() records the size that really runs. */
     if (rt->buffer_size < 1024)
@@ -59,8 +62,7 @@ tdm_runtime *tdm_smolcurl_create(const tdm_runtime_config *cfg, long default_buf
     return rt;
 }
 
-int tdm_smolcurl_run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_release, char *err,
-                          size_t errlen)
+static int run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_release, char *err, size_t errlen)
 {
     /* Every agent's first transfer is added, then tdm_reactorcurl_run runs curl once for
      * all of them: every request is written in that one pass, before the reactor waits. */
@@ -81,14 +83,14 @@ int tdm_smolcurl_run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_
     return 0;
 }
 
-int tdm_smolcurl_fetch(tdm_runtime *rt, const char *url, const char *body, long timeout_ms, long *status,
-                       tdm_buf *out, char *err, size_t errlen)
+static int fetch(tdm_runtime *rt, const char *url, const char *body, long timeout_ms, long *status, tdm_buf *out,
+                 char *err, size_t errlen)
 {
     (void)rt;
     return tdm_curl_fetch(url, body, timeout_ms, status, out, err, errlen);
 }
 
-json_t *tdm_smolcurl_describe(tdm_runtime *rt)
+static json_t *describe(tdm_runtime *rt)
 {
     const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
     char client[128];
@@ -101,12 +103,12 @@ json_t *tdm_smolcurl_describe(tdm_runtime *rt)
                      "epoll_ctl and timerfd_settime; provenance runtime_stats has the counts once the runs are over");
 }
 
-json_t *tdm_smolcurl_run_stats(tdm_runtime *rt)
+static json_t *run_stats(tdm_runtime *rt)
 {
     return json_pack("{s:o}", "reactor_stats", tdm_reactor_stats_json(rt->reactor));
 }
 
-void tdm_smolcurl_destroy(tdm_runtime *rt)
+static void destroy(tdm_runtime *rt)
 {
     if (!rt)
         return;
@@ -115,3 +117,14 @@ void tdm_smolcurl_destroy(tdm_runtime *rt)
     free(rt);
     curl_global_cleanup();
 }
+
+const tdm_runtime_ops tdm_variant_runtime = {
+    .variant = TDM_VARIANT_NAME,
+    .summary = TDM_VARIANT_SUMMARY,
+    .create = create,
+    .run_jobs = run_jobs,
+    .fetch = fetch,
+    .describe = describe,
+    .run_stats = run_stats,
+    .destroy = destroy,
+};

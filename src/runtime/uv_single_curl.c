@@ -1,4 +1,5 @@
-/* runtime.c — tokio-localset: the analog of tokio's single-threaded LocalSet.
+/* uv_single_curl.c — one thread, one libuv loop, one libcurl multi handle: the design
+ * standing for tokio's single-threaded LocalSet (variant tokio-localset).
  *
  * One thread runs one libuv loop that drives one libcurl multi handle through
  * multi_socket (uv_poll per socket, one uv_timer for curl). Every agent is a set of
@@ -14,6 +15,7 @@
 #include "core/runtime.h"
 #include "curl/transfer.h"
 #include "uvcurl/driver.h"
+#include "runtime/variant.h"
 
 struct tdm_runtime {
     uv_loop_t loop;
@@ -33,7 +35,7 @@ static tdm_runtime *create(const tdm_runtime_config *cfg, char *err, size_t errl
         snprintf(err, errlen, "cannot create the libuv loop");
         return NULL;
     }
-    rt->buffer_size = cfg->read_buf ? (long)cfg->read_buf : TDM_CURL_DEFAULT_BUFFER;
+    rt->buffer_size = cfg->read_buf ? (long)cfg->read_buf : (long)TDM_READ_SIZE;
     rt->driver = tdm_uvcurl_create(&rt->loop, rt->buffer_size, cfg->scenario->n_agents);
     if (!rt->driver) {
         uv_loop_close(&rt->loop);
@@ -78,8 +80,8 @@ static void destroy(tdm_runtime *rt)
 }
 
 const tdm_runtime_ops tdm_variant_runtime = {
-    .variant = "tokio-localset",
-    .summary = "single thread: one libuv loop driving libcurl multi_socket (tokio LocalSet analog)",
+    .variant = TDM_VARIANT_NAME,
+    .summary = TDM_VARIANT_SUMMARY,
     .create = create,
     .run_jobs = run_jobs,
     .fetch = tdm_curl_fetch_op,

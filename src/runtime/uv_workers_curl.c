@@ -1,4 +1,5 @@
-/* runtime.c — tokio-default: the analog of tokio's multi-threaded runtime.
+/* uv_workers_curl.c — worker threads, each with its own libuv loop and libcurl multi
+ * handle (variant tokio-default): the analog of tokio's multi-threaded runtime.
  *
  * W worker threads (default: the online CPUs; --threads W), each running its own libuv
  * loop with its own libcurl multi handle. Released agents wait in one shared queue. The
@@ -32,6 +33,7 @@
 #include "core/runtime.h"
 #include "curl/transfer.h"
 #include "uvcurl/driver.h"
+#include "runtime/variant.h"
 
 typedef struct worker {
     struct tdm_runtime *rt;
@@ -149,7 +151,7 @@ static tdm_runtime *create(const tdm_runtime_config *cfg, char *err, size_t errl
     rt->n_workers = cfg->threads > 0 ? cfg->threads : (int)(cpus > 0 ? cpus : 1);
     rt->n_agents = cfg->scenario->n_agents;
     size_t slots = rt->n_agents ? rt->n_agents : 1;
-    rt->buffer_size = cfg->read_buf ? (long)cfg->read_buf : TDM_CURL_DEFAULT_BUFFER;
+    rt->buffer_size = cfg->read_buf ? (long)cfg->read_buf : (long)TDM_READ_SIZE;
     rt->workers = calloc((size_t)rt->n_workers, sizeof *rt->workers);
     rt->queue = calloc(slots, sizeof *rt->queue);
     rt->home = malloc(slots * sizeof *rt->home);
@@ -266,8 +268,8 @@ static void destroy(tdm_runtime *rt)
 }
 
 const tdm_runtime_ops tdm_variant_runtime = {
-    .variant = "tokio-default",
-    .summary = "worker threads (default: one per CPU), each a libuv loop with libcurl multi; agents from a shared queue",
+    .variant = TDM_VARIANT_NAME,
+    .summary = TDM_VARIANT_SUMMARY,
     .create = create,
     .run_jobs = run_jobs,
     .fetch = tdm_curl_fetch_op,

@@ -1,4 +1,5 @@
-/* runtime.c — blocking: the control without any event loop.
+/* threads_blocking_http1.c — one OS thread per agent, blocking sockets, tandem's own
+ * HTTP/1.1 client (variant blocking): the control without any event loop.
  *
  * One OS thread per agent (pthread), each running its agent's calls one after another
  * with blocking sockets and tandem's own HTTP/1.1 client in blocking mode (the same
@@ -25,8 +26,8 @@
 #include "core/clock.h"
 #include "core/runtime.h"
 #include "reactorhttp/transfer.h"
+#include "runtime/variant.h"
 
-#define DEFAULT_READ_BUF 1024u
 #define THREAD_STACK (1024u * 1024u)
 
 typedef struct agent_thread {
@@ -66,7 +67,7 @@ static tdm_runtime *create(const tdm_runtime_config *cfg, char *err, size_t errl
         return NULL;
     }
     rt->n_agents = cfg->scenario->n_agents;
-    rt->read_buf = cfg->read_buf ? cfg->read_buf : DEFAULT_READ_BUF;
+    rt->read_buf = cfg->read_buf ? cfg->read_buf : (size_t)TDM_READ_SIZE;
     rt->timeouts = cfg->scenario->timeouts;
     rt->agents = calloc(rt->n_agents ? rt->n_agents : 1, sizeof *rt->agents);
     if (!rt->agents) {
@@ -171,9 +172,9 @@ static json_t *describe(tdm_runtime *rt)
     for (size_t i = 0; i < rt->n_agents; i++)
         if (rt->agents[i].initialised)
             tdm_h1call_add_stats(&rt->agents[i].xfer, &st);
-    json_t *http = json_pack("{s:s, s:I, s:s, s:s, s:{s:I, s:I, s:I, s:I}}", "client", "tandem http1", "read_buf",
+    json_t *http = json_pack("{s:s, s:I, s:s, s:s, s:{s:I, s:I, s:I, s:I}}", "client", "tandem http1", "buffer_size",
                              (json_int_t)rt->read_buf, "mode",
-                             "blocking sockets, one read() of at most read_buf bytes per step", "connections",
+                             "blocking sockets, one read() of at most buffer_size bytes per step", "connections",
                              "one keep-alive connection per agent, kept across phases", "socket_timeouts_ms",
                              "connect", (json_int_t)rt->timeouts.connect_ms, "first_byte",
                              (json_int_t)rt->timeouts.first_byte_ms, "per_read_after_first_byte",
@@ -182,7 +183,7 @@ static json_t *describe(tdm_runtime *rt)
                      "one OS thread per agent (pthread), blocking sockets, released together from a gate", "threads",
                      (json_int_t)rt->n_agents, "threads_note",
                      "one per agent, created before each phase's release and joined after it", "loop",
-                     "none: blocking threads", "http_client", "tandem http1", "read_buf", (json_int_t)rt->read_buf,
+                     "none: blocking threads", "http_client", "tandem http1", "buffer_size", (json_int_t)rt->read_buf,
                      "http", http, "threads_started", (json_int_t)rt->threads_started, "http_stats",
                      tdm_h1call_stats_json(&st));
 }
@@ -202,8 +203,8 @@ static void destroy(tdm_runtime *rt)
 }
 
 const tdm_runtime_ops tdm_variant_runtime = {
-    .variant = "blocking",
-    .summary = "one OS thread per agent, blocking sockets, tandem's own HTTP/1.1 client (no event loop)",
+    .variant = TDM_VARIANT_NAME,
+    .summary = TDM_VARIANT_SUMMARY,
     .create = create,
     .run_jobs = run_jobs,
     .fetch = fetch,

@@ -1,9 +1,10 @@
-/* smol_runtime.c — the smol-1kb / smol-8kb runtime: one thread, the tandem reactor,
- * tandem's own HTTP/1.1 client (see smol_runtime.h). Every agent is one keep-alive
- * connection on the one loop, so concurrency comes only from overlapping I/O, as in
- * smol; nothing but our reactor and our client stands between the socket and the core. */
-#include "reactorhttp/smol_runtime.h"
-
+/* epoll_http1.c — one thread, the tandem reactor (epoll + timerfd) driving tandem's own
+ * HTTP/1.1 client: the design standing for the seed's smol runtime with its custom HTTP
+ * client, done right (variants smol-1kb and smol-8kb, which differ only in READ_SIZE).
+ * Every readable event is exactly one read() of at most the read size, and every byte
+ * read goes straight to the parser. Every agent is one keep-alive connection on the one
+ * loop, so concurrency comes only from overlapping I/O, as in smol; nothing but our
+ * reactor and our client stands between the socket and the core. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -11,9 +12,11 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/runtime.h"
 #include "reactor/reactor.h"
 #include "reactorhttp/driver.h"
 #include "reactorhttp/transfer.h"
+#include "runtime/variant.h"
 
 struct tdm_runtime {
     tdm_reactor *reactor;
@@ -21,14 +24,14 @@ struct tdm_runtime {
     size_t read_buf;
 };
 
-tdm_runtime *tdm_smolhttp_create(const tdm_runtime_config *cfg, size_t default_read_buf, char *err, size_t errlen)
+static tdm_runtime *create(const tdm_runtime_config *cfg, char *err, size_t errlen)
 {
     tdm_runtime *rt = calloc(1, sizeof *rt);
     if (!rt) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    rt->read_buf = cfg->read_buf ? cfg->read_buf : default_read_buf;
+    rt->read_buf = cfg->read_buf ? cfg->read_buf : (size_t)TDM_READ_SIZE;
     rt->reactor = tdm_reactor_create();
     if (!rt->reactor) {
         snprintf(err, errlen, "cannot create the epoll reactor: %s", strerror(errno));
@@ -45,8 +48,7 @@ tdm_runtime *tdm_smolhttp_create(const tdm_runtime_config *cfg, size_t default_r
     return rt;
 }
 
-int tdm_smolhttp_run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_release, char *err,
-                          size_t errlen)
+static int run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_release, char *err, size_t errlen)
 {
     /* Every agent's first request is issued before the reactor turns once, so all are
      * released in the same loop iteration. */
@@ -66,26 +68,26 @@ int tdm_smolhttp_run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_
     return 0;
 }
 
-int tdm_smolhttp_fetch(tdm_runtime *rt, const char *url, const char *body, long timeout_ms, long *status,
-                       tdm_buf *out, char *err, size_t errlen)
+static int fetch(tdm_runtime *rt, const char *url, const char *body, long timeout_ms, long *status, tdm_buf *out,
+                 char *err, size_t errlen)
 {
     (void)rt;
     return tdm_h1call_fetch(url, body, timeout_ms, status, out, err, errlen);
 }
 
-json_t *tdm_smolhttp_describe(tdm_runtime *rt)
+static json_t *describe(tdm_runtime *rt)
 {
     return json_pack("{s:s, s:i, s:s, s:s, s:I, s:{s:s, s:I, s:s, s:s}, s:s}", "runtime",
                      "one thread, the tandem reactor driving tandem's own HTTP/1.1 client (smol analog)", "threads", 1,
-                     "loop", "tdm_reactor (epoll+timerfd)", "http_client", "tandem http1", "read_buf",
-                     (json_int_t)rt->read_buf, "http", "client", "tandem http1", "read_buf", (json_int_t)rt->read_buf,
-                     "reads", "one read() of at most read_buf bytes per readable event, all bytes parsed at once",
+                     "loop", "tdm_reactor (epoll+timerfd)", "http_client", "tandem http1", "buffer_size",
+                     (json_int_t)rt->read_buf, "http", "client", "tandem http1", "buffer_size", (json_int_t)rt->read_buf,
+                     "reads", "one read() of at most buffer_size bytes per readable event, all bytes parsed at once",
                      "connections", "one keep-alive connection per agent, kept across calls and phases", "wakeups",
                      "counted: the reactor counts every epoll_wait return (wakeups), fd callback, timer fire, "
                      "epoll_ctl and timerfd_settime; provenance runtime_stats has the counts once the runs are over");
 }
 
-json_t *tdm_smolhttp_run_stats(tdm_runtime *rt)
+static json_t *run_stats(tdm_runtime *rt)
 {
     tdm_http1_conn_stats st;
     tdm_reactorhttp_stats(rt->driver, &st);
@@ -93,7 +95,7 @@ json_t *tdm_smolhttp_run_stats(tdm_runtime *rt)
                      tdm_h1call_stats_json(&st));
 }
 
-void tdm_smolhttp_destroy(tdm_runtime *rt)
+static void destroy(tdm_runtime *rt)
 {
     if (!rt)
         return;
@@ -101,3 +103,14 @@ void tdm_smolhttp_destroy(tdm_runtime *rt)
     tdm_reactor_destroy(rt->reactor);
     free(rt);
 }
+
+const tdm_runtime_ops tdm_variant_runtime = {
+    .variant = TDM_VARIANT_NAME,
+    .summary = TDM_VARIANT_SUMMARY,
+    .create = create,
+    .run_jobs = run_jobs,
+    .fetch = fetch,
+    .describe = describe,
+    .run_stats = run_stats,
+    .destroy = destroy,
+};
