@@ -189,15 +189,8 @@ static int parse_rate(const char *s, double *out)
 
 static char *self_dir(void)
 {
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0)
-        return strdup(".");
-    buf[n] = '\0';
-    char *slash = strrchr(buf, '/');
-    if (slash)
-        *slash = '\0';
-    return strdup(buf);
+    char *d = tdm_self_dir();
+    return d ? d : strdup(".");
 }
 
 int main(int argc, char **argv)

@@ -200,3 +200,15 @@ char *tdm_self_path(const char *fallback)
     buf[n] = '\0';
     return strdup(buf);
 }
+
+char *tdm_self_dir(void)
+{
+    char *p = tdm_self_path(NULL);
+    char *slash = p ? strrchr(p, '/') : NULL;
+    if (!slash) {
+        free(p);
+        return NULL;
+    }
+    *slash = '\0';
+    return p;
+}

@@ -46,4 +46,9 @@ int tdm_rmtree(const char *path, char *err, size_t errlen);
  * read. Heap string; NULL when memory ran out (or fallback is NULL and it cannot). */
 char *tdm_self_path(const char *fallback);
 
+/* The folder of the running binary (/proc/self/exe without its last component): where
+ * its sibling tools and the build's plots are looked for. Heap string; NULL when it
+ * cannot be read. */
+char *tdm_self_dir(void);
+
 #endif

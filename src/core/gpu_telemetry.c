@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/fileio.h"
 #include "core/subproc.h"
 #include "core/utf8.h"
 
@@ -45,21 +46,18 @@ static bool executable_file(const char *p)
 
 static char *beside_self(const char *self_exe)
 {
-    char self[PATH_MAX];
+    char *dir = NULL;
     if (self_exe) {
-        snprintf(self, sizeof self, "%s", self_exe);
+        const char *slash = strrchr(self_exe, '/');
+        dir = slash ? strndup(self_exe, (size_t)(slash - self_exe)) : NULL;
     } else {
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n <= 0)
-            return NULL;
-        self[n] = '\0';
+        dir = tdm_self_dir();
     }
-    char *slash = strrchr(self, '/');
-    if (!slash)
+    if (!dir)
         return NULL;
-    *slash = '\0';
     tdm_buf b = {0};
-    tdm_buf_printf(&b, "%s/%s", self, TOOL_NAME);
+    tdm_buf_printf(&b, "%s/%s", dir, TOOL_NAME);
+    free(dir);
     if (b.data && executable_file(b.data))
         return tdm_buf_steal(&b);
     tdm_buf_free(&b);

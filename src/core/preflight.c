@@ -10,7 +10,7 @@
 
 #define PREFLIGHT_TIMEOUT_MS 5000
 
-static char *base_url(const char *url)
+char *tdm_server_base_url(const char *url)
 {
     tdm_buf b = {0};
     size_t n = strlen(url);
@@ -62,7 +62,7 @@ json_t *tdm_preflight(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_sce
     tdm_buf probs = {0};
     for (size_t i = 0; i < s->n_agents; i++) {
         const tdm_agent *a = &s->agents[i];
-        char *base = base_url(a->url);
+        char *base = tdm_server_base_url(a->url);
         json_t *entry = NULL;
         size_t k;
         json_t *e;

@@ -12,6 +12,10 @@
 
 struct json_t;
 
+/* A server's base URL as the agent's url names it, without trailing slashes: one key
+ * per server for preflight and the /api/ps snapshots (server_memory.c). Heap string. */
+char *tdm_server_base_url(const char *url);
+
 /* Returns a JSON array of {url, version, models: {name: digest}} on success, or NULL
  * with err listing every problem found (all servers are checked, not just the first). */
 struct json_t *tdm_preflight(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_scenario *s, char *err,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/preflight.h"
 #include "core/utf8.h"
 
 /* Short: a server that does not answer /api/ps quickly is recorded as such, and the run
@@ -81,11 +82,7 @@ void tdm_server_memory_snapshot(const tdm_runtime_ops *ops, tdm_runtime *rt, con
     char **seen = calloc(s->n_agents ? s->n_agents : 1, sizeof *seen);
     size_t n_seen = 0;
     for (size_t i = 0; seen && i < s->n_agents; i++) {
-        const char *url = s->agents[i].url;
-        size_t len = strlen(url);
-        while (len > 0 && url[len - 1] == '/')
-            len--;
-        char *base = strndup(url, len);
+        char *base = tdm_server_base_url(s->agents[i].url);
         bool dup = false;
         for (size_t k = 0; base && k < n_seen && !dup; k++)
             dup = strcmp(seen[k], base) == 0;

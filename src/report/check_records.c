@@ -8,11 +8,8 @@
 
 #include "core/record.h"
 #include "report/check.h"
+#include "report/load.h"
 
-/* The limits the report's reader enforces (report/load.c): larger integers cannot be
- * honest clock readings or counters and would overflow the core's int64 sums. */
-#define MAX_TIME ((json_int_t)1 << 61)
-#define MAX_COUNTER ((json_int_t)1 << 40)
 
 typedef struct ctx {
     tdm_rep_problems *p;
@@ -116,7 +113,7 @@ static void check_times(ctx *c, json_t *call, json_int_t *t_begin, json_int_t *t
     json_int_t t[4] = {0};
     bool have[4];
     for (int i = 0; i < 4; i++)
-        have[i] = want_int(c, call, keys[i], keys[i], 0, MAX_TIME, "client-clock nanoseconds, 0 if never reached",
+        have[i] = want_int(c, call, keys[i], keys[i], 0, TDM_REP_MAX_ABS_INT, "client-clock nanoseconds, 0 if never reached",
                            &t[i]);
     for (int i = 1; i < 4; i++) {
         int j = i - 1;
@@ -165,7 +162,7 @@ static void check_events(ctx *c, json_t *call, json_int_t t_begin, json_int_t t_
         char f[64];
         snprintf(f, sizeof f, "events.dt_ns[%zu]", k);
         json_t *v = json_array_get(arr[0], k);
-        if (!json_is_integer(v) || json_integer_value(v) > MAX_TIME) {
+        if (!json_is_integer(v) || json_integer_value(v) > TDM_REP_MAX_ABS_INT) {
             bad(c, f, "is %s; expected nanoseconds since t_begin_ns (an integer >= 0)",
                 tdm_rep_json_describe(v, d, sizeof d));
             continue;
@@ -216,7 +213,7 @@ static void check_server(ctx *c, json_t *call)
             continue; /* a counter the server did not send is left out */
         char f[48];
         snprintf(f, sizeof f, "server.%s", counters[i]);
-        want_int(c, srv, counters[i], f, 0, MAX_COUNTER, "the server's value, exactly as sent", NULL);
+        want_int(c, srv, counters[i], f, 0, TDM_REP_MAX_COUNTER, "the server's value, exactly as sent", NULL);
     }
     json_t *dr = json_object_get(call, "done_reason");
     if (!json_is_string(dr) || json_string_length(dr) >= 32)
@@ -256,18 +253,18 @@ static void check_call(ctx *c, json_t *call, size_t i, size_t n_agents, const td
     json_int_t max_step = sa ? (phase == TDM_PHASE_WARMUP ? 0 : (json_int_t)sa->n_steps - 1) : INT32_MAX;
     want_int(c, call, "step", "step", 0, max_step, "an index into the agent's steps (0 for a warm-up)", &step);
     want_string(c, call, "url", true);
-    want_int(c, call, "request_bytes", "request_bytes", 0, MAX_COUNTER, "the request body's size in bytes", NULL);
+    want_int(c, call, "request_bytes", "request_bytes", 0, TDM_REP_MAX_COUNTER, "the request body's size in bytes", NULL);
     bool ok = true;
     if (want_bool(c, call, "ok", &ok))
         check_error(c, call, ok);
     want_int(c, call, "http_status", "http_status", 0, 999, "the response's status code, 0 if none arrived", NULL);
     json_int_t t_begin, t_start;
     check_times(c, call, &t_begin, &t_start);
-    want_int(c, call, "connect_ns", "connect_ns", 0, MAX_TIME, "the TCP connect time, 0 on a reused connection", NULL);
+    want_int(c, call, "connect_ns", "connect_ns", 0, TDM_REP_MAX_ABS_INT, "the TCP connect time, 0 on a reused connection", NULL);
     want_bool(c, call, "reused_connection", NULL);
-    want_int(c, call, "bytes", "bytes", 0, MAX_COUNTER, "response body bytes received", NULL);
-    want_int(c, call, "reads", "reads", 0, MAX_COUNTER, "the transport's reads", NULL);
-    want_int(c, call, "frames", "frames", 0, MAX_COUNTER, "complete NDJSON lines", NULL);
+    want_int(c, call, "bytes", "bytes", 0, TDM_REP_MAX_COUNTER, "response body bytes received", NULL);
+    want_int(c, call, "reads", "reads", 0, TDM_REP_MAX_COUNTER, "the transport's reads", NULL);
+    want_int(c, call, "frames", "frames", 0, TDM_REP_MAX_COUNTER, "complete NDJSON lines", NULL);
     check_events(c, call, t_begin, t_start);
     check_server(c, call);
     want_string(c, call, "text", false);
@@ -322,7 +319,7 @@ static void check_phase(ctx *c, json_t *doc, const char *name, size_t n_agents)
         for (size_t i = 0; i < n_agents; i++)
             for (int k = 0; k < 3; k++) {
                 snprintf(f, sizeof f, "%s.agents[%zu].%s", name, i, keys[k]);
-                want_int(c, json_array_get(ag, i), keys[k], f, 0, MAX_TIME,
+                want_int(c, json_array_get(ag, i), keys[k], f, 0, TDM_REP_MAX_ABS_INT,
                          "client-clock nanoseconds, 0 if the agent did not run", NULL);
             }
     }
@@ -331,7 +328,7 @@ static void check_phase(ctx *c, json_t *doc, const char *name, size_t n_agents)
         static const char *const keys[] = {"user_ns", "sys_ns"};
         for (int k = 0; k < 2; k++) {
             snprintf(f, sizeof f, "%s.client_cpu.%s", name, keys[k]);
-            want_int(c, cpu, keys[k], f, 0, MAX_TIME, "the client's CPU time in the phase, nanoseconds", NULL);
+            want_int(c, cpu, keys[k], f, 0, TDM_REP_MAX_ABS_INT, "the client's CPU time in the phase, nanoseconds", NULL);
         }
     }
 }

@@ -19,11 +19,6 @@
 #include "report/group.h"
 
 #define MAX_DEPTH 32
-/* Integers beyond these cannot be honest clock readings or counters, and would
- * overflow the core's int64 arithmetic on differences and sums: such a file is
- * rejected, not read. Times are nanoseconds (2^61 ns is 73 years). */
-#define MAX_ABS_INT ((json_int_t)1 << 61)
-#define MAX_COUNTER ((json_int_t)1 << 40)
 
 static void warn(tdm_rep_dataset *ds, FILE *log, const char *path, const char *reason)
 {
@@ -38,7 +33,7 @@ static bool is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Rejects integers no honest records file holds (see MAX_ABS_INT). */
+/* Rejects integers no honest records file holds (see TDM_REP_MAX_ABS_INT). */
 static int check_ranges(json_t *v, json_int_t limit, char *err, size_t errlen, int depth)
 {
     if (depth > 64) {
@@ -58,7 +53,7 @@ static int check_ranges(json_t *v, json_int_t limit, char *err, size_t errlen, i
         {
             bool counter = strcmp(k, "server") == 0 || strcmp(k, "bytes") == 0 || strcmp(k, "reads") == 0 ||
                            strcmp(k, "frames") == 0 || strcmp(k, "request_bytes") == 0;
-            if (check_ranges(c, counter ? MAX_COUNTER : limit, err, errlen, depth + 1))
+            if (check_ranges(c, counter ? TDM_REP_MAX_COUNTER : limit, err, errlen, depth + 1))
                 return -1;
         }
     } else if (json_is_array(v)) {
@@ -90,7 +85,7 @@ static double reported_legacy_eff(json_t *prov, int run_no)
 int tdm_rep_load_records(tdm_rep_dataset *ds, size_t dir, int run_no, json_t *doc, double threshold_pct, char *err,
                          size_t errlen)
 {
-    if (check_ranges(doc, MAX_ABS_INT, err, errlen, 0))
+    if (check_ranges(doc, TDM_REP_MAX_ABS_INT, err, errlen, 0))
         return -1;
     tdm_run_data d;
     if (tdm_run_data_from_json(doc, &d, err, errlen) != 0)

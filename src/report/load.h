@@ -25,4 +25,11 @@ long tdm_rep_load_tree(tdm_rep_dataset *ds, const char *root, const char *group_
 int tdm_rep_load_records(tdm_rep_dataset *ds, size_t dir, int run_no, struct json_t *doc, double threshold_pct,
                          char *err, size_t errlen);
 
+/* Integers beyond these cannot be honest clock readings or counters, and would
+ * overflow the core's int64 arithmetic on differences and sums: a file holding one is
+ * rejected, not read (load.c), and named by `tandem-report check`. Times are nanoseconds
+ * (2^61 ns is 73 years). */
+#define TDM_REP_MAX_ABS_INT ((json_int_t)1 << 61)
+#define TDM_REP_MAX_COUNTER ((json_int_t)1 << 40)
+
 #endif

@@ -40,22 +40,20 @@ char *tdm_rep_find_plots_dir(const char *argv0)
     const char *env = getenv("TANDEM_PLOTS_DIR");
     if (env && *env && has_scripts(env))
         return tdm_path_absolute(env, TDM_PATH_RESOLVED);
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = '\0';
+    char *exe = tdm_self_dir();
+    if (exe) {
         /* build/bin, build/<name>/bin, and an installed prefix's share/tandem/plots */
         static const char *const rel[] = {"/../../plots", "/../../../plots", "/../share/tandem/plots",
                                           "/../plots"};
         for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
             char cand[PATH_MAX + 32];
             snprintf(cand, sizeof cand, "%s%s", exe, rel[i]);
-            if (has_scripts(cand))
+            if (has_scripts(cand)) {
+                free(exe);
                 return tdm_path_absolute(cand, TDM_PATH_RESOLVED);
+            }
         }
+        free(exe);
     }
     return has_scripts("plots") ? tdm_path_absolute("plots", TDM_PATH_RESOLVED) : NULL;
 }
