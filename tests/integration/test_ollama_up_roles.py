@@ -5,7 +5,6 @@ where the model goes, and that the CPU fixture stays what it was."""
 import os
 import shutil
 import socket
-import stat
 import subprocess
 
 import pytest
@@ -14,13 +13,8 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 UP = os.path.join(REPO, "scripts", "ollama", "up.sh")
 DOWN = os.path.join(REPO, "scripts", "ollama", "down.sh")
 FAKE_OLLAMA = os.path.join(REPO, "tests", "gpu", "fake-ollama")
-
-SMI = """#!/usr/bin/env bash
-# nvidia-smi -L as a host with $FAKE_SMI_GPUS GPUs prints it
-for ((i = 0; i < ${FAKE_SMI_GPUS:-1}; i++)); do
-    echo "GPU $i: NVIDIA H100 80GB HBM3 (UUID: GPU-0000000$i-1111-2222-3333-444444444444)"
-done
-"""
+FAKE_SMI = os.path.join(REPO, "tests", "gpu", "fake-nvidia-smi")
+UUID = "GPU-fa4e5111-0000-4000-8000-00000000000%d"  # what the fake nvidia-smi -L names GPU i
 
 
 def free_port():
@@ -36,8 +30,7 @@ def host(tmp_path):
     fakebin = tmp_path / "bin"
     fakebin.mkdir()
     smi = fakebin / "nvidia-smi"
-    smi.write_text(SMI)
-    smi.chmod(smi.stat().st_mode | stat.S_IEXEC)
+    shutil.copy(FAKE_SMI, smi)
     installs = {}
     for kind in ("cuda", "cpu"):
         d = tmp_path / ("ollama-" + kind)
@@ -53,7 +46,7 @@ def host(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TANDEM_", "CUDA_", "OLLAMA_"))}
     env.update(PATH=path, TANDEM_CACHE=str(tmp_path / "cache"), TANDEM_OLLAMA_STATE=str(tmp_path / "state"),
                TANDEM_OLLAMA_PORTS="%d %d" % (free_port(), free_port()), TANDEM_OLLAMA_TIMEOUT="20",
-               TANDEM_NVIDIA_SMI=str(smi), HOME=str(tmp_path))
+               TANDEM_NVIDIA_SMI=str(smi), FAKE_SMI_GPUS="1", HOME=str(tmp_path))
     h = type("Host", (), {})()
     h.env, h.installs, h.tmp, h.fakebin = env, installs, tmp_path, fakebin
     h.ports = env["TANDEM_OLLAMA_PORTS"].split()
@@ -134,14 +127,14 @@ def test_per_gpu_layout_gives_each_server_its_own_gpu(host):
            FAKE_SMI_GPUS="2")
     assert p.returncode == 0, p.stderr
     devs = [server_environ(host, port)["CUDA_VISIBLE_DEVICES"] for port in host.ports]
-    assert devs == ["GPU-00000000-1111-2222-3333-444444444444", "GPU-00000001-1111-2222-3333-444444444444"]
+    assert devs == [UUID % 0, UUID % 1]
 
 
 def test_shared_layout_on_two_gpus_puts_both_servers_on_the_first(host):
     p = up(host, TANDEM_OLLAMA_BIN=host.installs["cuda"], TANDEM_OLLAMA_MODEL="m", FAKE_SMI_GPUS="2")
     assert p.returncode == 0, p.stderr
     devs = {server_environ(host, port)["CUDA_VISIBLE_DEVICES"] for port in host.ports}
-    assert devs == {"GPU-00000000-1111-2222-3333-444444444444"}
+    assert devs == {UUID % 0}
 
 
 def test_per_gpu_layout_needs_a_gpu_per_server(host):

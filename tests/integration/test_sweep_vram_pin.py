@@ -4,16 +4,13 @@ against size), pins.gpu to the GPU nvidia-smi names (a substring or a glob). tan
 plays the GPU host."""
 import json
 import os
-import stat
+import shutil
 import subprocess
 
-from simproc import start_sim
+from simproc import REPO, start_sim
 from test_sweep import FAST, cell_dirs, sim_digest, sweep, write_experiment
 
-SMI = """#!/bin/sh
-# nvidia-smi --query-gpu=name --format=csv,noheader, as a host with one H100 prints it
-echo "NVIDIA H100 80GB HBM3"
-"""
+FAKE_SMI = os.path.join(REPO, "tests", "gpu", "fake-nvidia-smi")  # one H100 with FAKE_SMI_GPUS=1
 
 
 def with_pins(path, extra):
@@ -27,14 +24,12 @@ def with_pins(path, extra):
 def fake_smi_path(tmp_path):
     d = tmp_path / "smi"
     d.mkdir()
-    smi = d / "nvidia-smi"
-    smi.write_text(SMI)
-    smi.chmod(smi.stat().st_mode | stat.S_IEXEC)
+    shutil.copy(FAKE_SMI, d / "nvidia-smi")
     return "%s:%s" % (d, os.environ["PATH"])
 
 
 def run_sweep(exp, out, *args, path=None):
-    env = dict(os.environ)
+    env = dict(os.environ, FAKE_SMI_GPUS="1")
     if path:
         env["PATH"] = path
     from test_sweep import SWEEP, bindir
