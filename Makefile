@@ -193,7 +193,12 @@ PROGRAMS := $(addprefix $(BUILD)/bin/tandem-,$(SELECTED_VARIANTS)) $(addprefix $
 # The Python reference client (asyncio + httpx) is a control variant: copied, not compiled.
 PY_CLIENTS := $(if $(filter command line,$(origin VARIANT)),,$(if $(wildcard clients/python-httpx/tandem-python-httpx),python-httpx))
 PROGRAMS   += $(addprefix $(BUILD)/bin/tandem-,$(PY_CLIENTS))
-$(BUILD)/bin/tandem-python-httpx: clients/python-httpx/tandem-python-httpx VERSION
+# It runs on tandemkit (clients/tandemkit), installed where it looks: ../lib/tandem/python.
+PY_KIT     := $(BUILD)/lib/tandem/python/tandemkit.py
+$(PY_KIT): clients/tandemkit/tandemkit.py
+	@mkdir -p $(@D)
+	cp $< $@.tmp && mv $@.tmp $@
+$(BUILD)/bin/tandem-python-httpx: clients/python-httpx/tandem-python-httpx VERSION $(PY_KIT)
 	@mkdir -p $(@D)
 	sed 's/@TDM_VERSION@/$(TDM_VERSION)/' $< > $@.tmp && chmod 0755 $@.tmp && mv $@.tmp $@
 
@@ -250,7 +255,7 @@ unit: $(UNIT_BINS)
 
 integration: programs $(FAKE_NVML)
 	@TANDEM_BIN=$(BUILD)/bin tests/integration/run.sh
-	@TANDEM_BIN=$(BUILD)/bin python3 -m pytest -q -p no:cacheprovider clients/python-httpx
+	@TANDEM_BIN=$(BUILD)/bin python3 -m pytest -q -p no:cacheprovider clients/python-httpx clients/tandemkit
 
 test: unit integration
 
@@ -275,6 +280,7 @@ check: test asan valgrind nix-check e2e
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	$(if $(PY_CLIENTS),install -d $(DESTDIR)$(PREFIX)/lib/tandem/python && install -m 0644 $(PY_KIT) $(DESTDIR)$(PREFIX)/lib/tandem/python/)
 
 list-variants:
 	@echo $(ALL_VARIANTS)

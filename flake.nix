@@ -120,8 +120,9 @@
 
       # The Python reference client (a control): the Makefile stamps the version into
       # clients/python-httpx/tandem-python-httpx; its `#!/usr/bin/env python3` becomes
-      # (patchShebangs) a Python with httpx, and PyYAML for --scenario-file.
-      pythonClient = pkgs.python3.withPackages (ps: [ ps.httpx ps.pyyaml ]);
+      # (patchShebangs) a Python with httpx. It runs on tandemkit (lib/tandem/python) and
+      # asks tandem-report for its plan and its summary, so that path is written into it.
+      pythonClient = pkgs.python3.withPackages (ps: [ ps.httpx ]);
       python-httpx = pkgs.stdenv.mkDerivation {
         pname = "tandem-python-httpx";
         inherit version src;
@@ -135,6 +136,8 @@
         installPhase = ''
           runHook preInstall
           install -Dm755 build/bin/tandem-python-httpx -t $out/bin
+          install -Dm644 build/lib/tandem/python/tandemkit.py -t $out/lib/tandem/python
+          sed -i 's|@TANDEM_REPORT@|${tandem-report}/bin/tandem-report|' $out/bin/tandem-python-httpx
           runHook postInstall
         '';
         meta = {

@@ -66,6 +66,8 @@ void tdm_cli_usage(FILE *out, const char *prog, const tdm_runtime_ops *ops)
             "  %s run [--scenario NAME | --scenario-file FILE] [options]\n"
             "  %s info [--threads N] [--read-buf BYTES]\n"
             "                what this binary's runtime is with those flags (JSON)\n"
+            "  %s plan [the flags of run]\n"
+            "                what run would do with those flags, as JSON (docs/own-client.md)\n"
             "  %s --version | --help\n\n"
             "What to run:\n"
             "  --scenario-file FILE        YAML scenario with N agents (see experiments/scenarios/)\n"
@@ -105,7 +107,7 @@ void tdm_cli_usage(FILE *out, const char *prog, const tdm_runtime_ops *ops)
             "  %s run --scenario chimera-homo --num-predict 128 --gpu-telemetry\n\n"
             "Exit status: 0 every call succeeded; 1 nothing measured (bad input, servers not ready);\n"
             "2 bad command line; 3 measured but some calls failed (records kept, reasons inside).\n",
-            prog, ops->summary, prog, prog, prog, prog, prog, prog, prog);
+            prog, ops->summary, prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 static int parse_num(const char *flag, const char *v, double lo, double hi, bool integer, double *out, char *err,
@@ -266,7 +268,10 @@ int tdm_cli_parse(int argc, char **argv, const char *variant, tdm_cli *cli, char
                 bool second = c >= OPT_CHIMERA2;
                 size_t i = (size_t)(c - (second ? OPT_CHIMERA2 : OPT_CHIMERA));
                 tdm_option_id id = chimera_flags[i].id;
-                if (parse_num(flag, optarg, id == TDM_OPT_NUM_GPU ? -1 : 0, 1e9, tdm_option_is_int(id), &v, err,
+                /* the flag's name, not argv[optind - 1] (that is the value when it came apart) */
+                char name[64];
+                snprintf(name, sizeof name, "--%s", names[second][i]);
+                if (parse_num(name, optarg, id == TDM_OPT_NUM_GPU ? -1 : 0, 1e9, tdm_option_is_int(id), &v, err,
                               errlen))
                     return TDM_EXIT_USAGE;
                 tdm_options_set(second ? &b.chimera2 : &b.chimera, id, v);

@@ -28,6 +28,16 @@ static void skip_rest(tdm_agent_job *j, int64_t now)
     j->next = j->n_calls;
 }
 
+void tdm_job_warmup_step(const tdm_scenario *s, const tdm_step *first, tdm_step *warm, tdm_options *extra)
+{
+    /* Same model, options and system prompt as the first step (so Ollama loads it
+     * exactly as the measured calls need it), but a prompt of its own. */
+    *warm = *first;
+    warm->prompt = s->warmup_prompt ? s->warmup_prompt : TDM_WARMUP_PROMPT;
+    *extra = (tdm_options){0};
+    tdm_options_set(extra, TDM_OPT_NUM_PREDICT, s->warmup_num_predict);
+}
+
 tdm_call_record *tdm_job_next(tdm_agent_job *j, char **url, char **body, int64_t now)
 {
     if (j->next == 0 && j->t_begin == 0)
@@ -41,17 +51,12 @@ tdm_call_record *tdm_job_next(tdm_agent_job *j, char **url, char **body, int64_t
     tdm_call_record *r = &j->records[j->next];
     const tdm_step *step = &j->agent->steps[r->step];
     tdm_step warm;
+    tdm_options extra = {0};
     if (j->warmup) {
-        /* Same model, options and system prompt as the first step (so Ollama loads it
-         * exactly as the measured calls need it), but a prompt of its own. */
-        warm = *step;
-        warm.prompt = j->scenario->warmup_prompt ? j->scenario->warmup_prompt : TDM_WARMUP_PROMPT;
+        tdm_job_warmup_step(j->scenario, step, &warm, &extra);
         step = &warm;
     }
     const char *prev = j->next > 0 ? tdm_buf_str(&j->records[j->next - 1].text) : NULL;
-    tdm_options extra = {0};
-    if (j->warmup)
-        tdm_options_set(&extra, TDM_OPT_NUM_PREDICT, j->scenario->warmup_num_predict);
     *url = tdm_request_url(j->agent);
     *body = tdm_request_body(j->agent, step, prev, j->warmup ? &extra : NULL);
     if (!*url || !*body) {

@@ -31,6 +31,10 @@ typedef struct tdm_agent_job {
 void tdm_job_init(tdm_agent_job *j, const tdm_scenario *s, int agent_index, bool warmup,
                   tdm_call_record *records, size_t n_calls);
 
+/* The warm-up call's step: the agent's first step with the warm-up prompt (warm shares
+ * first's strings), and in extra the options it overrides (num_predict). */
+void tdm_job_warmup_step(const tdm_scenario *s, const tdm_step *first, tdm_step *warm, tdm_options *extra);
+
 /* Hands out the next call: fills *url and *body (heap strings the caller frees) and
  * returns its record, or returns NULL when the agent has no more calls. When an earlier
  * call failed, the remaining records are marked skipped and NULL is returned. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/cli.h"
+#include "core/plan.h"
 #include "core/runner.h"
 #include "core/runtime.h"
 
@@ -75,6 +76,21 @@ static int cmd_run(const char *prog, int argc, char **argv)
     return rc;
 }
 
+/* `plan [run flags]`: what `run` with those flags would do, as JSON (core/plan.h). */
+static int cmd_plan(const char *prog, int argc, char **argv)
+{
+    bool help = false;
+    char err[2048] = "";
+    int rc = tdm_plan_print(tdm_variant_runtime.variant, argc, argv, stdout, &help, err, sizeof err);
+    if (help)
+        printf("Usage: %s plan [the flags of run]\n\nPrints the run that `%s run` with the same flags would make, "
+               "as JSON\n(schema tandem.plan/1; see docs/own-client.md). The flags: %s run --help.\n",
+               prog, prog, prog);
+    else if (rc != TDM_EXIT_OK)
+        fprintf(stderr, "tandem: %s\n", err);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     /* A server that closes mid-write must be a recorded failure, not a dead process. */
@@ -92,6 +108,8 @@ int main(int argc, char **argv)
         return cmd_info(argc - 1, argv + 1);
     if (strcmp(argv[1], "run") == 0)
         return cmd_run(prog, argc - 1, argv + 1);
+    if (strcmp(argv[1], "plan") == 0)
+        return cmd_plan(prog, argc - 1, argv + 1);
     fprintf(stderr, "tandem: unknown command '%s'; try '%s run --help'\n", argv[1], prog);
     return TDM_EXIT_USAGE;
 }

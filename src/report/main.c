@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/plan.h"
 #include "report/analysis.h"
 #include "report/check_dir.h"
 #include "report/finalize.h"
@@ -64,7 +65,8 @@ static void usage(FILE *out)
             "usage: tandem-report RESULTS_DIR... --out DIR [options]\n"
             "       tandem-report import-chimera LEGACY_DIR --out DIR\n"
             "       tandem-report check RUN_DIR\n"
-            "       tandem-report finalize RUN_DIR [--quiet]\n"
+            "       tandem-report finalize RUN_DIR [--quiet | --json]\n"
+            "       tandem-report plan [--variant NAME] [the flags of run]   (plan --help)\n"
             "\n"
             "Makes the Technical Report from run results: finds every run directory under each\n"
             "RESULTS_DIR (provenance.json beside run_<k>/records.json), recomputes every metric from\n"
@@ -128,6 +130,7 @@ static void usage(FILE *out)
             "1 problems found (nothing written) or writing failed, 2 usage.\n"
             "  tandem-report finalize results/my-client/run-01\n"
             "  tandem-report finalize --quiet results/my-client/run-01\n"
+            "With --json it prints summary.json instead of the table.\n"
             "\n"
             "Exit status: 0 done, 1 nothing could be reported or imported, 2 bad command line.\n",
             TDM_REPORT_DEFAULT_NAME, TDM_REPORT_DEFAULT_REFERENCE, TDM_REPORT_DEFAULT_SEED,
@@ -187,20 +190,40 @@ static int cmd_import(int argc, char **argv)
     return EXIT_OK;
 }
 
-/* `check RUN_DIR` and `finalize RUN_DIR [--quiet]`: one run directory each. */
+/* Prints the summary.json that finalize wrote into dir. */
+static int print_summary_json(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "tandem-report finalize: cannot read %s back: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        fwrite(chunk, 1, n, stdout);
+    fclose(f);
+    return 0;
+}
+
+/* `check RUN_DIR` and `finalize RUN_DIR [--quiet | --json]`: one run directory each. */
 static int cmd_rundir(int argc, char **argv, bool finalize)
 {
     const char *dir = NULL, *name = finalize ? "finalize" : "check";
-    bool quiet = false;
+    bool quiet = false, json = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return EXIT_OK;
         } else if (finalize && (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0)) {
             quiet = true;
+        } else if (finalize && strcmp(argv[i], "--json") == 0) {
+            json = true;
         } else if (argv[i][0] == '-' || dir) {
             fprintf(stderr, "tandem-report %s: unexpected argument '%s' (usage: tandem-report %s RUN_DIR%s)\n", name,
-                    argv[i], name, finalize ? " [--quiet]" : "");
+                    argv[i], name, finalize ? " [--quiet | --json]" : "");
             return EXIT_USAGE;
         } else {
             dir = argv[i];
@@ -208,16 +231,18 @@ static int cmd_rundir(int argc, char **argv, bool finalize)
     }
     if (!dir) {
         fprintf(stderr, "tandem-report %s: name the run directory (usage: tandem-report %s RUN_DIR%s)\n", name,
-                name, finalize ? " [--quiet]" : "");
+                name, finalize ? " [--quiet | --json]" : "");
         return EXIT_USAGE;
     }
     tdm_rep_problems p = {0};
     char err[1024] = "";
     int rc;
     if (finalize) {
-        rc = tdm_rep_finalize(dir, quiet ? NULL : stdout, &p, err, sizeof err);
+        rc = tdm_rep_finalize(dir, quiet || json ? NULL : stdout, &p, err, sizeof err);
         if (rc < 0)
             fprintf(stderr, "tandem-report finalize: %s\n", err);
+        else if (rc == 0 && json && print_summary_json(dir) != 0)
+            rc = -1;
     } else {
         tdm_rep_rundir rd;
         long found = tdm_rep_rundir_load(dir, &rd, &p);
@@ -237,6 +262,38 @@ static int cmd_rundir(int argc, char **argv, bool finalize)
     return rc == 0 ? EXIT_OK : EXIT_ERR;
 }
 
+/* `plan [--variant NAME] [run flags]`: the plan of `run` with those flags (core/plan.h). */
+static int cmd_plan(int argc, char **argv)
+{
+    const char *variant = "external";
+    if (argc > 2 && strcmp(argv[1], "--variant") == 0) {
+        variant = argv[2];
+        argv[2] = argv[0];
+        argc -= 2;
+        argv += 2;
+    }
+    bool help = false;
+    char err[2048] = "";
+    int rc = tdm_plan_print(variant, argc, argv, stdout, &help, err, sizeof err);
+    if (help) {
+        printf("Usage: tandem-report plan [--variant NAME] [the flags of `run`]\n\n"
+               "Prints, as JSON (schema tandem.plan/1), the run that `tandem-<variant> run` with the same\n"
+               "flags would make: the validated scenario, the settings, each run's sequential order and\n"
+               "every request body. A client outside C reads it instead of parsing YAML, runs the phases,\n"
+               "writes provenance.json and run_<k>/records.json and calls `tandem-report finalize`\n"
+               "(docs/own-client.md). NAME (default \"external\") names the default output folder.\n\n"
+               "Examples:\n"
+               "  tandem-report plan --variant my-client --scenario-file experiments/scenarios/sim-two-agents.yaml\n"
+               "  tandem-report plan --scenario chimera-homo --num-predict 128 --runs 5\n\n"
+               "The flags are those of every variant binary's `run --help`. Exit status: 0 printed,\n"
+               "1 bad scenario, 2 bad command line.\n");
+        return EXIT_OK;
+    }
+    if (rc != 0)
+        fprintf(stderr, "tandem-report plan: %s\n", err);
+    return rc;
+}
+
 /* Grows a list of option values. */
 static int push(const char ***list, size_t *n, const char *v)
 {
@@ -252,6 +309,8 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "import-chimera") == 0)
         return cmd_import(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "plan") == 0)
+        return cmd_plan(argc - 1, argv + 1);
     if (argc > 1 && (strcmp(argv[1], "check") == 0 || strcmp(argv[1], "finalize") == 0))
         return cmd_rundir(argc - 1, argv + 1, strcmp(argv[1], "finalize") == 0);
     tdm_report_options o = {

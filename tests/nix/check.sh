@@ -408,10 +408,13 @@ else
             if out=$(build python-httpx); then
                 r=$(real "$out")
                 got=$("${host_python:-python3}" "$r/bin/tandem-python-httpx" --version 2>&1)
-                if ! grep -q '@TDM_VERSION@' "$r/bin/tandem-python-httpx" && [ "$got" = "tandem-python-httpx $version" ]; then
-                    ok "nix build .#python-httpx: the Makefile's stamped client, --version says '$got'"
+                # it runs on tandemkit and asks the flake's tandem-report for its plan
+                report_tool=$(sed -n 's/^REPORT_TOOL = "\(.*\)".*/\1/p' "$r/bin/tandem-python-httpx")
+                if ! grep -q '@TDM_VERSION@' "$r/bin/tandem-python-httpx" && [ "$got" = "tandem-python-httpx $version" ] &&
+                    [ -f "$r/lib/tandem/python/tandemkit.py" ] && [ -x "$(real "$report_tool")" ]; then
+                    ok "nix build .#python-httpx: the Makefile's stamped client, --version says '$got', tandemkit in lib/tandem/python, tandem-report at $report_tool"
                 else
-                    bad "python-httpx: --version says '$got'"
+                    bad "python-httpx: --version says '$got'; tandemkit: $(ls "$r/lib/tandem/python" 2>&1); tandem-report: '$report_tool'"
                 fi
             else
                 bad "nix build .#python-httpx:"

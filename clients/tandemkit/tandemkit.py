@@ -1,0 +1,1380 @@
+"""tandemkit — what every Python client of tandem shares, so that a client is only its runtime.
+
+A tandem client runs the phases of a plan and writes raw records; everything else comes
+from the C core (docs/own-client.md):
+  - `tandem-report plan` turns the command line (the flags of every variant's `run`) into
+    the plan: the validated scenario, each run's sequential order and every request body.
+    No Python client parses YAML or validates a scenario.
+  - this module runs the plan with asyncio: the warm-up, then per run the sequential
+    phase (agents alone, in the plan's order) and the concurrent phase (all released
+    together); it times every call the way src/core/call.c does (NDJSON framing, Ollama's
+    lines, failures by kind, timeouts), writes run_<k>/records.json and provenance.json
+    atomically after every run (docs/records.md), samples the GPU when asked
+    (tandem-gpu-telemetry) and snapshots /api/ps around each phase;
+  - `tandem-report finalize` derives summary.json, report.md and the table with the core's
+    own code.
+
+A runtime is an object with (see clients/python-httpx/tandem-python-httpx):
+  describe() -> dict               what runs, for provenance.json "runtime"
+  libraries() -> dict              package versions, for provenance.json "libraries"
+  async fetch(url, timeout_ms)     a GET for preflight and /api/ps: (status, body bytes)
+  async call(agent_index, call, url, body)
+                                   one streamed POST, reported to call: request_started(),
+                                   status(), body() per read, end() or fail(); the kit
+                                   enforces the scenario's timeouts around it
+  async close()
+and a client's main() is `tandemkit.main(sys.argv, VARIANT, SUMMARY, make_runtime, usage)`.
+
+The sections below follow the C files they name; where the C code is the specification,
+read it there. Python 3.11-compatible, standard library only.
+"""
+
+import asyncio
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+PLAN_SCHEMA = "tandem.plan/1"
+REPORT_TOOL = "tandem-report"
+CLIENT_SCRIPT = [sys.argv[0]]  # the client's own path (main() sets it): tools are looked for beside it
+
+monotonic_ns = time.monotonic_ns
+
+
+class TandemError(Exception):
+    """A message for stderr and the exit status to leave with."""
+
+    def __init__(self, message, code=EXIT_ERROR):
+        super().__init__(message)
+        self.code = code
+
+
+def tandem_version(stamped, script):
+    """The version the build stamped into the client, else the repository's VERSION file
+    above the script (a copy made by hand)."""
+    if not stamped.startswith("@"):
+        return stamped
+    d = os.path.dirname(os.path.realpath(script))
+    for _ in range(5):
+        if os.path.isfile(os.path.join(d, "VERSION")) and os.path.isdir(os.path.join(d, "src", "core")):
+            with open(os.path.join(d, "VERSION")) as f:
+                return f.read().strip() or "0.0.0"
+        d = os.path.dirname(d)
+    return "0.0.0"
+
+
+def _executable_file(p):
+    return os.path.isfile(p) and os.access(p, os.X_OK)
+
+
+def find_tool(name, env, script):
+    """(path, None) or (None, why): $env, beside the client's script, on PATH."""
+    given = os.environ.get(env)
+    if given:
+        if _executable_file(given):
+            return given, None
+        return None, "%s=%s is not an executable file; point it at %s or unset it" % (env, given, name)
+    here = os.path.join(os.path.dirname(os.path.abspath(script)), name)
+    if _executable_file(here):
+        return here, None
+    found = shutil.which(name)
+    if found:
+        return found, None
+    return None, "%s is neither beside %s nor on PATH; build it with 'make' or set %s" % (name, script, env)
+
+
+# ---- the plan (src/core/plan.c) ---------------------------------------------------------------
+
+class PlanAgent:
+    """One agent of the plan: its server (url), model, POST URL and request bodies."""
+    __slots__ = ("index", "name", "url", "model", "post_url", "steps", "warmup")
+
+    def __init__(self, index, doc, scen):
+        self.index, self.name, self.url, self.post_url = index, doc["name"], doc["server"], doc["url"]
+        self.model = scen["model"]
+        self.steps, self.warmup = doc["steps"], doc.get("warmup")
+
+
+def load_plan(variant, args, script):
+    """The plan of `run ARGS` from the core (`tandem-report plan`); TandemError with the
+    core's message and exit status when the command line or the scenario is wrong."""
+    tool, why = find_tool(REPORT_TOOL, "TANDEM_REPORT", script)
+    if not tool:
+        raise TandemError(why)
+    try:
+        p = subprocess.run([tool, "plan", "--variant", variant] + list(args), stdin=subprocess.DEVNULL,
+                           capture_output=True)
+    except OSError as e:
+        raise TandemError("cannot start %s: %s" % (tool, e.strerror or e))
+    if p.returncode != 0:
+        msg = p.stderr.decode("utf-8", "replace").strip()
+        prefix = "tandem-report plan: "
+        raise TandemError(msg[len(prefix):] if msg.startswith(prefix) else msg or "%s plan failed" % tool,
+                          p.returncode if p.returncode in (EXIT_ERROR, EXIT_USAGE) else EXIT_ERROR)
+    try:
+        plan = json.loads(p.stdout.decode("utf-8"))
+    except ValueError as e:
+        raise TandemError("%s plan printed no JSON (%s); is it the same tandem version?" % (tool, e))
+    if not isinstance(plan, dict) or plan.get("schema") != PLAN_SCHEMA:
+        raise TandemError("%s plan printed schema '%s', this client reads '%s'; use the tandem-report of the same "
+                          "tandem version" % (tool, plan.get("schema") if isinstance(plan, dict) else None,
+                                              PLAN_SCHEMA))
+    plan["_tool"] = tool
+    return plan
+
+
+# ---- the raw per-call record (src/core/record.c) -------------------------------------------
+
+COUNTER_NAMES = ("total_duration", "load_duration", "prompt_eval_count", "prompt_eval_duration", "eval_count",
+                 "eval_duration")
+
+
+class Record:
+    __slots__ = ("run", "phase", "agent", "step", "t_begin", "t_start", "t_first_byte", "t_done", "connect_ns",
+                 "reused_connection", "ev_t", "ev_content", "ev_thinking", "bytes", "reads", "frames",
+                 "http_status", "text", "thinking_bytes_total", "have_final", "done_reason", "server", "ok",
+                 "error_kind", "error_message", "request_url", "request_bytes")
+
+    def __init__(self, run, phase, agent, step):
+        self.run, self.phase, self.agent, self.step = run, phase, agent, step
+        self.t_begin = self.t_start = self.t_first_byte = self.t_done = self.connect_ns = 0
+        self.reused_connection = False
+        self.ev_t, self.ev_content, self.ev_thinking = [], [], []
+        self.bytes = self.reads = self.frames = self.http_status = self.thinking_bytes_total = 0
+        self.text = []
+        self.have_final = False
+        self.done_reason = ""
+        self.server = {}
+        self.ok = False
+        self.error_kind = "none"
+        self.error_message = None
+        self.request_url = None
+        self.request_bytes = 0
+
+    def fail(self, kind, now, msg):
+        """tdm_record_fail: the first failure wins."""
+        if self.error_kind != "none":
+            return
+        self.ok = False
+        self.error_kind = kind
+        if self.t_done == 0:
+            self.t_done = now
+        self.error_message = msg[:1023]
+
+    def text_str(self):
+        return "".join(self.text)
+
+    def to_json(self):
+        """tdm_record_to_json (src/core/rundata_json.c): the same members in the same order."""
+        tb = self.t_begin
+        o = {
+            "run": self.run, "phase": self.phase, "agent": self.agent, "step": self.step,
+            "url": self.request_url, "request_bytes": self.request_bytes, "ok": self.ok,
+            "error": None if self.ok else {"kind": self.error_kind, "message": self.error_message or ""},
+            "http_status": self.http_status, "t_begin_ns": self.t_begin, "t_start_ns": self.t_start,
+            "t_first_byte_ns": self.t_first_byte, "t_done_ns": self.t_done, "connect_ns": self.connect_ns,
+            "reused_connection": self.reused_connection, "bytes": self.bytes, "reads": self.reads,
+            "frames": self.frames,
+            "events": {"dt_ns": [t - tb for t in self.ev_t], "content_bytes": list(self.ev_content),
+                       "thinking_bytes": list(self.ev_thinking)},
+        }
+        if self.have_final:
+            o["server"] = {k: self.server[k] for k in COUNTER_NAMES if k in self.server}
+            o["done_reason"] = self.done_reason
+        else:
+            o["server"] = None
+            o["done_reason"] = None
+        o["text"] = self.text_str()
+        return o
+
+
+# ---- one Ollama response line (src/core/ollama_proto.c) -----------------------------------
+
+class LineError(Exception):
+    pass
+
+
+def _utf8_char_len(b, i):
+    c = b[i]
+    if c < 0x80:
+        return 1
+    if c & 0xE0 == 0xC0:
+        n, cp = 2, c & 0x1F
+    elif c & 0xF0 == 0xE0:
+        n, cp = 3, c & 0x0F
+    elif c & 0xF8 == 0xF0:
+        n, cp = 4, c & 0x07
+    else:
+        return 0
+    if i + n > len(b):
+        return 0
+    for k in range(1, n):
+        if b[i + k] & 0xC0 != 0x80:
+            return 0
+        cp = (cp << 6) | (b[i + k] & 0x3F)
+    if cp < (0, 0, 0x80, 0x800, 0x10000)[n] or cp > 0x10FFFF or 0xD800 <= cp <= 0xDFFF:
+        return 0
+    return n
+
+
+def quote_line(line, limit=80):
+    """At most `limit` bytes of line, never cutting a character, control bytes and invalid
+    UTF-8 as '?', "..." when something was left out."""
+    out = bytearray()
+    i = 0
+    while i < len(line):
+        k = _utf8_char_len(line, i)
+        if i + (k or 1) > limit:
+            break
+        if k == 0 or (k == 1 and (line[i] < 0x20 or line[i] == 0x7F)):
+            out += b"?"
+            i += 1
+            continue
+        out += line[i:i + k]
+        i += k
+    if i < len(line):
+        out += b"..."
+    return out.decode("utf-8")
+
+
+def _type_name(v):
+    if isinstance(v, dict):
+        return "an object"
+    if isinstance(v, list):
+        return "an array"
+    if isinstance(v, str):
+        return "a string"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, int):
+        return "an integer"
+    if isinstance(v, float):
+        return "a real number"
+    return "null"
+
+
+def _reject_constant(name):
+    raise ValueError("invalid token '%s'" % name)
+
+
+def _utf8_len(s):
+    return len(s) if s.isascii() else len(s.encode("utf-8", "surrogatepass"))
+
+
+def parse_line(line):
+    """tdm_ollama_parse_line: returns (done, content, thinking, error, done_reason, counters)
+    or raises LineError("<why>; line: <quote>")."""
+    def fail(msg):
+        return LineError("%s; line: %s" % (msg, quote_line(line)))
+
+    try:
+        obj = json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError as e:
+        raise fail("not valid JSON (at byte %d: unable to decode byte 0x%02x)" % (e.start, line[e.start]))
+    except json.JSONDecodeError as e:
+        raise fail("not valid JSON (at byte %d: %s)" % (e.pos, e.msg))
+    except (ValueError, RecursionError) as e:
+        raise fail("not valid JSON (%s)" % e)
+    if not isinstance(obj, dict):
+        raise fail("expected a JSON object, got %s" % _type_name(obj))
+
+    def wrong(key, v, expected):
+        return fail('"%s" is %s, expected %s' % (key, _type_name(v), expected))
+
+    def string_member(o, key, shown=None):
+        v = o.get(key)
+        if v is None or isinstance(v, str):
+            return v
+        raise wrong(shown or key, v, "a string")
+
+    error = string_member(obj, "error")
+    string_member(obj, "model")
+    done_reason = string_member(obj, "done_reason") or ""
+    done = obj.get("done")
+    if done is not None and not isinstance(done, bool):
+        raise wrong("done", done, "true or false")
+    content = string_member(obj, "response")
+    thinking = string_member(obj, "thinking")
+    msg = obj.get("message")
+    if isinstance(msg, dict):
+        c = string_member(msg, "content", "message.content")
+        t = string_member(msg, "thinking", "message.thinking")
+        if content is None:
+            content = c
+        if thinking is None:
+            thinking = t
+    elif msg is not None:
+        raise wrong("message", msg, "an object")
+    counters = {}
+    for key in COUNTER_NAMES:
+        v = obj.get(key)
+        if v is None:
+            continue
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise wrong(key, v, "a non-negative integer")
+        counters[key] = v
+    return done is True, content or "", thinking or "", error, done_reason, counters
+
+
+# ---- NDJSON framing (src/core/ndjson.c) ------------------------------------------------------
+
+NDJSON_OK, NDJSON_ERR_TOO_LONG = 0, -1
+
+
+class Framer:
+    """tdm_ndjson: complete lines, without '\\n' (a trailing '\\r' dropped), empty ones skipped;
+    a line longer than max_line is an error as soon as that is known."""
+    __slots__ = ("pending", "max_line", "lines", "error")
+
+    def __init__(self, max_line):
+        self.pending = bytearray()
+        self.max_line = max_line
+        self.lines = 0
+        self.error = 0
+
+    def _too_long(self, raw, last_is_cr):
+        return raw - (1 if last_is_cr else 0) > self.max_line
+
+    def _fail(self, code):
+        self.pending = bytearray()
+        self.error = code
+        return code
+
+    def _hold(self, data, start):
+        n = len(data) - start
+        if self._too_long(len(self.pending) + n, data[-1] == 13):
+            return self._fail(NDJSON_ERR_TOO_LONG)
+        self.pending += data[start:]
+        return NDJSON_OK
+
+    def feed(self, data, fn):
+        if self.error:
+            return self.error
+        if not data:
+            return NDJSON_OK
+        start = 0
+        nl = data.find(b"\n")
+        if self.pending:
+            if nl < 0:
+                return self._hold(data, 0)
+            last_is_cr = (data[nl - 1] == 13) if nl else (self.pending[-1] == 13)
+            if self._too_long(len(self.pending) + nl, last_is_cr):
+                return self._fail(NDJSON_ERR_TOO_LONG)
+            self.pending += data[:nl]
+            line = bytes(self.pending)
+            self.pending = bytearray()
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            rc = 0
+            if line:
+                self.lines += 1
+                rc = fn(line)
+            if rc:
+                return rc
+            start = nl + 1
+            nl = data.find(b"\n", start)
+        max_line = self.max_line
+        while nl >= 0:
+            end = nl
+            if end > start and data[end - 1] == 13:
+                end -= 1
+            if end > start:
+                if end - start > max_line:
+                    return self._fail(NDJSON_ERR_TOO_LONG)
+                self.lines += 1
+                rc = fn(data[start:end])
+                if rc:
+                    return rc
+            start = nl + 1
+            nl = data.find(b"\n", start)
+        if start < len(data):
+            return self._hold(data, start)
+        return NDJSON_OK
+
+
+# ---- the per-call stream consumer (src/core/call.c) ---------------------------------------
+
+CALL_MORE, CALL_DONE, CALL_FAILED = 0, 1, -1
+ERROR_BODY_MAX = 65536
+
+
+class Call:
+    __slots__ = ("rec", "t_connect", "t_first", "t_idle", "t_total", "timeouts", "framer", "t_read", "t_last_read",
+                 "finished", "error_body", "_on_line", "watchdog")
+
+    def __init__(self, rec, timeouts, max_line):
+        self.rec = rec
+        self.timeouts = timeouts
+        self.t_connect = timeouts["connect_ms"] * 1000000
+        self.t_first = timeouts["first_byte_ms"] * 1000000
+        self.t_idle = timeouts["idle_ms"] * 1000000
+        self.t_total = timeouts["total_ms"] * 1000000
+        self.framer = Framer(max_line)
+        self.t_read = 0
+        self.t_last_read = 0
+        self.finished = False
+        self.error_body = bytearray()
+        self._on_line = self.on_line
+        self.watchdog = None  # the runner's timer: an earlier deadline re-arms it
+
+    def begin(self, now):
+        self.rec.t_begin = now
+        self.t_last_read = now
+
+    def request_started(self, now, connect_ns, reused):
+        r = self.rec
+        r.t_start = now
+        r.connect_ns = connect_ns
+        r.reused_connection = reused
+        self.t_last_read = now
+        if self.watchdog:
+            self.watchdog.tighten()  # now first_byte_ms counts
+
+    def status(self, status, now):
+        r = self.rec
+        r.http_status = status
+        if r.t_first_byte == 0:
+            r.t_first_byte = now
+        self.t_last_read = now
+        if self.watchdog:
+            self.watchdog.tighten()  # now idle_ms counts
+
+    def _fail(self, kind, msg):
+        self.rec.fail(kind, self.t_read, msg)
+        self.finished = True
+
+    def on_line(self, line):
+        r = self.rec
+        if self.finished:
+            return 0
+        r.frames += 1
+        try:
+            done, content, thinking, error, done_reason, counters = parse_line(line)
+        except LineError as e:
+            self._fail("protocol", "malformed line from server: %s" % e)
+            return 1
+        if error is not None:
+            self._fail("server_error", "server reported an error mid-stream: %s" % error)
+            return 1
+        if content or thinking:
+            r.ev_t.append(self.t_read)
+            r.ev_content.append(_utf8_len(content))
+            tl = _utf8_len(thinking) if thinking else 0
+            r.ev_thinking.append(tl)
+            r.text.append(content)
+            r.thinking_bytes_total += tl
+        if done:
+            r.have_final = True
+            r.server = counters
+            r.done_reason = done_reason.encode("utf-8", "surrogatepass")[:31].decode("utf-8", "ignore")
+            r.ok = True
+            r.t_done = self.t_read
+            self.finished = True
+            return 1
+        return 0
+
+    def status_is_error(self):
+        s = self.rec.http_status
+        return s != 0 and (s < 200 or s > 299)
+
+    def read(self, now):
+        r = self.rec
+        if r.t_first_byte == 0:
+            r.t_first_byte = now
+        r.reads += 1
+        self.t_last_read = now
+        if not self.finished:
+            self.t_read = now
+
+    def body(self, data, now):
+        """tdm_call_body: one transport read of len(data) body bytes at time now."""
+        self.read(now)
+        return self.slice(data)
+
+    def slice(self, data):
+        r = self.rec
+        r.bytes += len(data)
+        if self.finished:
+            return CALL_DONE if r.ok else CALL_FAILED
+        if self.status_is_error():
+            room = ERROR_BODY_MAX - len(self.error_body)
+            self.error_body += data[:room]
+            return CALL_MORE
+        rc = self.framer.feed(data, self._on_line)
+        if rc == NDJSON_ERR_TOO_LONG:
+            self._fail("line_too_long", "a response line exceeded %d bytes; raise max_line_bytes in the scenario if "
+                                        "the server really sends such lines" % self.framer.max_line)
+            return CALL_FAILED
+        if self.finished:
+            return CALL_DONE if r.ok else CALL_FAILED
+        return CALL_MORE
+
+    def _fail_from_status(self):
+        r = self.rec
+        body = bytes(self.error_body)
+        msg = body.decode("utf-8", "replace")
+        if body:
+            try:
+                err = parse_line(body)[3]
+                if err is not None:
+                    msg = err
+            except LineError:
+                pass
+        if r.http_status == 404 and "not found" in msg:
+            r.fail("model_not_found", self.t_read, "HTTP 404: %s" % msg)
+        else:
+            r.fail("http_status", self.t_read, "HTTP %d: %s" % (r.http_status, msg[:300] if msg else "(empty body)"))
+        self.finished = True
+
+    def end(self, now):
+        """tdm_call_end: the response ended; settles the outcome."""
+        if not self.finished:
+            self.t_read = now
+            if self.status_is_error():
+                self._fail_from_status()
+            elif self.framer.pending:
+                tail = bytes(self.framer.pending)
+                self.framer.pending = bytearray()
+                try:
+                    parse_line(tail)
+                    whole = True
+                except LineError:
+                    whole = False
+                if whole:
+                    self.on_line(tail)
+                else:
+                    self._fail("disconnected", "the response ended in the middle of a line (%d bytes unfinished)"
+                               % len(tail))
+            if not self.finished:
+                self._fail("disconnected", "the connection closed before any response" if self.rec.http_status == 0
+                           else "the response ended before its final (done) line")
+        return CALL_DONE if self.rec.ok else CALL_FAILED
+
+    def fail(self, kind, now, msg):
+        if self.finished:
+            return
+        self.rec.fail(kind, now, msg)
+        self.finished = True
+
+    def deadline(self):
+        """tdm_call_deadline: the earliest instant a timeout fires (0 when finished)."""
+        if self.finished:
+            return 0
+        r = self.rec
+        d = r.t_begin + self.t_total
+        if r.t_start == 0:
+            other = r.t_begin + self.t_connect
+        elif r.t_first_byte == 0:
+            other = r.t_start + self.t_first
+        else:
+            other = self.t_last_read + self.t_idle
+        return min(other, d)
+
+    def check_timeouts(self, now):
+        """tdm_call_check_timeouts: records a timeout that has passed; True when it did."""
+        if self.finished:
+            return False
+        r, t = self.rec, self.timeouts
+        if now >= r.t_begin + self.t_total:
+            kind, msg = "timeout_total", "the call took longer than timeouts.total_ms = %d ms" % t["total_ms"]
+        elif r.t_start == 0 and now >= r.t_begin + self.t_connect:
+            kind, msg = "timeout_connect", "no connection within timeouts.connect_ms = %d ms" % t["connect_ms"]
+        elif r.t_start != 0 and r.t_first_byte == 0 and now >= r.t_start + self.t_first:
+            kind, msg = ("timeout_first_byte",
+                         "no response byte within timeouts.first_byte_ms = %d ms" % t["first_byte_ms"])
+        elif r.t_first_byte != 0 and now >= self.t_last_read + self.t_idle:
+            kind, msg = ("timeout_idle",
+                         "the stream stalled: nothing for timeouts.idle_ms = %d ms" % t["idle_ms"])
+        else:
+            return False
+        self.fail(kind, now, msg)
+        return True
+
+
+
+class _Watchdog:
+    """The call's timeouts (src/core/call.c's deadline and check) on the event loop: one
+    timer per call at the current deadline; when it fires it checks the call and either
+    records the timeout and cancels the agent's task, or re-arms at the new deadline (so
+    a read costs no timer work, only the attribute t_last_read). A deadline moves later
+    with every read, but may move earlier when the call changes state (request written:
+    first_byte_ms; status line: idle_ms), so those two moments call tighten(). After the final line it
+    only bounds draining the rest of the response by total_ms, as libcurl's
+    CURLOPT_TIMEOUT_MS does in the C variants, without touching the record."""
+    __slots__ = ("loop", "task", "call", "handle", "fired")
+
+    def __init__(self, loop, task, call):
+        self.loop, self.task, self.call = loop, task, call
+        self.handle = None
+        self.fired = False
+
+    def arm(self):
+        self._at(self.call.deadline())
+
+    def _at(self, t_ns):
+        self.handle = self.loop.call_at(t_ns / 1e9, self._fire)
+
+    def tighten(self):
+        """Re-arms when the call's deadline is now earlier than the timer."""
+        d = self.call.deadline()
+        if d and self.handle is not None and d / 1e9 < self.handle.when():
+            self.handle.cancel()
+            self._at(d)
+
+    def _fire(self):
+        self.handle = None
+        now = monotonic_ns()
+        c = self.call
+        if c.finished:
+            end = c.rec.t_begin + c.t_total
+            if now >= end:
+                self.fired = True
+                self.task.cancel()
+            else:
+                self._at(end)
+            return
+        if c.check_timeouts(now):
+            self.fired = True
+            self.task.cancel()
+            return
+        self._at(c.deadline())
+
+    def disarm(self):
+        if self.handle is not None:
+            self.handle.cancel()
+            self.handle = None
+
+
+
+
+def _why(e):
+    text = str(e)
+    return "%s: %s" % (type(e).__name__, text) if text else type(e).__name__
+
+
+
+
+# ---- preflight (src/core/preflight.c) --------------------------------------------------------
+
+PREFLIGHT_TIMEOUT_MS = 5000
+
+
+def _same_model(want, have):
+    if want == have:
+        return True
+    return ":" not in want and have == want + ":latest"
+
+
+async def preflight(rt, agents):
+    """[{url, version, models, reachable}] or TandemError listing every problem."""
+    servers, probs = [], []
+
+    async def get_json(base, path):
+        url = base + path
+        try:
+            status, body = await rt.fetch(url, PREFLIGHT_TIMEOUT_MS)
+        except Exception as e:
+            probs.append("  - cannot reach Ollama at %s (%s). Start it there ('ollama serve', or 'just sim' for the "
+                         "simulator) or fix the agent's url.\n" % (base, _why(e)))
+            return None
+        if status != 200:
+            probs.append("  - %s answered HTTP %d; is this an Ollama server?\n" % (url, status))
+            return None
+        try:
+            return json.loads(body)
+        except ValueError as e:
+            probs.append("  - %s did not answer JSON (%s); is this an Ollama server?\n" % (url, e))
+            return None
+
+    for a in agents:
+        base = a.url.rstrip("/")
+        entry = next((e for e in servers if e["url"] == base), None)
+        if entry is None:
+            ver = await get_json(base, "/api/version")
+            tags = await get_json(base, "/api/tags") if ver is not None else None
+            models = {}
+            for m in (tags.get("models") if isinstance(tags, dict) else None) or []:
+                if isinstance(m, dict) and isinstance(m.get("name"), str):
+                    d = m.get("digest")
+                    models[m["name"]] = d if isinstance(d, str) else ""
+            version = ver.get("version") if isinstance(ver, dict) else None
+            entry = {"url": base, "version": version if isinstance(version, str) else None, "models": models,
+                     "reachable": ver is not None and tags is not None}
+            servers.append(entry)
+        if entry["reachable"] and not any(_same_model(a.model, n) for n in entry["models"]):
+            have = ", ".join(entry["models"]) or "no models"
+            probs.append("  - agent '%s': model '%s' is not on %s (it has: %s). Pull it there ('ollama pull %s') or "
+                         "change the agent's model.\n" % (a.name, a.model, base, have, a.model))
+    if probs:
+        raise TandemError("the servers are not ready for this scenario:\n" + "".join(probs))
+    return servers
+
+
+
+
+
+# ---- result files (src/core/fileio.c) -----------------------------------------------------
+
+def mkdirs(path):
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        raise TandemError("cannot create directory %s: %s" % (e.filename or path, e.strerror or e))
+
+
+def write_file_atomic(path, data):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, path)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise TandemError("cannot write %s: %s" % (path, e.strerror or e))
+    try:
+        dfd = os.open(os.path.dirname(path) or ".", os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+def json_text(doc):
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_json_atomic(path, doc):
+    write_file_atomic(path, json_text(doc).encode("utf-8", "surrogatepass"))
+
+
+# ---- a run's raw data, records.json (src/core/rundata_json.c) -------------------------------
+
+class RunData:
+    def __init__(self, run, agent_names):
+        self.run = run
+        self.agent_names = list(agent_names)
+        n = len(agent_names)
+        self.has_sequential = False
+        self.has_concurrent = False
+        self.seq_order = list(range(n))
+        self.seq = [(0, 0, 0)] * n
+        self.conc = [(0, 0, 0)] * n
+        self.seq_cpu = None  # (user_ns, sys_ns) of the phase, src/core/cpuusage.c
+        self.conc_cpu = None
+        self.calls = []
+        self.doc = None  # records.json as written
+
+    def to_json(self):
+        def timing(t):
+            return {"release_ns": t[0], "begin_ns": t[1], "end_ns": t[2]}
+
+        def phase(doc, cpu):
+            if cpu is not None:
+                doc["client_cpu"] = {"user_ns": cpu[0], "sys_ns": cpu[1]}
+            return doc
+        return {
+            "schema": "tandem.run/1",
+            "run": self.run,
+            "agents": list(self.agent_names),
+            "sequential": phase({"order": list(self.seq_order), "agents": [timing(t) for t in self.seq]},
+                                self.seq_cpu) if self.has_sequential else None,
+            "concurrent": phase({"agents": [timing(t) for t in self.conc]}, self.conc_cpu)
+            if self.has_concurrent else None,
+            "calls": [c.to_json() for c in self.calls],
+        }
+
+
+# The process's CPU time (all threads), read around each phase (src/core/cpuusage.c).
+def cpu_now():
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return (round(ru.ru_utime * 1e9), round(ru.ru_stime * 1e9))
+
+
+def cpu_since(start):
+    now = cpu_now()
+    return (max(0, now[0] - start[0]), max(0, now[1] - start[1]))
+
+
+
+
+# ---- GPU telemetry (src/core/gpu_telemetry.c, gpu_sampler.c, subproc.c) -------------------------
+# The same separate program as the C variants' (tandem-gpu-telemetry), found the same way and
+# run as a child: this process loads no GPU library either.
+
+GPU_TOOL = "tandem-gpu-telemetry"
+GPU_INTERVAL_MS = 100
+GPU_INFO_TIMEOUT_S = 20.0
+GPU_READY_TIMEOUT_MS = 15000
+GPU_STOP_GRACE_S = 5.0
+GPU_EXIT_NO_GPU = 3
+
+
+def gpu_tool_find():
+    """(path, None) or (None, why): $TANDEM_GPU_TELEMETRY, beside the client, on PATH."""
+    return find_tool(GPU_TOOL, "TANDEM_GPU_TELEMETRY", CLIENT_SCRIPT[0])
+
+
+def _first_line(text):
+    return text.split("\n", 1)[0]
+
+
+def _describe_status(code):
+    return "was killed by signal %d" % -code if code < 0 else "exited with status %d" % code
+
+
+def _gpu_ask_info(tool):
+    """(info dict or None, available, reason)."""
+    import subprocess
+    try:
+        p = subprocess.run([tool, "info"], stdin=subprocess.DEVNULL, capture_output=True, timeout=GPU_INFO_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return None, False, "%s did not finish within %d ms (stopped)" % (tool, GPU_INFO_TIMEOUT_S * 1000)
+    except OSError as e:
+        return None, False, "cannot start %s: %s" % (tool, e.strerror or e)
+    try:
+        info = json.loads(p.stdout.decode("utf-8"))
+    except ValueError:
+        info = None
+    if not isinstance(info, dict):
+        info = None
+    errout = p.stderr.decode("utf-8", "replace")
+    if p.returncode == 0 and info is not None:
+        return info, True, None
+    if p.returncode == GPU_EXIT_NO_GPU:
+        why = info.get("reason") if info is not None else None
+        return info, False, _first_line(why if isinstance(why, str) else errout or "no GPU found")
+    line = _first_line(errout if errout else "its output is not a JSON object" if p.returncode == 0 else "")
+    return None, False, "'%s info' %s%s" % (tool, _describe_status(p.returncode), ": " + line if line else "")
+
+
+class GpuTelemetry:
+    """tdm_gpu_telemetry: the mode, the tool when runs are sampled, provenance "gpu"."""
+
+    def __init__(self, mode):
+        self.mode, self.tool, self.reason = mode, None, None
+        if mode == "off":
+            self.doc = {"telemetry": "off"}
+            return
+        tool, self.reason = gpu_tool_find()
+        info, available = None, False
+        if tool:
+            info, available, self.reason = _gpu_ask_info(tool)
+        self.doc = info if info is not None else {"source": None, "gpus": []}
+        self.doc["telemetry"] = "on" if available else "unavailable"
+        self.doc["interval_ms"] = GPU_INTERVAL_MS
+        if available:
+            self.doc.pop("reason", None)
+            self.tool = tool
+            return
+        self.doc["reason"] = self.reason
+        if mode == "on":
+            raise TandemError("--gpu-telemetry=on, but no GPU can be read: %s. Fix that, or run with "
+                              "--gpu-telemetry=auto to measure without GPU samples" % self.reason)
+
+    def add_error(self, msg):
+        self.doc.setdefault("errors", []).append(msg)
+
+
+class GpuSampler:
+    """One run's `sample` child (tdm_gpu_sampler)."""
+
+    def __init__(self, tool, out_csv):
+        import subprocess
+        d = os.path.dirname(out_csv) or "."
+        self.out, self.ready = out_csv, os.path.join(d, ".gpu-telemetry.ready")
+        self.log = os.path.join(d, ".gpu-telemetry.log")
+        self.proc = None
+        try:
+            os.unlink(self.ready)
+        except OSError:
+            pass
+        try:
+            logf = open(self.log, "wb")
+        except OSError as e:
+            raise TandemError("cannot create %s: %s; is the run directory writable?" % (self.log, e.strerror or e))
+        try:
+            self.proc = subprocess.Popen(
+                [tool, "sample", "--out", out_csv, "--interval-ms", str(GPU_INTERVAL_MS), "--ready-file", self.ready],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=logf, close_fds=True)
+        except OSError as e:
+            self._release()
+            raise TandemError("cannot start %s: %s" % (tool, e.strerror or e))
+        finally:
+            logf.close()
+        # Polled with short sleeps: this is before the run's first phase, outside every span.
+        deadline = time.monotonic() + GPU_READY_TIMEOUT_MS / 1000.0
+        while True:
+            if os.path.exists(self.ready):
+                os.unlink(self.ready)
+                return
+            code = self.proc.poll()
+            if code is not None:
+                msg = self._failure("sample ended before its first sample", code)
+                self.proc = None
+                self._release()
+                raise TandemError(msg)
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.002)
+        code = self._stop_proc()
+        self.proc = None
+        self._release()
+        raise TandemError("tandem-gpu-telemetry sample wrote no first sample within %d ms (stopped; it %s)"
+                          % (GPU_READY_TIMEOUT_MS, _describe_status(code)))
+
+    def _failure(self, what, code):
+        line = ""
+        try:
+            with open(self.log, "rb") as f:
+                line = _first_line(f.read(4096).decode("utf-8", "replace"))
+        except OSError:
+            pass
+        return "tandem-gpu-telemetry %s: it %s%s" % (what, _describe_status(code), ": " + line if line else "")
+
+    def _stop_proc(self):
+        import subprocess
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=GPU_STOP_GRACE_S)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def _release(self):
+        for p in (self.ready, self.log):
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+
+    def stop(self):
+        """None when it ended cleanly with gpu.csv written, else why not."""
+        if self.proc is None:
+            return None
+        code = self._stop_proc()
+        msg = None
+        if code != 0:
+            msg = self._failure("sample failed during the run", code)
+        elif not os.path.exists(self.out):
+            msg = "tandem-gpu-telemetry sample ended cleanly but left no %s" % self.out
+        self.proc = None
+        self._release()
+        return msg
+
+
+# ---- /api/ps snapshots (src/core/server_memory.c) ------------------------------------------------
+
+PS_TIMEOUT_MS = 3000
+
+
+def server_memory_parse(body):
+    """The models of one /api/ps answer, or ValueError saying why not."""
+    try:
+        doc = json.loads(body)
+    except ValueError as e:
+        raise ValueError("the answer is not JSON (%s)" % e)
+    lst = doc.get("models") if isinstance(doc, dict) else None
+    if not isinstance(lst, list):
+        raise ValueError("the answer has no \"models\" list")
+
+    def num(v):
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
+    out = []
+    for m in lst:
+        m = m if isinstance(m, dict) else {}
+        name = m.get("name")
+        out.append({"name": name if isinstance(name, str) else None, "size": num(m.get("size")),
+                    "size_vram": num(m.get("size_vram"))})
+    return out
+
+
+async def server_memory_snapshot(rt, agents, run, phase, after, arr):
+    seen = []
+    for a in agents:
+        base = a.url.rstrip("/")
+        if base in seen:
+            continue
+        seen.append(base)
+        entry = {"run": run, "phase": phase, "when": "after" if after else "before", "url": base}
+        url = base + "/api/ps"
+        try:
+            status, body = await rt.fetch(url, PS_TIMEOUT_MS)
+            if status != 200:
+                raise ValueError("HTTP %d" % status)
+            entry["models"] = server_memory_parse(body)
+        except Exception as e:
+            entry["error"] = "GET %s: %s" % (url, str(e) if isinstance(e, ValueError) else _why(e))
+        arr.append(entry)
+
+
+
+# ---- one agent's calls in one phase (src/core/job.c) ---------------------------------------------
+
+class AgentJob:
+    """The agent's calls one after another: the next request body from the plan, with
+    "{previous}" replaced by the text the previous call generated; after a failed call the
+    rest are recorded as skipped."""
+    __slots__ = ("agent", "agent_index", "warmup", "records", "next", "t_begin", "t_end", "mark")
+
+    def __init__(self, agent, warmup, records, mark):
+        self.agent, self.agent_index, self.warmup, self.records, self.mark = agent, agent.index, warmup, records, mark
+        self.next = self.t_begin = self.t_end = 0
+
+    def _skip_rest(self, now):
+        for r in self.records[self.next:]:
+            r.fail("skipped", now, "not run: step %d of agent '%s' failed before it" % (self.next, self.agent.name))
+        self.next = len(self.records)
+
+    def next_call(self, now):
+        """tdm_job_next: (record, url, body) of the next call, or None."""
+        if self.next == 0 and self.t_begin == 0:
+            self.t_begin = now
+        if self.next >= len(self.records):
+            return None
+        if self.next > 0 and not self.records[self.next - 1].ok:
+            self._skip_rest(now)
+            return None
+        r = self.records[self.next]
+        t = self.agent.warmup if self.warmup else self.agent.steps[r.step]
+        prev = self.records[self.next - 1].text_str() if self.next > 0 else ""
+        prompt = t["prompt"].replace(self.mark, prev)
+        body = (t["body_before"] + json.dumps(prompt, ensure_ascii=False) + t["body_after"]).encode(
+            "utf-8", "surrogatepass")
+        r.request_url = self.agent.post_url
+        r.request_bytes = len(body)
+        self.next += 1
+        return r, self.agent.post_url, body
+
+    def call_finished(self, now):
+        """tdm_job_call_finished: True when the job is done (t_end recorded)."""
+        last_failed = self.next > 0 and not self.records[self.next - 1].ok
+        if self.next >= len(self.records) or last_failed:
+            if last_failed:
+                self._skip_rest(now)
+            if self.t_end == 0:
+                self.t_end = now
+            return True
+        return False
+
+
+# ---- provenance.json (src/core/provenance.c) ---------------------------------------------------
+
+def _wall_rfc3339():
+    ns = time.time_ns()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 1000000000)) + ".%09dZ" % (ns % 1000000000)
+
+
+def provenance(plan, version, rt, servers):
+    import platform
+    return {
+        "schema": "tandem.provenance/1",
+        "tandem_version": version,
+        "variant": plan["variant"],
+        "started_at": _wall_rfc3339(),
+        "command": plan["command"],
+        "runtime": rt.describe(),
+        "build": {"interpreter": "%s %s" % (platform.python_implementation(), platform.python_version()),
+                  "executable": sys.executable, "python_build": " ".join(platform.python_build()),
+                  "compiler": platform.python_compiler()},
+        "libraries": rt.libraries(),
+        "host": plan["host"],
+        "servers": servers,
+        "scenario": plan["scenario"],
+    }
+
+
+# ---- phases, repetitions, result files (src/core/runner.c) ---------------------------------------
+
+PHASE_NAMES = {"warmup": "warm-up", "sequential": "sequential phase", "concurrent": "concurrent phase"}
+
+
+class Runner:
+    def __init__(self, rt, plan, version):
+        self.rt, self.plan, self.version = rt, plan, version
+        self.set = plan["settings"]
+        self.out = plan["output_dir"]
+        scen = plan["scenario"]
+        self.agents = [PlanAgent(i, a, scen["agents"][i]) for i, a in enumerate(plan["agents"])]
+        self.timeouts, self.max_line = scen["timeouts"], scen["max_line_bytes"]
+
+    def progress(self, text):
+        if not self.set["quiet"]:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+
+    def make_jobs(self, run, phase, agents):
+        jobs = []
+        for a in agents:
+            n = 1 if phase == "warmup" else len(self.agents[a].steps)
+            recs = [Record(run, phase, a, k) for k in range(n)]
+            jobs.append(AgentJob(self.agents[a], phase == "warmup", recs, self.plan["previous_mark"]))
+        return jobs
+
+    async def run_jobs(self, jobs):
+        """All jobs released together; returns t_release. As in the C variants, every
+        agent's first call is handed out at the release instant."""
+        now = monotonic_ns()
+        await asyncio.gather(*(self._run_agent(j, now) for j in jobs))
+        self.report_failures(jobs)
+        return now
+
+    async def _run_agent(self, job, now):
+        while True:
+            nxt = job.next_call(now)
+            if nxt is None:
+                job.call_finished(now)
+                return
+            rec, url, body = nxt
+            call = Call(rec, self.timeouts, self.max_line)
+            call.begin(now)
+            await self._call(job, call, url, body)
+            now = monotonic_ns()
+            if job.call_finished(now):
+                return
+
+    async def _call(self, job, call, url, body):
+        """The runtime's call under the scenario's timeouts: a timeout is recorded and
+        cancels the call (not the run); anything else the runtime raises is a recorded
+        failure, never a lost run."""
+        task = asyncio.current_task()
+        wd = call.watchdog = _Watchdog(asyncio.get_running_loop(), task, call)
+        wd.arm()
+        try:
+            await self.rt.call(job.agent_index, call, url, body)
+        except asyncio.CancelledError:
+            if not wd.fired:
+                raise
+            if hasattr(task, "uncancel"):
+                task.uncancel()
+        except Exception as e:
+            call.fail("internal", monotonic_ns(), "the %s client failed: %s" % (self.plan["variant"], _why(e)))
+        finally:
+            wd.disarm()
+
+    def report_failures(self, jobs):
+        for j in jobs:
+            for k, c in enumerate(j.records):
+                if not c.ok and c.error_kind != "skipped":
+                    self.progress("  agent %s, %s call %d failed (%s): %s\n" % (j.agent.name, c.phase, k + 1,
+                                                                               c.error_kind, c.error_message or ""))
+
+    @staticmethod
+    def settle(d, jobs):
+        """The jobs' records into the run; returns how many failed."""
+        for j in jobs:
+            d.calls.extend(j.records)
+        return sum(1 for j in jobs for r in j.records if not r.ok)
+
+    async def warmup(self, d):
+        for a in range(len(self.agents)):
+            jobs = self.make_jobs(d.run, "warmup", [a])
+            try:
+                await self.run_jobs(jobs)
+            finally:
+                self.settle(d, jobs)
+        return 0
+
+    async def sequential(self, d):
+        d.seq_order = list(self.plan["sequential_orders"][d.run - 1])
+        d.has_sequential = True
+        failed = 0
+        cpu0 = cpu_now()
+        for a in d.seq_order:
+            jobs = self.make_jobs(d.run, "sequential", [a])
+            try:
+                t_release = await self.run_jobs(jobs)
+                d.seq[a] = (t_release, jobs[0].t_begin, jobs[0].t_end)
+            finally:
+                failed += self.settle(d, jobs)
+        d.seq_cpu = cpu_since(cpu0)
+        return failed
+
+    async def concurrent(self, d):
+        jobs = self.make_jobs(d.run, "concurrent", list(range(len(self.agents))))
+        d.has_concurrent = True
+        cpu0 = cpu_now()
+        failed = 0
+        try:
+            t_release = await self.run_jobs(jobs)
+            d.conc_cpu = cpu_since(cpu0)
+            for j in jobs:
+                d.conc[j.agent_index] = (t_release, j.t_begin, j.t_end)
+        finally:
+            failed = self.settle(d, jobs)
+        return failed
+
+    async def phase(self, d, phase):
+        self.progress("[run %d/%d] %s\n" % (d.run, self.plan["runs"], PHASE_NAMES[phase]))
+        mem = self.prov["server_memory"]
+        await server_memory_snapshot(self.rt, self.agents, d.run, phase, False, mem)
+        try:
+            return await getattr(self, phase)(d)
+        finally:
+            await server_memory_snapshot(self.rt, self.agents, d.run, phase, True, mem)
+
+    def gpu_problem(self, run, msg):
+        line = "run %d: %s" % (run, msg)
+        self.gpu.add_error(line)
+        self.progress("tandem: no GPU samples for %s\n" % line)
+
+    async def run_once(self, d):
+        """One repetition, the GPU sampler (when on) around its phases; stopped on every
+        path. Returns the number of failed calls."""
+        sampler, failed = None, 0
+        if self.gpu.tool:
+            try:
+                path = os.path.join(self.out, "run_%d" % d.run)
+                mkdirs(path)
+                sampler = GpuSampler(self.gpu.tool, os.path.join(path, "gpu.csv"))
+            except TandemError as e:
+                self.gpu_problem(d.run, str(e))
+        try:
+            if d.run == 1 and self.plan["warmup"]:
+                await self.phase(d, "warmup")
+            for phase in ("sequential", "concurrent"):
+                if self.plan[phase]:
+                    failed += await self.phase(d, phase)
+        finally:
+            if sampler is not None:
+                msg = sampler.stop()
+                if msg:
+                    self.gpu_problem(d.run, msg)
+        return failed
+
+    def write_run(self, d):
+        path = os.path.join(self.out, "run_%d" % d.run)
+        mkdirs(path)
+        write_json_atomic(os.path.join(path, "records.json"), d.to_json())
+        write_json_atomic(os.path.join(self.out, "provenance.json"), self.prov)
+
+    def finalize(self):
+        """summary.json, report.md and the table (or summary.json on stdout) from the core."""
+        sys.stdout.flush()
+        cmd = [self.plan["_tool"], "finalize", self.out] + (["--json"] if self.set["json"] else [])
+        try:
+            rc = subprocess.run(cmd, stdin=subprocess.DEVNULL).returncode
+        except OSError as e:
+            raise TandemError("cannot start %s: %s" % (cmd[0], e.strerror or e))
+        if rc != 0:
+            raise TandemError("'%s' failed (exit %d); the records are kept in %s" % (" ".join(cmd), rc, self.out))
+
+    async def execute(self):
+        self.gpu = GpuTelemetry(self.set["gpu_telemetry"])  # "on" without a GPU refuses before anything exists
+        if self.gpu.mode == "auto" and not self.gpu.tool:
+            self.progress("tandem: no GPU telemetry (%s)\n" % self.gpu.reason)
+        try:
+            mkdirs(self.out)
+        except TandemError as e:
+            raise TandemError("%s; choose another --output-dir" % e)
+        servers = None
+        if self.set["preflight"]:
+            servers = await preflight(self.rt, self.agents)
+        self.prov = provenance(self.plan, self.version, self.rt, servers)
+        self.prov["gpu"] = self.gpu.doc
+        self.prov["server_memory"] = []
+        write_json_atomic(os.path.join(self.out, "provenance.json"), self.prov)
+
+        status, failed = EXIT_OK, 0
+        self.progress("tandem %s: scenario '%s', %d agents, %d run(s) -> %s\n" % (
+            self.plan["variant"], self.plan["scenario"]["name"], len(self.agents), self.plan["runs"], self.out))
+        for k in range(1, self.plan["runs"] + 1):
+            d = RunData(k, [a.name for a in self.agents])
+            err = None
+            try:
+                failed += await self.run_once(d)
+            except Exception as e:  # the runtime itself broke: keep what was measured
+                err = _why(e)
+            self.write_run(d)
+            if err is not None:
+                sys.stderr.write("tandem: the %s runtime failed: %s\n" % (self.plan["variant"], err))
+                status = EXIT_ERROR
+                break
+        self.finalize()
+        if status == EXIT_OK and failed > 0:
+            status = EXIT_INCOMPLETE
+        if failed > 0:
+            sys.stderr.write("tandem: %d call(s) failed; their records say why (results kept in %s). Exit status %d: "
+                             "incomplete.\n" % (failed, self.out, EXIT_INCOMPLETE))
+        return status
+
+
+# ---- the command line (src/core/main.c) ----------------------------------------------------------
+
+def _run(make_runtime, plan, version):
+    async def go():
+        s = plan["settings"]
+        rt = make_runtime(len(plan["agents"]), s["read_buf"], s["threads"])
+        try:
+            return await Runner(rt, plan, version).execute()
+        finally:
+            await rt.close()
+    return asyncio.run(go())
+
+
+def _info(make_runtime, variant, summary, version):
+    async def go():
+        rt = make_runtime(0, 0, 0)
+        try:
+            return rt.describe()
+        finally:
+            await rt.close()
+    doc = {"variant": variant, "summary": summary, "tandem_version": version, "runtime": asyncio.run(go())}
+    sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    return EXIT_OK
+
+
+def main(argv, variant, summary, version, make_runtime, usage):
+    """The client's commands: run (flags as every variant's), info, summarize, --version,
+    --help. make_runtime(n_agents, read_buf, threads) builds the runtime (read_buf and
+    threads 0 when not given); usage(prog) is the --help text."""
+    prog = os.path.basename(argv[0]) if argv else "tandem-" + variant
+    CLIENT_SCRIPT[0] = argv[0] if argv else CLIENT_SCRIPT[0]
+    cmd, args = (argv[1], argv[2:]) if len(argv) > 1 else (None, [])
+    try:
+        if cmd in (None, "--help", "-h", "help"):
+            (sys.stderr if cmd is None else sys.stdout).write(usage(prog))
+            return EXIT_USAGE if cmd is None else EXIT_OK
+        if cmd == "--version":
+            sys.stdout.write("%s %s\n" % (prog, version))
+            return EXIT_OK
+        if cmd == "info":
+            return _info(make_runtime, variant, summary, version)
+        if cmd == "run":
+            if "--help" in args or "-h" in args:
+                sys.stdout.write(usage(prog))
+                return EXIT_OK
+            return _run(make_runtime, load_plan(variant, args, argv[0]), version)
+        if cmd == "summarize":  # the core's finalize, kept under the client's old name
+            tool, why = find_tool(REPORT_TOOL, "TANDEM_REPORT", argv[0])
+            if not tool:
+                raise TandemError(why)
+            return subprocess.run([tool, "finalize"] + list(args)).returncode
+        sys.stderr.write("tandem: unknown command '%s'; try '%s run --help'\n" % (cmd, prog))
+        return EXIT_USAGE
+    except TandemError as e:
+        sys.stderr.write("tandem: %s\n" % str(e).rstrip("\n"))
+        return e.code
+    except KeyboardInterrupt:
+        sys.stderr.write("tandem: interrupted\n")
+        return 130

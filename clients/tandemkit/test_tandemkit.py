@@ -1,0 +1,240 @@
+"""Tests of tandemkit: that each part behaves as the C core it mirrors (src/core/ndjson.c,
+ollama_proto.c, call.c, job.c), and that request bodies built from the core's plan are the
+bodies the C variants send.
+
+    python3 -m pytest -q clients/tandemkit                      # needs no server
+    TANDEM_BIN=build/bin python3 -m pytest -q clients/tandemkit # + the plan of tandem-report
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+import tandemkit as T  # noqa: E402
+
+
+def _bindir():
+    d = os.environ.get("TANDEM_BIN", os.path.join(REPO, "build", "bin"))
+    return d if os.path.isabs(d) else os.path.join(REPO, d)
+
+
+REPORT = os.path.join(_bindir(), "tandem-report")
+needs_report = pytest.mark.skipif(not os.access(REPORT, os.X_OK), reason="needs tandem-report in $TANDEM_BIN")
+
+
+# ---- ndjson.c ------------------------------------------------------------------------------
+
+def _frame(chunks, max_line=1 << 20):
+    f = T.Framer(max_line)
+    lines = []
+    rc = 0
+    for c in chunks:
+        rc = f.feed(c, lambda line: lines.append(bytes(line)) or 0)
+        if rc:
+            break
+    return lines, rc, bytes(f.pending)
+
+
+def test_framer_every_split():
+    data = b'{"a":1}\n\r\n{"b":"\xc3\xa9"}\r\n\n{"c":3}\n{"tail"'
+    want = [b'{"a":1}', b'{"b":"\xc3\xa9"}', b'{"c":3}']
+    for i in range(len(data) + 1):
+        for j in range(i, len(data) + 1):
+            lines, rc, pending = _frame([data[:i], data[i:j], data[j:]])
+            assert (lines, rc, pending) == (want, 0, b'{"tail"'), (i, j)
+
+
+def test_framer_too_long_as_soon_as_known():
+    lines, rc, _ = _frame([b"x" * 1025], max_line=1024)
+    assert rc == T.NDJSON_ERR_TOO_LONG and lines == []
+    lines, rc, _ = _frame([b"x" * 1024 + b"\r\n"], max_line=1024)  # the \r belongs to the line end
+    assert rc == 0 and lines == [b"x" * 1024]
+    lines, rc, _ = _frame([b"x" * 600, b"x" * 600 + b"\n"], max_line=1024)
+    assert rc == T.NDJSON_ERR_TOO_LONG
+
+
+def test_framer_stops_when_told():
+    f = T.Framer(1024)
+    seen = []
+    assert f.feed(b"a\nb\nc", lambda line: seen.append(line) or 7) == 7
+    assert seen == [b"a"] and not f.pending
+
+
+# ---- ollama_proto.c ------------------------------------------------------------------------
+
+def test_parse_line_generate_chat_and_final():
+    assert T.parse_line(b'{"response":"hi","done":false}')[:4] == (False, "hi", "", None)
+    assert T.parse_line(b'{"message":{"content":"c","thinking":"t"}}')[1:3] == ("c", "t")
+    done, _, _, _, reason, counters = T.parse_line(
+        b'{"done":true,"done_reason":"length","eval_count":5,"eval_duration":10,"load_duration":null}')
+    assert done and reason == "length" and counters == {"eval_count": 5, "eval_duration": 10}
+
+
+@pytest.mark.parametrize("line,msg", [
+    (b'{"response":5}', '"response" is an integer, expected a string'),
+    (b'{"done":"yes"}', '"done" is a string, expected true or false'),
+    (b'{"eval_count":-1}', '"eval_count" is an integer, expected a non-negative integer'),
+    (b'{"eval_count":true}', '"eval_count" is true, expected a non-negative integer'),
+    (b'{"message":[]}', '"message" is an array, expected an object'),
+    (b'[1]', 'expected a JSON object, got an array'),
+    (b'{"response": NaN}', 'not valid JSON'),
+    (b'{"resp', 'not valid JSON'),
+    (b'\xff', 'not valid JSON'),
+])
+def test_parse_line_errors_name_the_member(line, msg):
+    with pytest.raises(T.LineError) as e:
+        T.parse_line(line)
+    assert msg in str(e.value) and "; line: " in str(e.value)
+
+
+def test_quote_line_keeps_utf8_valid():
+    assert T.quote_line(b"a\x01\xffb") == "a??b"
+    q = T.quote_line(("é" * 50).encode())
+    assert q.endswith("...") and len(q.encode()) <= 83
+
+
+# ---- call.c --------------------------------------------------------------------------------
+
+def _call(max_line=1 << 20):
+    rec = T.Record(1, "sequential", 0, 0)
+    c = T.Call(rec, {"connect_ms": 5000, "first_byte_ms": 300000, "idle_ms": 60000, "total_ms": 1800000}, max_line)
+    c.begin(100)
+    c.request_started(200, 0, False)
+    return rec, c
+
+
+def test_call_events_get_the_time_of_the_read_that_completed_them():
+    rec, c = _call()
+    c.status(200, 300)
+    assert c.body(b'{"response":"a"}\n{"resp', 400) == T.CALL_MORE
+    assert c.body(b'onse":"\xc3', 500) == T.CALL_MORE
+    assert c.body(b'\xa9"}\n{"done":true,"eval_count":2,"done_reason":"stop"}\n', 600) == T.CALL_DONE
+    assert rec.ev_t == [400, 600] and rec.ev_content == [1, 2] and rec.text_str() == "aé"
+    assert rec.ok and rec.t_done == 600 and rec.reads == 3 and rec.frames == 3 and rec.done_reason == "stop"
+    j = rec.to_json()
+    assert j["events"]["dt_ns"] == [300, 500] and j["server"] == {"eval_count": 2} and j["error"] is None
+
+
+def test_call_http_errors():
+    rec, c = _call()
+    c.status(404, 300)
+    c.body(b'{"error":"model \'x\' not found"}', 400)
+    assert c.end(500) == T.CALL_FAILED
+    assert rec.error_kind == "model_not_found" and rec.error_message == "HTTP 404: model 'x' not found"
+    rec, c = _call()
+    c.status(500, 300)
+    c.end(400)
+    assert rec.error_kind == "http_status" and rec.error_message == "HTTP 500: (empty body)"
+
+
+def test_call_endings():
+    rec, c = _call()
+    c.status(200, 300)
+    c.body(b'{"response":"a"}\n{"respo', 400)
+    assert c.end(500) == T.CALL_FAILED and rec.error_kind == "disconnected"
+    assert "middle of a line (7 bytes unfinished)" in rec.error_message
+    rec, c = _call()  # a non-streamed reply: one object, no newline
+    c.status(200, 300)
+    c.body(b'{"response":"whole","done":true}', 400)
+    assert c.end(500) == T.CALL_DONE and rec.ok and rec.ev_content == [5]
+    rec, c = _call()
+    c.status(200, 300)
+    c.body(b'{"response":"a"}\n{"error":"boom"}\n', 400)
+    assert rec.error_kind == "server_error" and rec.error_message.endswith("mid-stream: boom")
+    rec, c = _call(max_line=1024)
+    c.status(200, 300)
+    assert c.body(b"x" * 2000, 400) == T.CALL_FAILED and rec.error_kind == "line_too_long"
+
+
+def test_call_timeouts_in_order():
+    rec, c = _call()
+    assert c.deadline() == 200 + 300000 * 10 ** 6
+    assert not c.check_timeouts(200 + 300000 * 10 ** 6 - 1)
+    assert c.check_timeouts(200 + 300000 * 10 ** 6) and rec.error_kind == "timeout_first_byte"
+    rec, c = _call()
+    c.status(200, 300)
+    c.body(b'{"response":"a"}\n', 1000)
+    assert c.deadline() == 1000 + 60000 * 10 ** 6
+    assert c.check_timeouts(c.deadline()) and "idle_ms = 60000" in rec.error_message
+
+
+# ---- job.c, with the plan's request bodies ---------------------------------------------------
+
+def _agent(steps):
+    before, after = '{"model":"m","prompt":', ',"stream":true}'
+    doc = {"name": "a", "server": "http://h:1", "url": "http://h:1/api/generate",
+           "steps": [{"prompt": p, "body_before": before, "body_after": after} for p in steps]}
+    return T.PlanAgent(0, doc, {"model": "m"})
+
+
+def test_job_previous_and_skip():
+    recs = [T.Record(1, "sequential", 0, k) for k in range(3)]
+    j = T.AgentJob(_agent(["p", "q {previous}", "r"]), False, recs, "{previous}")
+    r, url, body = j.next_call(10)
+    assert url == "http://h:1/api/generate" and body == b'{"model":"m","prompt":"p","stream":true}'
+    r.text, r.ok = ['out "quoted"\n'], True
+    r, url, body = j.next_call(20)
+    assert json.loads(body)["prompt"] == 'q out "quoted"\n' and j.t_begin == 10 and r.request_bytes == len(body)
+    r.fail("timeout_idle", 30, "x")
+    assert j.call_finished(40) and j.t_end == 40
+    assert recs[2].error_kind == "skipped" and recs[2].error_message == "not run: step 2 of agent 'a' failed before it"
+
+
+def _plan(*args):
+    p = subprocess.run([REPORT, "plan", "--variant", "kit-test"] + list(args), capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+@needs_report
+def test_plan_bodies_are_the_c_bodies(tmp_path):
+    """The chat API, a system prompt, options and keep_alive: the body the kit builds from
+    the plan parses to what the scenario says, with the prompt where the core put it."""
+    scen = tmp_path / "s.yaml"
+    scen.write_text("""name: kit
+agents:
+  - name: one
+    url: http://127.0.0.1:9
+    model: m:1
+    api: chat
+    keep_alive: 5m
+    options: {num_predict: 8, temperature: 0.5}
+    steps:
+      - {prompt: "first \\"é\\"", system: "be brief"}
+      - {prompt: "then {previous} and {previous}"}
+""")
+    plan = _plan("--scenario-file", str(scen), "--runs", "3", "--order-seed", "8")
+    assert plan["schema"] == T.PLAN_SCHEMA and plan["runs"] == 3 and plan["command"].startswith("run --scenario-file")
+    assert len(plan["sequential_orders"]) == 3 and all(o == [0] for o in plan["sequential_orders"])
+    a = T.PlanAgent(0, plan["agents"][0], plan["scenario"]["agents"][0])
+    recs = [T.Record(1, "sequential", 0, k) for k in range(2)]
+    j = T.AgentJob(a, False, recs, plan["previous_mark"])
+    r, url, body = j.next_call(1)
+    d = json.loads(body)
+    assert url == "http://127.0.0.1:9/api/chat"
+    assert d == {"model": "m:1", "messages": [{"role": "system", "content": "be brief"},
+                                            {"role": "user", "content": 'first "é"'}],
+                 "stream": True, "options": {"num_predict": 8, "temperature": 0.5}, "keep_alive": "5m"}
+    r.text, r.ok = ["X"], True
+    _, _, body = j.next_call(2)
+    assert json.loads(body)["messages"][0]["content"] == "then X and X"
+    w = T.AgentJob(a, True, [T.Record(1, "warmup", 0, 0)], plan["previous_mark"])
+    _, _, body = w.next_call(3)
+    d = json.loads(body)
+    assert d["options"]["num_predict"] == 1 and d["messages"][1]["content"] == plan["scenario"]["warmup_prompt"]
+
+
+@needs_report
+def test_plan_orders_are_the_runners():
+    """Each run's sequential order is tdm_shuffle_ints(seed + run), as the C runner shuffles."""
+    plan = _plan("--scenario", "chimera-homo", "--runs", "4", "--order-seed", "42")
+    assert plan["sequential_orders"] == [[1, 0], [0, 1], [1, 0], [0, 1]]
+    assert not _plan("--scenario", "chimera-homo", "--phases", "conc")["sequential_orders"]
