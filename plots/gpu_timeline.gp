@@ -17,13 +17,13 @@ set y2tics
 set grid xtics ytics lc rgb "#dddddd"
 if (exists("seq0")) {
     set object 1 rect from first seq0, graph 0 to first seq1, graph 1 behind \
-        fc rgb "#1b6ca8" fs transparent solid 0.12 noborder
-    set label 1 "sequential" at first (seq0 + seq1) / 2, graph 0.96 center textcolor rgb "#1b6ca8" font ",11" front
+        fc rgb seq_colour fs transparent solid 0.12 noborder
+    set label 1 "sequential" at first (seq0 + seq1) / 2, graph 0.96 center textcolor rgb seq_colour font ",11" front
 }
 if (exists("conc0")) {
     set object 2 rect from first conc0, graph 0 to first conc1, graph 1 behind \
-        fc rgb "#d1495b" fs transparent solid 0.12 noborder
-    set label 2 "concurrent" at first (conc0 + conc1) / 2, graph 0.96 center textcolor rgb "#d1495b" font ",11" front
+        fc rgb conc_colour fs transparent solid 0.12 noborder
+    set label 2 "concurrent" at first (conc0 + conc1) / 2, graph 0.96 center textcolor rgb conc_colour font ",11" front
 }
 set terminal svg size 1100,600 noenhanced font "sans,12" background rgb "white"
 set output out.'.svg'

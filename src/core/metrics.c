@@ -23,7 +23,8 @@ void tdm_call_metrics_compute(const tdm_call_record *r, tdm_call_metrics *m)
     m->connect_ms = ns_to_ms(r->connect_ns);
     m->ttfb_ms = m->ttft_ms = m->ttft_content_ms = m->server_ttft_ms = m->client_gap_ms = NAN;
     m->itl_p50_ms = m->itl_p90_ms = m->itl_p99_ms = m->tpot_ms = m->e2e_ms = NAN;
-    m->decode_tps = m->decode_tps_client = NAN;
+    m->decode_tps = m->decode_tps_client = m->itl_max_ms = NAN;
+    m->itl_max_at = 0;
     m->events = (int64_t)r->n_events;
     m->tokens = r->have_final && r->server.eval_count >= 0 ? r->server.eval_count : m->events;
     m->token_mismatch = r->have_final && r->server.eval_count >= 0 && r->server.eval_count != m->events;
@@ -54,8 +55,13 @@ void tdm_call_metrics_compute(const tdm_call_record *r, tdm_call_metrics *m)
             m->decode_tps_client = (double)(r->n_events - 1) / ((double)span / 1e9);
         double *itl = malloc((r->n_events - 1) * sizeof *itl);
         if (itl) {
-            for (size_t i = 1; i < r->n_events; i++)
+            for (size_t i = 1; i < r->n_events; i++) {
                 itl[i - 1] = ns_to_ms(r->events[i].t_ns - r->events[i - 1].t_ns);
+                if (!(itl[i - 1] <= m->itl_max_ms)) { /* NaN at first: the first gap wins */
+                    m->itl_max_ms = itl[i - 1];
+                    m->itl_max_at = i;
+                }
+            }
             m->itl_p50_ms = tdm_quantile_inplace(itl, r->n_events - 1, 0.50);
             m->itl_p90_ms = tdm_quantile_inplace(itl, r->n_events - 1, 0.90);
             m->itl_p99_ms = tdm_quantile_inplace(itl, r->n_events - 1, 0.99);

@@ -30,6 +30,8 @@ typedef struct tdm_call_metrics {
     double server_ttft_ms;    /* (load + prompt_eval) / 1e6 */
     double client_gap_ms;     /* ttft_ms - server_ttft_ms */
     double itl_p50_ms, itl_p90_ms, itl_p99_ms;
+    double itl_max_ms;        /* the longest gap between token events (a stall shows here) */
+    size_t itl_max_at;        /* the event that ended it (0-based; 0 when there is no gap) */
     double tpot_ms;           /* (t_last - t_first) / (events - 1) */
     double e2e_ms;            /* t_start -> final line */
     double decode_tps;        /* server: eval_count / eval_duration */

@@ -71,7 +71,9 @@ void tdm_record_free(tdm_call_record *r)
     tdm_buf_free(&r->text);
     free(r->error_message);
     free(r->request_url);
+    free(r->first_error);
     r->events = NULL;
+    r->first_error = NULL;
     r->error_message = NULL;
     r->request_url = NULL;
     r->n_events = r->cap_events = 0;

@@ -66,6 +66,12 @@ typedef struct tdm_call_record {
     int64_t t_done;          /* final line parsed, or the failure noticed */
     int64_t connect_ns;      /* TCP connect time; 0 on a reused connection */
     bool reused_connection;
+    /* The request went out on a kept-alive connection the server had closed, before any
+     * response byte: it was resent once on a fresh connection (the harness's own stale
+     * connection, never the server's failure). first_error (heap) says what the first
+     * attempt met; NULL when there was no retry. */
+    bool retried_stale_connection;
+    char *first_error;
 
     /* the stream as it arrived */
     tdm_token_event *events;

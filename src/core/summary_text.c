@@ -59,6 +59,12 @@ static void md_agents(tdm_buf *b, const tdm_scenario *s)
     }
 }
 
+/* A run flagged by an anomaly rule is marked with '!' wherever it is listed. */
+static const char *flag_mark(json_t *run)
+{
+    return json_array_size(json_object_get(run, "anomalies")) ? " !" : "";
+}
+
 static void md_runs(tdm_buf *b, json_t *runs)
 {
     char x[7][32];
@@ -68,8 +74,8 @@ static void md_runs(tdm_buf *b, json_t *runs)
     json_t *r;
     json_array_foreach(runs, i, r)
     {
-        tdm_buf_printf(b, "| %lld | %s | %s | %s | %s | %s | %s | %s | %lld |\n",
-                       (long long)json_integer_value(json_object_get(r, "run")),
+        tdm_buf_printf(b, "| %lld%s | %s | %s | %s | %s | %s | %s | %s | %lld |\n",
+                       (long long)json_integer_value(json_object_get(r, "run")), flag_mark(r),
                        fmt(x[0], 32, get(r, "t_seq_s"), 3, ""), fmt(x[1], 32, get(r, "t_conc_s"), 3, ""),
                        fmt(x[2], 32, get(r, "speedup"), 3, ""), fmt(x[3], 32, get(r, "efficiency_pct"), 1, "%"),
                        fmt(x[4], 32, get(r, "throughput_gain"), 3, ""),
@@ -119,6 +125,36 @@ static void md_calls(tdm_buf *b, json_t *calls)
     }
 }
 
+/* Each flag with its evidence, then the run-level means with and without the flagged runs. */
+static void md_anomalies(tdm_buf *b, json_t *summary)
+{
+    static const char *const keys[] = {"efficiency_pct", "speedup", "throughput_gain", "legacy_efficiency_pct",
+                                       "t_seq_s", "t_conc_s"};
+    json_t *flags = json_object_get(summary, "anomalies");
+    if (!json_array_size(flags))
+        return;
+    json_t *all = json_object_get(summary, "aggregate"), *kept = json_object_get(summary, "aggregate_unflagged");
+    char x[4][32];
+    tdm_buf_append_str(b, "\n## Anomalies\n\nRuns marked ! broke a rule no sound measurement breaks (ARTIFACT.md, "
+                          "Metrics). They stay in the raw records and in every table above; the means are given "
+                          "both ways.\n\n");
+    size_t i;
+    json_t *f;
+    json_array_foreach(flags, i, f)
+    {
+        tdm_buf_printf(b, "- `%s`: ", json_string_value(json_object_get(f, "kind")));
+        tdm_md_escape(b, json_string_value(json_object_get(f, "evidence")));
+        tdm_buf_append_str(b, "\n");
+    }
+    tdm_buf_append_str(b, "\n| metric | mean, all runs | n | mean without flagged runs | n |\n|---|---|---|---|---|\n");
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        json_t *a = json_object_get(all, keys[k]), *w = json_object_get(kept, keys[k]);
+        tdm_buf_printf(b, "| `%s` | %s | %lld | %s | %lld |\n", keys[k], fmt(x[0], 32, get(a, "mean"), 3, ""),
+                       (long long)json_integer_value(json_object_get(a, "n")), fmt(x[1], 32, get(w, "mean"), 3, ""),
+                       (long long)json_integer_value(json_object_get(w, "n")));
+    }
+}
+
 static void md_failures(tdm_buf *b, const tdm_summary_inputs *in)
 {
     bool any = false;
@@ -162,6 +198,20 @@ char *tdm_summary_markdown(const tdm_summary_inputs *in, json_t *summary)
                    fmt(x[0], 32, get(eff, "mean"), 1, "%"), fmt(x[1], 32, get(eff, "sd"), 2, " pp"),
                    fmt(x[2], 32, 100.0 / get(json_object_get(agg, "speedup"), "mean"), 1, "%"),
                    fmt(x[3], 32, get(leg, "mean"), 1, "%"));
+    json_t *flagged = json_object_get(summary, "flagged_runs");
+    if (json_array_size(flagged)) {
+        json_t *kept = json_object_get(json_object_get(summary, "aggregate_unflagged"), "efficiency_pct");
+        tdm_buf_printf(&b, "**Anomalies:** %zu of %zu run(s) flagged (run", json_array_size(flagged),
+                       json_array_size(json_object_get(summary, "runs")));
+        size_t i;
+        json_t *r;
+        json_array_foreach(flagged, i, r)
+        tdm_buf_printf(&b, "%s %lld", i ? "," : "", (long long)json_integer_value(r));
+        tdm_buf_printf(&b, "; see *Anomalies*). The mean above includes them; without them parallel efficiency "
+                           "is %s (mean over %lld run(s); sd %s).\n\n",
+                       fmt(x[0], 32, get(kept, "mean"), 1, "%"), (long long)json_integer_value(json_object_get(kept, "n")),
+                       fmt(x[1], 32, get(kept, "sd"), 2, " pp"));
+    }
     if (!json_is_true(json_object_get(summary, "complete")))
         tdm_buf_printf(&b, "**Incomplete:** %lld call(s) failed or runs are missing; see *Failed calls*.\n\n",
                        (long long)json_integer_value(json_object_get(summary, "failed_calls")));
@@ -174,8 +224,11 @@ char *tdm_summary_markdown(const tdm_summary_inputs *in, json_t *summary)
     md_agent_runs(&b, json_object_get(summary, "runs"));
     tdm_buf_append_str(&b, "\n## Calls (pooled over runs; cold loads excluded)\n\n");
     md_calls(&b, json_object_get(summary, "calls"));
+    md_anomalies(&b, summary);
     md_failures(&b, in);
     tdm_buf_append_str(&b, "\n## Caveats\n\n");
+    tdm_buf_printf(&b, "- Runs flagged as anomalous (marked !): %zu; the means are given with and without them.\n",
+                   json_array_size(json_object_get(summary, "flagged_runs")));
     bool fixed_len = true;
     for (size_t i = 0; i < s->n_agents; i++)
         fixed_len = fixed_len && tdm_options_has(&s->agents[i].options, TDM_OPT_NUM_PREDICT);
@@ -195,6 +248,39 @@ char *tdm_summary_markdown(const tdm_summary_inputs *in, json_t *summary)
     return tdm_buf_steal(&b);
 }
 
+/* Under the runs table: the mean without the flagged runs, and each flag's evidence. */
+static void print_flags(json_t *summary, FILE *out)
+{
+    enum { SHOWN = 10 }; /* the rest are in report.md and summary.json */
+    json_t *flags = json_object_get(summary, "anomalies");
+    if (!json_array_size(flags))
+        return;
+    json_t *kept = json_object_get(summary, "aggregate_unflagged");
+    char x[6][32];
+    if (json_integer_value(json_object_get(json_object_get(kept, "t_seq_s"), "n")) > 0 ||
+        json_integer_value(json_object_get(json_object_get(kept, "t_conc_s"), "n")) > 0)
+        fprintf(out, "%-4s %10s %10s %8s %11s %11s %10s\n", "no!",
+                fmt(x[0], 32, get(json_object_get(kept, "t_seq_s"), "mean"), 3, ""),
+                fmt(x[1], 32, get(json_object_get(kept, "t_conc_s"), "mean"), 3, ""),
+                fmt(x[2], 32, get(json_object_get(kept, "speedup"), "mean"), 3, ""),
+                fmt(x[3], 32, get(json_object_get(kept, "efficiency_pct"), "mean"), 1, "%"),
+                fmt(x[4], 32, get(json_object_get(kept, "legacy_efficiency_pct"), "mean"), 1, "%"),
+                fmt(x[5], 32, get(json_object_get(kept, "throughput_gain"), "mean"), 3, ""));
+    fprintf(out, "! anomalous run%s (kept in the data and the mean; row no! is the mean without them):\n",
+            json_array_size(json_object_get(summary, "flagged_runs")) == 1 ? "" : "s");
+    size_t i;
+    json_t *f;
+    json_array_foreach(flags, i, f)
+    {
+        if (i == SHOWN) {
+            fprintf(out, "  ... and %zu more (report.md, summary.json)\n", json_array_size(flags) - SHOWN);
+            break;
+        }
+        fprintf(out, "  %s: %s\n", json_string_value(json_object_get(f, "kind")),
+                json_string_value(json_object_get(f, "evidence")));
+    }
+}
+
 void tdm_summary_print_table(const tdm_summary_inputs *in, json_t *summary, FILE *out)
 {
     char x[8][32];
@@ -205,8 +291,10 @@ void tdm_summary_print_table(const tdm_summary_inputs *in, json_t *summary, FILE
     json_t *r;
     json_array_foreach(runs, i, r)
     {
-        fprintf(out, "%-4lld %10s %10s %8s %11s %11s %10s %10s\n",
-                (long long)json_integer_value(json_object_get(r, "run")), fmt(x[0], 32, get(r, "t_seq_s"), 3, ""),
+        char run[32];
+        snprintf(run, sizeof run, "%lld%s", (long long)json_integer_value(json_object_get(r, "run")),
+                 *flag_mark(r) ? "!" : "");
+        fprintf(out, "%-4s %10s %10s %8s %11s %11s %10s %10s\n", run, fmt(x[0], 32, get(r, "t_seq_s"), 3, ""),
                 fmt(x[1], 32, get(r, "t_conc_s"), 3, ""), fmt(x[2], 32, get(r, "speedup"), 3, ""),
                 fmt(x[3], 32, get(r, "efficiency_pct"), 1, "%"), fmt(x[4], 32, get(r, "legacy_efficiency_pct"), 1, "%"),
                 fmt(x[5], 32, get(r, "throughput_gain"), 3, ""),
@@ -221,6 +309,7 @@ void tdm_summary_print_table(const tdm_summary_inputs *in, json_t *summary, FILE
                 fmt(x[3], 32, get(json_object_get(agg, "efficiency_pct"), "mean"), 1, "%"),
                 fmt(x[4], 32, get(json_object_get(agg, "legacy_efficiency_pct"), "mean"), 1, "%"),
                 fmt(x[5], 32, get(json_object_get(agg, "throughput_gain"), "mean"), 3, ""));
+    print_flags(summary, out);
 
     fprintf(out, "\n%-16s %12s %12s %12s %12s %10s\n", "agent (last run)", "TTFT seq ms", "TTFT conc ms",
             "tok/s seq", "tok/s conc", "slowdown");

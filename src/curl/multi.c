@@ -75,6 +75,10 @@ static void start_or_finish(tdm_curl_multi *m, tdm_curl_transfer *t, int64_t now
 static void finish_transfer(tdm_curl_multi *m, tdm_curl_transfer *t, CURLcode rc, int64_t now)
 {
     curl_multi_remove_handle(m->multi, t->easy);
+    if (tdm_curl_transfer_retry_stale(t, rc) && curl_multi_add_handle(m->multi, t->easy) == CURLM_OK) {
+        m->added++;
+        return;
+    }
     if (tdm_curl_transfer_done(t, rc, now))
         start_or_finish(m, t, now);
     else

@@ -239,8 +239,13 @@ static void settle(tdm_h1call *t, int64_t now)
     tdm_call_record *r = t->call.rec;
     /* A reused connection found closed was resent on a fresh one: the answer did not
      * come over a reused connection (its connect time is not measured then). */
-    if (t->conn && tdm_http1_conn_get_stats(t->conn)->retries > t->retries_at_start)
+    if (t->conn && tdm_http1_conn_get_stats(t->conn)->retries > t->retries_at_start) {
         r->reused_connection = false;
+        r->retried_stale_connection = true;
+        free(r->first_error);
+        r->first_error = strdup("the reused connection was closed or reset by the server before any response "
+                                "byte (resent once on a fresh connection)");
+    }
     tdm_call_free(&t->call);
     t->active = false;
     if (tdm_job_call_finished(t->job, now)) {

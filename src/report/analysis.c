@@ -3,6 +3,8 @@
  * analysis run (see analysis.h). */
 #include "report/analysis.h"
 
+#include <jansson.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +147,7 @@ int tdm_rep_analyze(const tdm_rep_dataset *ds, const tdm_rep_settings *s, tdm_re
             an->primary[g] = -1;
     }
     if (tdm_rep_compare_all(an) || tdm_rep_compare_baselines(an) || tdm_rep_find_caveats(an) ||
-        tdm_rep_gpu_analyze(an) || tdm_rep_write_verdict(an))
+        tdm_rep_gpu_analyze(an) || tdm_rep_tails_analyze(an) || tdm_rep_write_verdict(an))
         return -1;
     return 0;
 }
@@ -166,6 +168,10 @@ void tdm_rep_analysis_free(tdm_rep_analysis *an)
     free(an->recommendation);
     free(an->confidence);
     free(an->legacy_note);
+    free(an->verdict_grid);
+    json_decref(an->decision);
     free(an->gpu);
+    free(an->tails);
+    free(an->tails_runs);
     memset(an, 0, sizeof *an);
 }

@@ -16,6 +16,7 @@
 
 #include "report/model.h"
 #include "report/stats.h"
+#include "report/tails.h"
 
 /* The equivalence margin of one metric: a difference inside +-margin is too small to
  * matter (margin.c). Zeroed means no margin, so settings written without margins make
@@ -87,6 +88,9 @@ typedef struct tdm_rep_comparison {
     double hedges_g, cliffs_delta;
     bool significant;          /* Holm-adjusted Welch p < alpha */
     bool mw_significant;       /* Holm-adjusted Mann-Whitney p < alpha */
+    bool mw_reachable;         /* false: at these sizes and this family's Holm factor no outcome could make
+                                  Mann-Whitney significant (tdm_stats_mw_min_p), so "not significant" says
+                                  nothing about the data */
     /* Practical equivalence. Not Holm-adjusted: each judgement is TOST at alpha, i.e. the
      * (1 - 2 alpha) CI against the margin, as Schuirmann defined it. */
     double margin;             /* in the metric's unit (a relative margin resolved on mean_b); NaN: none */
@@ -157,8 +161,12 @@ typedef struct tdm_rep_analysis {
     char *recommendation;
     char *confidence;                   /* how sure, in words */
     char *legacy_note;                  /* the findings on imported seed runs, or NULL */
+    char *verdict_grid;                 /* Markdown table: every metric with a margin, per variant (may be "") */
+    struct json_t *decision;            /* the main group's verdict as data (verdict_json.c), or NULL */
     tdm_rep_gpu_cell *gpu;              /* ds->n_cells */
     size_t gpu_runs;                    /* runs with a readable gpu.csv; 0: no GPU telemetry */
+    tdm_rep_tails_cell *tails;          /* ds->n_cells: latency tails, contention, outliers (tails.c) */
+    tdm_rep_tails_run *tails_runs;      /* ds->n_runs: each run's contention and outlier flags */
 } tdm_rep_analysis;
 
 /* Computes everything. Returns 0 or -1 when memory ran out. */
@@ -177,6 +185,7 @@ int tdm_rep_compare_baselines(tdm_rep_analysis *an);    /* baseline.c */
 int tdm_rep_find_caveats(tdm_rep_analysis *an);         /* caveats.c */
 int tdm_rep_write_verdict(tdm_rep_analysis *an);        /* verdict.c */
 int tdm_rep_gpu_analyze(tdm_rep_analysis *an);          /* gpu.c: per-cell GPU means and caveats */
+int tdm_rep_tails_analyze(tdm_rep_analysis *an);        /* tails.c: per-cell tails, contention, outliers */
 /* Appends a caveat (printf-style text); caveats.c, where the parts above add theirs. */
 void tdm_rep_caveat_add(tdm_rep_analysis *an, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -185,6 +194,9 @@ void tdm_rep_caveat_add(tdm_rep_analysis *an, const char *kind, const char *fmt,
  * with err. */
 int tdm_rep_baseline_parse(const char *spec, tdm_rep_baseline *b, char *err, size_t errlen);
 void tdm_rep_baseline_free(tdm_rep_baseline *b);
+/* What comparing on this metric can and cannot show, a sentence or two for where the
+ * baselines are written; NULL when the metric needs no such note. */
+const char *tdm_rep_baseline_metric_note(int metric);
 
 /* ---- equivalence margins (margin.c) ---- */
 /* The defaults: efficiency_pct and legacy_efficiency_pct 1 pp, speedup and

@@ -86,6 +86,19 @@ void tdm_rep_baseline_free(tdm_rep_baseline *b)
     b->value = NAN;
 }
 
+const char *tdm_rep_baseline_metric_note(int metric)
+{
+    /* METRICS.md, legacy_efficiency_pct: a value quoted from the seed's reports can only
+     * be compared on the seed's own definition, and that definition hides contention. */
+    if (metric == TDM_M_LEGACY_EFFICIENCY)
+        return "legacy_efficiency_pct is the seed harness's \"parallel efficiency\", 100 × the sum of the agents' "
+               "concurrent times / (N × the concurrent wall time): it shows how evenly the agents' runs overlapped, "
+               "and a quoted seed value compares like with like only on it. It cannot show whether running "
+               "together was faster than running one after another: agents sharing one device at half speed each "
+               "still score about 100 %; efficiency_pct, from a sequential phase, shows that.";
+    return NULL;
+}
+
 static tdm_rep_baseline_result *add_res(tdm_rep_analysis *an)
 {
     if (an->n_base == an->cap_base) {

@@ -2,7 +2,8 @@
  * itself: cold loads, failed calls, token-count mismatches, output lengths that differ
  * between phases or agents, output length not fixed, unpinned servers, differing
  * library or server versions, missing phases, legacy-only data, small cells, skipped
- * files, and whether imported seed runs reproduce the seed's own efficiency figures. */
+ * files, whether imported seed runs reproduce the seed's own efficiency figures, and
+ * anomalous runs (core/anomaly.h: the same rules and words as each run's summary). */
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/anomaly.h"
 #include "core/buf.h"
 #include "report/analysis.h"
 
@@ -140,7 +142,8 @@ static void library_caveats(tdm_rep_analysis *an)
 static void call_caveats(tdm_rep_analysis *an)
 {
     const tdm_rep_dataset *ds = an->ds;
-    size_t measured = 0, cold = 0, cold_runs = 0, failed = 0, mismatch = 0, mismatch_runs = 0;
+    size_t measured = 0, cold = 0, cold_runs = 0, failed = 0, mismatch = 0, mismatch_runs = 0, no_tokens = 0,
+           no_tokens_ttft = 0;
     size_t kinds[TDM_ERR_KIND_COUNT] = {0};
     for (size_t r = 0; r < ds->n_runs; r++) {
         const tdm_rep_run *run = &ds->runs[r];
@@ -155,6 +158,10 @@ static void call_caveats(tdm_rep_analysis *an)
                 failed++;
                 if ((unsigned)c->error_kind < TDM_ERR_KIND_COUNT)
                     kinds[c->error_kind]++;
+            }
+            else if (c->m.tokens == 0) {
+                no_tokens++;
+                no_tokens_ttft += !isnan(c->m.ttft_ms);
             }
             rc += c->m.cold_load;
             /* an import keeps only the first token's arrival: its count never matches */
@@ -183,6 +190,15 @@ static void call_caveats(tdm_rep_analysis *an)
                            failed, measured, tdm_buf_str(&b));
         tdm_buf_free(&b);
     }
+    if (no_tokens)
+        tdm_rep_caveat_add(an, "no_token_calls",
+                           "%zu of %zu measured calls completed without generating a token: a call without a "
+                           "token has no TTFT, so they are not in the TTFT statistics, but their time is inside "
+                           "their runs' wall times.%s",
+                           no_tokens, measured,
+                           no_tokens_ttft ? " Some of them still carry a TTFT (seed data imported before "
+                                            "import-chimera left it out): import the seed's results again."
+                                          : "");
     if (mismatch)
         tdm_rep_caveat_add(an, "token_mismatches",
                            "In %zu calls (%zu run%s) the server's eval_count differs from the token events the "
@@ -384,8 +400,126 @@ static void design_caveats(tdm_rep_analysis *an)
                            ds->n_skipped);
 }
 
+#define ANOMALIES_LISTED 3 /* per caveat: the rest are counted (a caveat is one paragraph) */
+
+/* The flags of one cell's runs: its runs are peers (the runs averaged together), and
+ * run_index in each flag is the position in the cell. Returns 0 or -1. */
+static int cell_anomalies(const tdm_rep_dataset *ds, const tdm_rep_cell *cell, tdm_anomaly_list *l)
+{
+    tdm_anomaly_run *ar = calloc(cell->n_runs ? cell->n_runs : 1, sizeof *ar);
+    if (!ar)
+        return -1;
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < cell->n_runs; k++) {
+        const tdm_rep_run *run = &ds->runs[cell->runs[k]];
+        ar[k] = (tdm_anomaly_run){run->run, run->n_agents, run->v[TDM_M_EFFICIENCY], run->v[TDM_M_T_SEQ],
+                                  run->v[TDM_M_T_CONC]};
+        for (size_t i = run->first_call; rc == 0 && i < run->first_call + run->n_calls; i++) {
+            const tdm_rep_call *c = &ds->calls[i];
+            rc = tdm_anomaly_find_call(&c->m, k, run->run, c->phase, c->agent, c->step, l);
+        }
+    }
+    if (rc == 0)
+        rc = tdm_anomaly_find_runs(ar, cell->n_runs, l);
+    tdm_anomaly_list_sort(l);
+    free(ar);
+    return rc;
+}
+
+/* The cell's mean of one run-level metric over all its runs, or only the unflagged. */
+static double cell_mean(const tdm_rep_dataset *ds, const tdm_rep_cell *cell, const tdm_anomaly_list *l, int metric,
+                        bool all, size_t *n)
+{
+    double sum = 0;
+    *n = 0;
+    for (size_t k = 0; k < cell->n_runs; k++) {
+        double v = ds->runs[cell->runs[k]].v[metric];
+        if (isfinite(v) && (all || !tdm_anomaly_list_has_run(l, k))) {
+            sum += v;
+            (*n)++;
+        }
+    }
+    return *n ? sum / (double)*n : NAN;
+}
+
+static const char *pct(char *buf, size_t len, double v)
+{
+    if (isfinite(v))
+        snprintf(buf, len, "%.1f%%", v);
+    else
+        snprintf(buf, len, "undefined");
+    return buf;
+}
+
+/* A caveat per kind of anomaly, naming each flagged run with its evidence, and one with
+ * each affected cell's mean efficiency with and without its flagged runs. */
+static void anomaly_caveats(tdm_rep_analysis *an)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    tdm_buf kinds[TDM_ANOMALY_KIND_COUNT] = {{0}}, means = {0};
+    size_t count[TDM_ANOMALY_KIND_COUNT] = {0}, runs[TDM_ANOMALY_KIND_COUNT] = {0}, cells = 0;
+    for (size_t c = 0; c < ds->n_cells; c++) {
+        const tdm_rep_cell *cell = &ds->cells[c];
+        tdm_anomaly_list l = {0};
+        if (cell_anomalies(ds, cell, &l) != 0 || l.n == 0) {
+            tdm_anomaly_list_free(&l);
+            continue;
+        }
+        for (size_t i = 0; i < l.n; i++) {
+            const tdm_anomaly *a = &l.v[i];
+            const tdm_rep_run *run = &ds->runs[cell->runs[a->run_index]];
+            int k = (int)a->kind;
+            bool new_run = true;
+            for (size_t j = 0; j < i; j++)
+                new_run = new_run && !(l.v[j].kind == a->kind && l.v[j].run_index == a->run_index);
+            runs[k] += new_run;
+            if (count[k]++ >= ANOMALIES_LISTED)
+                continue;
+            tdm_buf_printf(&kinds[k], "%s%s (%s, %s) ", count[k] > 1 ? " " : "", ds->dirs[run->dir].path,
+                           ds->variants[cell->variant].label, ds->configs[cell->config]);
+            tdm_anomaly_describe(a, a->agent >= 0 ? tdm_rep_agent_name(ds, run, a->agent) : NULL, &kinds[k]);
+        }
+        /* seed imports have no efficiency_pct: their cells are given on the legacy metric */
+        size_t n_all, n_kept;
+        int metric = TDM_M_EFFICIENCY;
+        double m_all = cell_mean(ds, cell, &l, metric, true, &n_all);
+        if (n_all == 0)
+            m_all = cell_mean(ds, cell, &l, metric = TDM_M_LEGACY_EFFICIENCY, true, &n_all);
+        double m_kept = cell_mean(ds, cell, &l, metric, false, &n_kept);
+        char with[32], without[32];
+        if (cells++ < 2 * ANOMALIES_LISTED)
+            tdm_buf_printf(&means, "%s%s, %s: %s %s over all %zu runs, %s over the %zu without a flag",
+                           cells > 1 ? "; " : "", ds->variants[cell->variant].label, ds->configs[cell->config],
+                           tdm_rep_metric(metric)->key, pct(with, sizeof with, m_all), n_all,
+                           pct(without, sizeof without, m_kept), n_kept);
+        tdm_anomaly_list_free(&l);
+    }
+    static const char *const what[TDM_ANOMALY_KIND_COUNT] = {
+        "efficiency above 100 %: the agents seem faster together than alone, so something else slowed the "
+        "sequential phase",
+        "a stalled stream: a gap between two token events far above the call's median inter-token latency",
+        "a phase far longer than in the other runs of its cell",
+    };
+    for (int k = 0; k < TDM_ANOMALY_KIND_COUNT; k++) {
+        if (count[k])
+            tdm_rep_caveat_add(an, tdm_anomaly_kind_name((tdm_anomaly_kind)k) /* the summary's key */,
+                               "Anomaly, %zu flag%s in %zu run%s (%s), kept in every table and mean: %s%s",
+                               count[k], count[k] == 1 ? "" : "s", runs[k], runs[k] == 1 ? "" : "s", what[k],
+                               tdm_buf_str(&kinds[k]),
+                               count[k] > ANOMALIES_LISTED ? " And more not listed here." : "");
+        tdm_buf_free(&kinds[k]);
+    }
+    if (cells)
+        tdm_rep_caveat_add(an, "anomaly_means",
+                           "The mean of the %zu cell%s with flagged runs, with and without them: %s%s.", cells,
+                           cells == 1 ? "" : "s", tdm_buf_str(&means),
+                           cells > 2 * ANOMALIES_LISTED ? "; and more cells" : "");
+    tdm_buf_free(&means);
+}
+
 int tdm_rep_find_caveats(tdm_rep_analysis *an)
 {
+    anomaly_caveats(an);
     call_caveats(an);
     output_length_caveats(an);
     provenance_caveats(an);

@@ -65,6 +65,7 @@ static void test_pair(const double *xa, size_t na, const double *xb, size_t nb, 
     tdm_stats_hedges_g(xa, na, xb, nb, &c->hedges_g);
     tdm_stats_cliffs_delta(xa, na, xb, nb, &c->cliffs_delta);
     c->p_welch_holm = c->p_mw_holm = NAN;
+    c->mw_reachable = true; /* until its family says otherwise (mark_reachable) */
     c->margin = resolve_margin(&s->margin[metric], c->mean_b);
     if (isnan(c->margin) || tdm_stats_tost_welch(xa, na, xb, nb, -c->margin, c->margin, s->alpha, &c->tost) !=
                                 TDM_STATS_OK) {

@@ -3,6 +3,7 @@
 #include "report/group.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,12 +168,157 @@ char *tdm_rep_unpinned_reason(json_t *prov)
     return NULL;
 }
 
-/* ---- grouping ------------------------------------------------------------------- */
+/* ---- checking the names a user gives ------------------------------------------- */
+
+/* How the report labels an imported variant: "smol-1kb (seed)". */
+static const char seed_suffix[] = " (seed)";
+
+/* Longest string value listed as a --group-by example: longer ones are prompts and
+ * descriptions, which make poor configuration names. */
+enum { EXAMPLE_MAX_TEXT = 40 };
+
+bool tdm_rep_group_key_held(json_t *prov, json_t *cell, const char *key)
+{
+    if (strcmp(key, "configuration") == 0 || strcmp(key, "scenario") == 0 || strcmp(key, "variant") == 0)
+        return true;
+    bool in_cell = strncmp(key, "cell.", 5) == 0;
+    const char *path = in_cell ? key + 5 : key;
+    /* an empty component ("a..b", ".a", "a.") names nothing json_path could tell apart */
+    size_t len = strlen(path);
+    if (len == 0 || path[0] == '.' || path[len - 1] == '.' || strstr(path, ".."))
+        return false;
+    return json_path(in_cell ? cell : prov, path) != NULL;
+}
+
+/* Appends to b the dotted paths (path[0..plen) is v's own) of v's scalar values, depth
+ * first, arrays by their first element, while fewer than max are listed: the string
+ * values when strings is true, the others (numbers and flags: the usual knobs) when it
+ * is false. Keys holding a '.' or ',' cannot be named in --group-by and are left out.
+ * Returns -1 when memory ran out. */
+static int key_paths(tdm_buf *b, json_t *v, char *path, size_t plen, size_t cap, size_t *n, size_t max,
+                     bool strings)
+{
+    if (*n >= max)
+        return 0;
+    if (json_is_object(v) || json_is_array(v)) {
+        const char *k;
+        json_t *child;
+        char idx[] = "0";
+        void *iter = json_is_object(v) ? json_object_iter(v) : NULL;
+        bool first = true;
+        while (*n < max) {
+            if (json_is_array(v)) {
+                if (!first || json_array_size(v) == 0)
+                    break;
+                k = idx;
+                child = json_array_get(v, 0);
+            } else {
+                if (!iter)
+                    break;
+                k = json_object_iter_key(iter);
+                child = json_object_iter_value(iter);
+                iter = json_object_iter_next(v, iter);
+            }
+            first = false;
+            if (strchr(k, '.') || strchr(k, ','))
+                continue;
+            int w = snprintf(path + plen, cap - plen, ".%s", k);
+            if (w > 0 && (size_t)w < cap - plen && key_paths(b, child, path, plen + (size_t)w, cap, n, max, strings) != 0)
+                return -1;
+            path[plen] = '\0';
+        }
+        return 0;
+    }
+    if (!v || json_is_null(v) || json_is_string(v) != strings ||
+        (json_is_string(v) && strlen(json_string_value(v)) > EXAMPLE_MAX_TEXT))
+        return 0;
+    if (tdm_buf_printf(b, "%s%s", *n ? ", " : "", path) != 0)
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+char *tdm_rep_group_key_examples(json_t *prov, json_t *cell, size_t max)
+{
+    tdm_buf b = {0};
+    char path[256];
+    size_t n = 0;
+    int rc = 0;
+    /* numbers and flags first: they are what configurations usually differ in */
+    for (int strings = 0; strings < 2 && rc == 0; strings++) {
+        strcpy(path, "cell");
+        if (cell)
+            rc = key_paths(&b, cell, path, strlen(path), sizeof path, &n, max, strings);
+        strcpy(path, "scenario");
+        if (rc == 0)
+            rc = key_paths(&b, json_object_get(prov, "scenario"), path, strlen(path), sizeof path, &n, max, strings);
+    }
+    if (rc != 0) {
+        tdm_buf_free(&b);
+        return NULL;
+    }
+    return b.data ? tdm_buf_steal(&b) : tdm_rep_strdup("");
+}
+
+const char *tdm_rep_reference_resolve(const tdm_rep_dataset *ds, const char *given)
+{
+    if (!given)
+        return NULL;
+    for (size_t i = 0; i < ds->n_dirs; i++)
+        if (strcmp(ds->dirs[i].variant, given) == 0)
+            return ds->dirs[i].variant;
+    /* the label as printed: "name (seed)" means the imported variant name */
+    for (size_t i = 0; i < ds->n_dirs; i++) {
+        const tdm_rep_dir *d = &ds->dirs[i];
+        size_t n = strlen(d->variant);
+        if (d->legacy && strncmp(given, d->variant, n) == 0 && strcmp(given + n, seed_suffix) == 0)
+            return d->variant;
+    }
+    return NULL;
+}
 
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
+
+char *tdm_rep_variant_labels(const tdm_rep_dataset *ds)
+{
+    char **labels = calloc(ds->n_dirs ? ds->n_dirs : 1, sizeof *labels);
+    if (!labels)
+        return NULL;
+    size_t n = 0;
+    bool oom = false;
+    for (size_t i = 0; i < ds->n_dirs && !oom; i++) {
+        tdm_buf lb = {0};
+        char *l = tdm_buf_printf(&lb, "%s%s", ds->dirs[i].variant, ds->dirs[i].legacy ? seed_suffix : "") == 0
+                      ? tdm_buf_steal(&lb)
+                      : NULL;
+        bool have = !l;
+        oom = !l;
+        for (size_t k = 0; k < n && !have; k++)
+            have = strcmp(labels[k], l) == 0;
+        if (have)
+            free(l);
+        else
+            labels[n++] = l;
+    }
+    qsort(labels, n, sizeof *labels, cmp_str);
+    tdm_buf b = {0};
+    for (size_t k = 0; k < n; k++) {
+        if (tdm_buf_printf(&b, "%s%s", k ? ", " : "", labels[k]) != 0)
+            oom = true;
+        free(labels[k]);
+    }
+    free(labels);
+    if (oom) {
+        tdm_buf_free(&b);
+        return NULL;
+    }
+    return b.data ? tdm_buf_steal(&b) : tdm_rep_strdup("");
+}
+
+/* ---- grouping ------------------------------------------------------------------- */
 
 /* Variants: tandem's own first, then imports; the reference first within each; then by name. */
 static int cmp_variant(const tdm_rep_variant *x, const tdm_rep_variant *y, const char *reference)
@@ -224,7 +370,7 @@ int tdm_rep_group(tdm_rep_dataset *ds, const char *reference)
             v->source = tdm_rep_strdup(d->source);
             v->legacy = d->legacy;
             tdm_buf lb = {0};
-            tdm_buf_printf(&lb, d->legacy ? "%s (seed)" : "%s", d->variant);
+            tdm_buf_printf(&lb, "%s%s", d->variant, d->legacy ? seed_suffix : "");
             v->label = tdm_buf_steal(&lb);
             if (!v->name || !v->source || !v->label)
                 return -1;

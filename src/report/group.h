@@ -6,6 +6,7 @@
 #ifndef TDM_REPORT_GROUP_H
 #define TDM_REPORT_GROUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "report/model.h"
@@ -28,6 +29,30 @@ char *tdm_rep_variant_of(struct json_t *prov, struct json_t *cell);
 /* Why a run is not pinned (heap string), or NULL when every server's version and the
  * digest of every model the agents used are recorded and no pin mismatch is noted. */
 char *tdm_rep_unpinned_reason(struct json_t *prov);
+
+/* Whether one run directory's documents hold one --group-by key (no commas): the names
+ * 'configuration', 'scenario' and 'variant' always; 'cell.FIELD' when cell.json holds the
+ * dotted path FIELD; any other key when provenance.json holds that dotted path (a null
+ * value counts: the key exists). A key no run holds would put every run in one
+ * configuration, which is why tandem-report refuses it. */
+bool tdm_rep_group_key_held(struct json_t *prov, struct json_t *cell, const char *key);
+
+/* Up to max keys a --group-by could name in one run directory, for the message that
+ * refuses an unknown one: dotted paths to the scalar values of cell.json (written
+ * 'cell.PATH') and of provenance's scenario object ('scenario.PATH'), arrays by their
+ * first element, texts longer than a label skipped. Joined with ", " (heap; "" when
+ * there are none, NULL when out of memory). */
+char *tdm_rep_group_key_examples(struct json_t *prov, struct json_t *cell, size_t max);
+
+/* The variant name a --reference value means: a loaded variant's name, or its label as
+ * the report prints it ("smol-1kb (seed)" for an imported variant). Reads the run
+ * directories, so it works before grouping. Returns a pointer into ds (valid while ds
+ * lives), or NULL when no loaded variant has that name or label. */
+const char *tdm_rep_reference_resolve(const tdm_rep_dataset *ds, const char *given);
+
+/* The loaded variants' labels as the report prints them, distinct, sorted, joined with
+ * ", " (heap; NULL when out of memory). For messages that list the valid names. */
+char *tdm_rep_variant_labels(const tdm_rep_dataset *ds);
 
 /* Groups the dataset's runs into variants, configurations and cells (see model.h for
  * the orders). reference: the variant listed first within its source. Returns 0 or -1

@@ -168,7 +168,9 @@ static int build_call(tdm_run_data *d, int run_no, size_t agent, size_t step, js
     if (text)
         tdm_buf_append(&r.text, text, strlen(text));
     int64_t ttft = to_ns(json_object_get(m, "ttft_ms"), 1e6);
-    if (ttft >= 0) {
+    /* A call that generated no token has no first token: the seed stored its elapsed
+     * time as ttft_ms, which would enter the TTFT statistics as a token arrival. */
+    if (ttft >= 0 && r.server.eval_count != 0) {
         /* the seed's TTFT: first non-empty "response" line, i.e. content */
         size_t bytes = text && *text ? strlen(text) : 1;
         if (bytes > UINT32_MAX)

@@ -423,6 +423,18 @@ static long walk(tdm_rep_dataset *ds, const char *path, const char *group_by, FI
     free(prov);
     if (is_run_dir)
         return load_dir(ds, path, group_by, log);
+    /* A run's records without the provenance that says what ran: counted as skipped with
+     * the fix, never dropped without a word. */
+    char *rec = tdm_path_join(path, "run_1/records.json");
+    bool orphan = rec && is_file(rec);
+    free(rec);
+    if (orphan) {
+        warn(ds, log, path,
+             "run_1/records.json without provenance.json beside it, so what ran is unknown and its runs are left "
+             "out; the client must write provenance.json (docs/records.md; tandem-report check names what is "
+             "missing)");
+        return 0;
+    }
     if (depth >= MAX_DEPTH)
         return 0;
     note_failed_cells(ds, path, log);

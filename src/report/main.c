@@ -13,6 +13,7 @@
 
 #include "core/plan.h"
 #include "report/analysis.h"
+#include "report/baselines_yaml.h"
 #include "report/check_dir.h"
 #include "report/finalize.h"
 #include "report/legacy.h"
@@ -55,6 +56,31 @@ static void wrap_defaults(char *out, size_t len, const char *list)
         snprintf(out + used, len - used, "\n");
 }
 
+/* The subcommands' descriptions: in the general help and in each subcommand's own. */
+static const char import_text[] =
+    "import-chimera reads the seed harness's result trees (runtime-<variant>/<config>/run_<k>/\n"
+    "summary.json and run_<j>/metrics.json, both generations) and writes one run directory per\n"
+    "seed run under DIR/<variant>/<config>/run_<k>/, marked \"source\": \"chimera-legacy\": no\n"
+    "sequential phase (efficiency_pct is null; only legacy_efficiency_pct), the agents' concurrent\n"
+    "timelines and each call's counters and TTFT. It checks that the legacy efficiency recomputed\n"
+    "from the records matches the seed's efficiency_percent. Then: tandem-report DIR --out REPORT.\n";
+static const char check_text[] =
+    "check judges one run directory (provenance.json beside run_1/records.json, run_2/...)\n"
+    "against the records format (docs/records.md, docs/records.schema.json; schema\n"
+    "\"tandem.run/1\") and provenance.json's required keys, then reads it with the core's own\n"
+    "reader. Each problem is one line naming the file, the run, the call index and the field,\n"
+    "what it holds and what it should hold. Exit status: 0 valid, 1 problems found, 2 usage.\n"
+    "  tandem-report check results/my-client/run-01\n";
+static const char finalize_text[] =
+    "finalize checks the directory the same way, then writes its summary.json and report.md\n"
+    "with the core's code (the very code a C variant runs at the end of its run) and prints\n"
+    "the console table (not with --quiet). A client in any language writes only\n"
+    "provenance.json and run_<k>/records.json, then calls it once. Exit status: 0 written,\n"
+    "1 problems found (nothing written) or writing failed, 2 usage.\n"
+    "  tandem-report finalize results/my-client/run-01\n"
+    "  tandem-report finalize --quiet results/my-client/run-01\n"
+    "With --json it prints summary.json instead of the table.\n";
+
 static void usage(FILE *out)
 {
     tdm_rep_margin m[TDM_M_COUNT];
@@ -75,6 +101,8 @@ static void usage(FILE *out)
             "                    comparisons, baselines, caveats found in the data, provenance, figures\n"
             "  analysis.json     everything computed, machine-readable (undefined values are null)\n"
             "  cells.csv runs.csv calls.csv comparisons.csv   tidy tables with a header row\n"
+            "  tails.csv         p50/p90/p99 of TTFT, ITL and end-to-end latency per cell and phase\n"
+            "  contention.csv    per cell: contended runs (efficiency below 75%%) and outlier runs\n"
             "  fig_*.svg fig_*.png and their fig_*.dat data   rendered by gnuplot from plots/*.gp\n"
             "\n"
             "options:\n"
@@ -82,15 +110,19 @@ static void usage(FILE *out)
             "  --name FILE             the report's file name                     [%s]\n"
             "  --title TEXT            the report's title\n"
             "  --reference VARIANT     the variant the others are compared with   [%s]\n"
+            "                          (named: one of the runs' variants, as 'smol' or 'smol (seed)')\n"
             "  --group-by KEYS         what makes a configuration: comma-separated keys, each\n"
             "                          'configuration' (cell.json, else the scenario name: the\n"
             "                          default), 'scenario', 'variant', 'cell.FIELD', or a dotted path\n"
-            "                          into provenance.json, e.g. scenario.agents.0.options.num_ctx\n"
+            "                          into provenance.json, e.g. scenario.agents.0.options.num_ctx;\n"
+            "                          a key no run holds is refused\n"
             "  --alpha A               significance level; CIs are at 1 - A       [0.05]\n"
             "  --resamples N           bootstrap resamples                        [10000]\n"
             "  --seed N                bootstrap seed                             [%u]\n"
             "  --baseline SPEC         a baseline value with its provenance, e.g.\n"
             "                          \"TR110 Python=99.25 (mean of 5 runs)\"; repeatable\n"
+            "  --baselines FILE        the baselines listed in FILE (experiments/baselines.yaml), each\n"
+            "                          compared on the metric it was measured with\n"
             "  --baseline-dir NAME=DIR another results set as a baseline; repeatable\n"
             "  --baseline-metric KEY   the run-level metric baselines are compared on\n"
             "                          [%s]\n"
@@ -109,32 +141,53 @@ static void usage(FILE *out)
             "  --no-plots              write no figures\n"
             "  -h, --help              this text\n"
             "\n"
-            "import-chimera reads the seed harness's result trees (runtime-<variant>/<config>/run_<k>/\n"
-            "summary.json and run_<j>/metrics.json, both generations) and writes one run directory per\n"
-            "seed run under DIR/<variant>/<config>/run_<k>/, marked \"source\": \"chimera-legacy\": no\n"
-            "sequential phase (efficiency_pct is null; only legacy_efficiency_pct), the agents' concurrent\n"
-            "timelines and each call's counters and TTFT. It checks that the legacy efficiency recomputed\n"
-            "from the records matches the seed's efficiency_percent. Then: tandem-report DIR --out REPORT.\n"
-            "\n"
-            "check judges one run directory (provenance.json beside run_1/records.json, run_2/...)\n"
-            "against the records format (docs/records.md, docs/records.schema.json; schema\n"
-            "\"tandem.run/1\") and provenance.json's required keys, then reads it with the core's own\n"
-            "reader. Each problem is one line naming the file, the run, the call index and the field,\n"
-            "what it holds and what it should hold. Exit status: 0 valid, 1 problems found, 2 usage.\n"
-            "  tandem-report check results/my-client/run-01\n"
-            "\n"
-            "finalize checks the directory the same way, then writes its summary.json and report.md\n"
-            "with the core's code (the very code a C variant runs at the end of its run) and prints\n"
-            "the console table (not with --quiet). A client in any language writes only\n"
-            "provenance.json and run_<k>/records.json, then calls it once. Exit status: 0 written,\n"
-            "1 problems found (nothing written) or writing failed, 2 usage.\n"
-            "  tandem-report finalize results/my-client/run-01\n"
-            "  tandem-report finalize --quiet results/my-client/run-01\n"
-            "With --json it prints summary.json instead of the table.\n"
-            "\n"
+            "%s\n%s\n%s\n"
             "Exit status: 0 done, 1 nothing could be reported or imported, 2 bad command line.\n",
             TDM_REPORT_DEFAULT_NAME, TDM_REPORT_DEFAULT_REFERENCE, TDM_REPORT_DEFAULT_SEED,
-            TDM_REPORT_DEFAULT_BASELINE_METRIC, margins);
+            TDM_REPORT_DEFAULT_BASELINE_METRIC, margins, import_text, check_text, finalize_text);
+}
+
+static void usage_import(FILE *out)
+{
+    fprintf(out,
+            "usage: tandem-report import-chimera LEGACY_DIR --out DIR\n"
+            "\n"
+            "%s"
+            "\n"
+            "options:\n"
+            "  --out DIR     where to write the run directories (created if missing)   [required]\n"
+            "  -h, --help    this text\n"
+            "\n"
+            "Example:\n"
+            "  tandem-report import-chimera ../chimera/results --out results/seed\n"
+            "  tandem-report results/seed --out report/seed\n"
+            "\n"
+            "Exit status: 0 imported, 1 nothing could be imported, 2 bad command line.\n",
+            import_text);
+}
+
+static void usage_rundir(FILE *out, bool finalize)
+{
+    if (finalize)
+        fprintf(out,
+                "usage: tandem-report finalize RUN_DIR [--quiet | --json]\n"
+                "\n"
+                "%s"
+                "\n"
+                "options:\n"
+                "  -q, --quiet   print nothing when all went well\n"
+                "  --json        print the summary.json written instead of the console table\n"
+                "  -h, --help    this text\n",
+                finalize_text);
+    else
+        fprintf(out,
+                "usage: tandem-report check RUN_DIR\n"
+                "\n"
+                "%s"
+                "\n"
+                "options:\n"
+                "  -h, --help    this text\n",
+                check_text);
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -159,7 +212,7 @@ static int cmd_import(int argc, char **argv)
         } else if (strncmp(argv[i], "--out=", 6) == 0) {
             out = argv[i] + 6;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            usage(stdout);
+            usage_import(stdout);
             return EXIT_OK;
         } else if (argv[i][0] == '-' || in) {
             fprintf(stderr, "tandem-report import-chimera: unexpected argument '%s' (usage: tandem-report "
@@ -215,7 +268,7 @@ static int cmd_rundir(int argc, char **argv, bool finalize)
     bool quiet = false, json = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            usage(stdout);
+            usage_rundir(stdout, finalize);
             return EXIT_OK;
         } else if (finalize && (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0)) {
             quiet = true;
@@ -294,6 +347,24 @@ static int cmd_plan(int argc, char **argv)
     return rc;
 }
 
+/* Parses one --baseline value to refuse a malformed one before any data is read, with
+ * the form to write when the parser's message does not already give it. */
+static int check_baseline(const char *spec)
+{
+    tdm_rep_baseline b;
+    char err[1024] = "";
+    int rc = tdm_rep_baseline_parse(spec, &b, err, sizeof err);
+    if (rc == 0) {
+        tdm_rep_baseline_free(&b);
+        return 0;
+    }
+    fprintf(stderr, "tandem-report: --baseline: %s%s\n", err,
+            strstr(err, "write NAME=VALUE") ? ""
+                                            : "; write NAME=VALUE (provenance), e.g. --baseline \"TR110 Python=99.25 "
+                                              "(mean of 5 runs)\"");
+    return -1;
+}
+
 /* Grows a list of option values. */
 static int push(const char ***list, size_t *n, const char *v)
 {
@@ -303,6 +374,33 @@ static int push(const char ***list, size_t *n, const char *v)
     p[(*n)++] = v;
     *list = p;
     return 0;
+}
+
+/* --baselines FILE: its entries join the --baseline values, and the baselines are
+ * compared on the metric the file says they were measured with; a --baseline-metric
+ * that names another is refused rather than comparing unlike with unlike. */
+static int add_baseline_file(const char *path, tdm_rep_baseline_file *f, tdm_report_options *o, const char ***list)
+{
+    char err[2048] = "";
+    if (tdm_rep_baselines_yaml_load(path, f, err, sizeof err) != 0) {
+        fprintf(stderr, "tandem-report: --baselines %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (strcmp(o->baseline_metric, TDM_REPORT_DEFAULT_BASELINE_METRIC) == 0) {
+        o->baseline_metric = f->metric;
+    } else if (strcmp(o->baseline_metric, f->metric) != 0) {
+        fprintf(stderr, "tandem-report: --baselines %s: its baselines were measured with %s, but --baseline-metric "
+                        "asks for %s; a baseline compares only on its own metric: drop --baseline-metric\n",
+                path, f->metric, o->baseline_metric);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < f->n; i++) {
+        if (check_baseline(f->specs[i]) != 0)
+            return EXIT_USAGE;
+        if (push(list, &o->n_baselines, f->specs[i]))
+            return EXIT_ERR;
+    }
+    return EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -319,13 +417,15 @@ int main(int argc, char **argv)
         .seed = TDM_REPORT_DEFAULT_SEED,
         .alpha = 0.05,
         .resamples = 10000,
-        .reference = TDM_REPORT_DEFAULT_REFERENCE,
+        .reference = NULL, /* the default, which the data need not hold; a named one must be there */
         .baseline_metric = TDM_REPORT_DEFAULT_BASELINE_METRIC,
         .argv0 = argv[0],
     };
     const char **inputs = NULL, **baselines = NULL, **bdirs = NULL, **margins = NULL;
+    const char *bfile_path = NULL;
+    tdm_rep_baseline_file bfile = {0};
     enum { O_OUT = 1, O_NAME, O_TITLE, O_REF, O_GROUP, O_ALPHA, O_RES, O_SEED, O_BASE, O_BDIR, O_BMETRIC, O_PLOTS,
-           O_NOPLOTS, O_MARGIN };
+           O_NOPLOTS, O_MARGIN, O_BFILE };
     static const struct option opts[] = {
         {"out", required_argument, NULL, O_OUT},           {"name", required_argument, NULL, O_NAME},
         {"title", required_argument, NULL, O_TITLE},       {"reference", required_argument, NULL, O_REF},
@@ -334,6 +434,7 @@ int main(int argc, char **argv)
         {"baseline", required_argument, NULL, O_BASE},     {"baseline-dir", required_argument, NULL, O_BDIR},
         {"baseline-metric", required_argument, NULL, O_BMETRIC}, {"plots-dir", required_argument, NULL, O_PLOTS},
         {"no-plots", no_argument, NULL, O_NOPLOTS},        {"margin", required_argument, NULL, O_MARGIN},
+        {"baselines", required_argument, NULL, O_BFILE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int rc = EXIT_OK, c;
@@ -384,12 +485,26 @@ int main(int argc, char **argv)
             }
             break;
         case O_BASE:
-            if (push(&baselines, &o.n_baselines, optarg))
+            /* checked here, like --margin: a typo should not cost a long load */
+            if (check_baseline(optarg) != 0)
+                rc = EXIT_USAGE;
+            else if (push(&baselines, &o.n_baselines, optarg))
                 rc = EXIT_ERR;
             break;
-        case O_BDIR:
-            if (push(&bdirs, &o.n_baseline_dirs, optarg))
+        case O_BDIR: {
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || !eq[1]) {
+                fprintf(stderr, "tandem-report: --baseline-dir '%s': write NAME=DIR, e.g. --baseline-dir "
+                                "\"seed=results/seed\"\n",
+                        optarg);
+                rc = EXIT_USAGE;
+            } else if (push(&bdirs, &o.n_baseline_dirs, optarg)) {
                 rc = EXIT_ERR;
+            }
+            break;
+        }
+        case O_BFILE:
+            bfile_path = optarg;
             break;
         case O_BMETRIC:
             o.baseline_metric = optarg;
@@ -426,6 +541,8 @@ int main(int argc, char **argv)
             rc = EXIT_USAGE;
         }
     }
+    if (rc == EXIT_OK && bfile_path)
+        rc = add_baseline_file(bfile_path, &bfile, &o, &baselines);
     for (int i = optind; rc == EXIT_OK && i < argc; i++)
         if (push(&inputs, &o.n_inputs, argv[i]))
             rc = EXIT_ERR;
@@ -447,5 +564,6 @@ int main(int argc, char **argv)
     free(baselines);
     free(bdirs);
     free(margins);
+    tdm_rep_baseline_file_free(&bfile);
     return rc;
 }

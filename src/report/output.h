@@ -62,6 +62,9 @@ char *tdm_rep_markdown(const tdm_rep_analysis *an, const tdm_rep_meta *meta, con
  * provenance's GPU lines (nothing when no run directory records a GPU). */
 void tdm_rep_md_gpu_section(tdm_buf *b, const tdm_rep_analysis *an);
 void tdm_rep_md_gpu_provenance(tdm_buf *b, const tdm_rep_analysis *an);
+/* write_md_tails.c: the "Tails, contention and outliers" section (latency p50/p90/p99 per
+ * cell and phase, the contention rate with its definition, the runs flagged as outliers). */
+void tdm_rep_md_tails_section(tdm_buf *b, const tdm_rep_analysis *an);
 
 /* ---- figures (plots.c) ---- */
 /* Writes every figure's data files into out_dir and, when gnuplot and the scripts are

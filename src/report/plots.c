@@ -1,11 +1,16 @@
 /* plots.c — the figures: their data files, written into the report directory from the
  * analysis, and gnuplot run on the committed scripts under plots/ (strip.gp, lines.gp,
  * ecdf.gp, gpu_timeline.gp) to render each as SVG and PNG. gnuplot missing or failing
- * never stops the report: the figure is recorded as not rendered, with the reason. */
+ * never stops the report: the figure is recorded as not rendered, with the reason.
+ * What the figures must not misstate: intervals of percentages bounded to 0-100 stay in
+ * bounds (the bootstrap CI is drawn), reference lines are named in the key rather than
+ * written over data, y ranges follow the data, and an ECDF spans every call, one panel
+ * per step of the agents. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +207,40 @@ static size_t config_positions(const tdm_rep_analysis *an, int metric, int *pos,
     return n;
 }
 
+/* Metrics whose values cannot leave [0, 100] %: their intervals must not either. The
+ * percentile bootstrap of a mean stays inside the range of the data, so it is drawn for
+ * these; a Student-t interval (mean +- t sd / sqrt n) is symmetric and reaches past the
+ * bound when runs crowd against it (legacy efficiency near 100 %, runs of one cell at 68
+ * and 95 %). Efficiency is 100 at perfect parallelism and cannot exceed it but through
+ * measurement noise, which the bootstrap keeps as the data has it. */
+static bool bounded_pct(int metric)
+{
+    return metric == TDM_M_EFFICIENCY || metric == TDM_M_LEGACY_EFFICIENCY;
+}
+
+/* The interval drawn for a cell: the bootstrap one for a bounded metric, clipped to
+ * [0, 100] in the rare case it still reaches out (data outside the bounds), else the
+ * Student-t one. An undefined interval (n < 2) is the mean itself. Returns whether a
+ * bound was clipped. */
+static bool drawn_interval(const tdm_rep_sample *s, int metric, double *lo, double *hi)
+{
+    const tdm_stats_ci *ci = bounded_pct(metric) ? &s->ci_boot : &s->ci_t;
+    *lo = isnan(ci->lo) ? s->desc.mean : ci->lo;
+    *hi = isnan(ci->hi) ? s->desc.mean : ci->hi;
+    bool clipped = false;
+    if (bounded_pct(metric)) {
+        if (*lo < 0) {
+            *lo = 0;
+            clipped = true;
+        }
+        if (*hi > 100) {
+            *hi = 100;
+            clipped = true;
+        }
+    }
+    return clipped;
+}
+
 /* strip.gp / lines.gp data for a run-level metric; returns the number of variants. */
 static size_t run_metric_data(const tdm_rep_analysis *an, int metric, const char *out_dir, const char *name,
                               bool points, int *label_lines, double *ylo, double *yhi, char *err, size_t errlen,
@@ -255,8 +294,8 @@ static size_t run_metric_data(const tdm_rep_analysis *an, int metric, const char
             const tdm_rep_sample *s = &an->cells[c].m[metric][0];
             if (s->desc.n == 0)
                 continue;
-            double lo = isnan(s->ci_t.lo) ? s->desc.mean : s->ci_t.lo;
-            double hi = isnan(s->ci_t.hi) ? s->desc.mean : s->ci_t.hi;
+            double lo, hi;
+            bool clipped = drawn_interval(s, metric, &lo, &hi);
             *ylo = fmin(*ylo, lo);
             *yhi = fmax(*yhi, hi);
             dat_num(&means, x);
@@ -266,7 +305,7 @@ static size_t run_metric_data(const tdm_rep_analysis *an, int metric, const char
             dat_num(&means, lo);
             tdm_buf_append_str(&means, " ");
             dat_num(&means, hi);
-            tdm_buf_append_str(&means, "\n");
+            tdm_buf_append_str(&means, clipped ? " 1\n" : " 0\n");
         }
     }
     char fname[256];
@@ -291,69 +330,239 @@ static size_t run_metric_data(const tdm_rep_analysis *an, int metric, const char
     return nv;
 }
 
+/* The agent counts N of the runs with the metric in configuration c: a bit per N up to
+ * 63 (a larger N is counted as 63, which only coarsens the reference line drawn). */
+static uint64_t config_agent_counts(const tdm_rep_analysis *an, int metric, size_t c)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    uint64_t set = 0;
+    for (size_t k = 0; k < ds->n_cells; k++) {
+        if (ds->cells[k].config != (int)c)
+            continue;
+        for (size_t r = 0; r < ds->cells[k].n_runs; r++) {
+            const tdm_rep_run *run = &ds->runs[ds->cells[k].runs[r]];
+            if (isfinite(run->v[metric]) && run->n_agents > 0)
+                set |= UINT64_C(1) << (run->n_agents < 63 ? run->n_agents : 63);
+        }
+    }
+    return set;
+}
+
+/* <name>_nogain.dat for strip.gp: per configuration and agent count N, a segment across
+ * the configuration's width at 100/N % ("x0 y dx 0", gnuplot vectors): the efficiency of
+ * no gain from running together, and the legacy efficiency of agents that ran one after
+ * another. *lo, *hi: the lowest and highest such value, *n_same: N when every
+ * configuration has the same one, else 0. Returns the number of segments, -1 when the
+ * file cannot be written. */
+static int nogain_data(const tdm_rep_analysis *an, int metric, const char *out_dir, const char *name, double *lo,
+                       double *hi, size_t *n_same, char *err, size_t errlen)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    int *pos = malloc((ds->n_configs ? ds->n_configs : 1) * sizeof *pos);
+    if (!pos)
+        return -1;
+    tdm_buf cfg = {0}, b = {0};
+    int lines;
+    config_positions(an, metric, pos, &cfg, &lines);
+    tdm_buf_free(&cfg);
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    *n_same = 0;
+    bool same = true;
+    int n = 0;
+    for (size_t c = 0; c < ds->n_configs; c++) {
+        if (pos[c] < 0)
+            continue;
+        uint64_t set = config_agent_counts(an, metric, c);
+        for (unsigned agents = 1; agents < 64; agents++) {
+            if (!(set & (UINT64_C(1) << agents)))
+                continue;
+            double y = 100.0 / (double)agents;
+            *lo = fmin(*lo, y);
+            *hi = fmax(*hi, y);
+            if (*n_same && *n_same != agents)
+                same = false;
+            *n_same = agents;
+            dat_num(&b, (double)pos[c] - 0.48);
+            tdm_buf_append_str(&b, " ");
+            dat_num(&b, y);
+            tdm_buf_append_str(&b, " 0.96 0\n");
+            n++;
+        }
+    }
+    if (!same)
+        *n_same = 0;
+    free(pos);
+    char fname[256];
+    snprintf(fname, sizeof fname, "%s_nogain.dat", name);
+    if (n > 0 && write_dat(out_dir, fname, &b, err, errlen))
+        return -1;
+    tdm_buf_free(&b);
+    return n;
+}
+
+/* The y range of a strip or lines figure: the data's (runs and drawn intervals) with an
+ * 8 % margin each side, widened to take in a reference value only when that at most
+ * doubles the span, so the figure zooms on the data rather than on a reference far from
+ * it. shown[i]: reference i lies inside the final range. */
+static void fig_yrange(double *ylo, double *yhi, const double *ref, size_t nref, bool *shown)
+{
+    double span = *yhi - *ylo;
+    if (!(span > 0))
+        span = fmax(0.05 * fabs(*yhi), 1e-3);
+    double lo = *ylo - 0.08 * span, hi = *yhi + 0.08 * span;
+    for (size_t i = 0; i < nref; i++) {
+        if (!isfinite(ref[i]))
+            continue;
+        if (ref[i] < lo && lo - ref[i] <= span)
+            lo = ref[i] - 0.04 * span;
+        if (ref[i] > hi && ref[i] - hi <= span)
+            hi = ref[i] + 0.04 * span;
+    }
+    for (size_t i = 0; i < nref; i++)
+        shown[i] = isfinite(ref[i]) && ref[i] >= lo && ref[i] <= hi;
+    *ylo = lo;
+    *yhi = hi;
+}
+
+/* A reference's key title: its words, and where it is when it lies outside the range. */
+static void ref_title(tdm_buf *v, const char *var, const char *words, bool shown, bool above)
+{
+    char t[300];
+    snprintf(t, sizeof t, "%s%s", words, shown ? "" : above ? " (above, off the plot)" : " (below, off the plot)");
+    gp_str(v, var, t);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
+/* Steps drawn in panels of their own; later steps share the last panel. */
+#define ECDF_MAX_PANELS 4
+
+/* The values of a per-call metric for one variant, concurrent phase, of the calls at
+ * step `step` (the last panel takes every later step too). The same calls as
+ * tdm_rep_values picks (successful, not a cold load, a finite value), split by step:
+ * an agent's first call carries its whole prompt, later ones a growing context. */
+static double *step_values(const tdm_rep_dataset *ds, int variant, int metric, int step, bool and_later, size_t *n)
+{
+    size_t all;
+    *n = 0;
+    double *x = tdm_rep_values(ds, variant, -1, -1, metric, TDM_REP_CONC, &all, NULL);
+    free(x);
+    if (all == 0)
+        return NULL;
+    double *v = malloc(all * sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t c = 0; c < ds->n_cells; c++) {
+        const tdm_rep_cell *cell = &ds->cells[c];
+        if (cell->variant != variant)
+            continue;
+        for (size_t k = 0; k < cell->n_runs; k++) {
+            const tdm_rep_run *r = &ds->runs[cell->runs[k]];
+            for (size_t i = r->first_call; i < r->first_call + r->n_calls && *n < all; i++) {
+                const tdm_rep_call *call = &ds->calls[i];
+                if (call->phase != TDM_PHASE_CONCURRENT || !call->ok || call->m.cold_load)
+                    continue;
+                if (call->step != step && !(and_later && call->step > step))
+                    continue;
+                double y = metric == TDM_M_TTFT ? call->m.ttft_ms : call->m.itl_p50_ms;
+                if (isfinite(y))
+                    v[(*n)++] = y;
+            }
+        }
+    }
+    if (*n == 0) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* The number of steps of the concurrent phase's calls (highest step + 1), at least 1. */
+static int step_count(const tdm_rep_dataset *ds)
+{
+    int steps = 1;
+    for (size_t i = 0; i < ds->n_calls; i++)
+        if (ds->calls[i].phase == TDM_PHASE_CONCURRENT && ds->calls[i].ok && ds->calls[i].step >= steps)
+            steps = ds->calls[i].step + 1;
+    return steps;
+}
+
 /* ecdf.gp data for a per-call metric (concurrent phase); returns the number of
- * variants. The x axis spans the 5th to 95th percentile of all calls together, widened
- * by a quarter of that span on each side: a few extreme calls would otherwise squeeze
- * the bulk into one vertical line (the curves simply run off the edges). A log scale
- * when the values span more than a factor of 20. */
+ * variants. One panel per step (an agent's first and later calls differ), each with one
+ * block per variant, step-major: block p * nvar + i. A variant without calls at a step
+ * gets a block with one undefined point, so the indices stay aligned. The x axis spans
+ * every call, so no curve is cut; it is logarithmic when the largest value is more than
+ * 5 times the smallest, so a few slow calls do not squeeze the bulk into a line. */
 static size_t ecdf_data(const tdm_rep_analysis *an, int metric, const char *out_dir, const char *name, bool *logx,
-                        double *xlo, double *xhi, char *err, size_t errlen, int *rc)
+                        double *xlo, double *xhi, int *panels, char *err, size_t errlen, int *rc)
 {
     const tdm_rep_dataset *ds = an->ds;
     *rc = 0;
-    tdm_buf b = {0};
-    size_t nv = 0, n_all = 0;
-    double *all = NULL;
+    int steps = metric == TDM_M_TTFT || metric == TDM_M_ITL_P50 ? step_count(ds) : 1;
+    *panels = steps < ECDF_MAX_PANELS ? steps : ECDF_MAX_PANELS;
+    size_t nv = 0;
+    int *vs = malloc((ds->n_variants ? ds->n_variants : 1) * sizeof *vs);
+    if (!vs) {
+        *rc = -1;
+        return 0;
+    }
     for (size_t v = 0; v < ds->n_variants; v++) {
         size_t n;
         double *x = tdm_rep_values(ds, (int)v, -1, -1, metric, TDM_REP_CONC, &n, NULL);
-        if (n == 0) {
-            free(x);
-            continue;
-        }
-        qsort(x, n, sizeof *x, cmp_double);
-        if (nv++)
-            tdm_buf_append_str(&b, "\n\n");
-        tdm_buf title = {0};
-        tdm_buf_printf(&title, "%s, %zu calls", ds->variants[v].label, n);
-        dat_title(&b, tdm_buf_str(&title));
-        tdm_buf_free(&title);
-        dat_num(&b, x[0]);
-        tdm_buf_append_str(&b, " 0\n");
-        for (size_t i = 0; i < n; i++) {
-            dat_num(&b, x[i]);
-            tdm_buf_append_str(&b, " ");
-            dat_num(&b, (double)(i + 1) / (double)n);
-            tdm_buf_append_str(&b, "\n");
-        }
-        double *grown = realloc(all, (n_all + n) * sizeof *all);
-        if (grown) {
-            all = grown;
-            memcpy(all + n_all, x, n * sizeof *x);
-            n_all += n;
-        }
         free(x);
+        if (n > 0)
+            vs[nv++] = (int)v;
     }
-    *xlo = *xhi = NAN;
-    if (n_all > 0) {
-        qsort(all, n_all, sizeof *all, cmp_double);
-        *xlo = tdm_stats_quantile_sorted(all, n_all, 0.05);
-        *xhi = tdm_stats_quantile_sorted(all, n_all, 0.95);
+    tdm_buf b = {0};
+    *xlo = INFINITY;
+    *xhi = -INFINITY;
+    size_t blocks = 0;
+    for (int p = 0; p < *panels; p++) {
+        bool later = p == *panels - 1 && steps > *panels;
+        for (size_t i = 0; i < nv; i++) {
+            size_t n;
+            double *x = steps > 1 ? step_values(ds, vs[i], metric, p, later, &n)
+                                  : tdm_rep_values(ds, vs[i], -1, -1, metric, TDM_REP_CONC, &n, NULL);
+            if (blocks++)
+                tdm_buf_append_str(&b, "\n\n");
+            tdm_buf title = {0};
+            tdm_buf_printf(&title, "%s, %zu calls", ds->variants[vs[i]].label, n);
+            dat_title(&b, tdm_buf_str(&title));
+            tdm_buf_free(&title);
+            if (n == 0) {
+                tdm_buf_append_str(&b, "NaN NaN\n");
+                continue;
+            }
+            qsort(x, n, sizeof *x, cmp_double);
+            *xlo = fmin(*xlo, x[0]);
+            *xhi = fmax(*xhi, x[n - 1]);
+            dat_num(&b, x[0]);
+            tdm_buf_append_str(&b, " 0\n");
+            for (size_t k = 0; k < n; k++) {
+                dat_num(&b, x[k]);
+                tdm_buf_append_str(&b, " ");
+                dat_num(&b, (double)(k + 1) / (double)n);
+                tdm_buf_append_str(&b, "\n");
+            }
+            free(x);
+        }
     }
-    free(all);
-    *logx = nv > 0 && *xlo > 0 && *xhi / *xlo > 20;
-    if (*logx) {
-        *xlo /= 2;
-        *xhi *= 2;
-    } else if (isfinite(*xlo)) {
+    free(vs);
+    *logx = nv > 0 && *xlo > 0 && *xhi / *xlo > 5;
+    if (!isfinite(*xlo)) {
+        *xlo = *xhi = NAN;
+    } else if (*logx) {
+        double f = pow(*xhi / *xlo, 0.03);
+        *xlo /= f;
+        *xhi *= f;
+    } else {
         /* the margin; a single value gets one of its own */
-        double pad = *xhi > *xlo ? 0.25 * (*xhi - *xlo) : fmax(0.05 * fabs(*xlo), 1e-3);
+        double pad = *xhi > *xlo ? 0.03 * (*xhi - *xlo) : fmax(0.05 * fabs(*xlo), 1e-3);
         *xlo -= pad;
         *xhi += pad;
     }
@@ -473,17 +682,32 @@ static void render(tdm_rep_figures *figs, tdm_rep_figure *f, const char *out_dir
 
 /* ---- the figures ----------------------------------------------------------------------- */
 
+/* What a strip figure of a bounded percentage draws besides its data: the perfect line
+ * at 100 % and the 100/N % segments, with their words for the key. */
+typedef struct strip_refs {
+    const char *perfect;        /* "100% = perfect parallelism" */
+    const char *nogain;         /* "no gain" ("N = 2: 50%" is added) */
+} strip_refs;
+
 static int strip_fig(tdm_rep_figures *figs, const tdm_rep_analysis *an, const char *out_dir, const char *plots_dir,
                      int metric, const char *name, const char *caption, const char *ylab, const char *ttl,
-                     const char *reflab, const char *why_missing, FILE *log, char *err, size_t errlen)
+                     const strip_refs *refs, const char *why_missing, FILE *log, char *err, size_t errlen)
 {
     int rc, lines;
     char data[512];
-    snprintf(data, sizeof data, "%s_points.dat, %s_means.dat, %s_configs.dat", name, name, name);
     double ylo, yhi;
     size_t nv = run_metric_data(an, metric, out_dir, name, true, &lines, &ylo, &yhi, err, errlen, &rc);
     if (rc)
         return -1;
+    double ng_lo = NAN, ng_hi = NAN;
+    size_t n_same = 0;
+    int n_ng = nv ? nogain_data(an, metric, out_dir, name, &ng_lo, &ng_hi, &n_same, err, errlen) : 0;
+    if (n_ng < 0)
+        return -1;
+    snprintf(data, sizeof data, "%s_points.dat, %s_means.dat, %s_configs.dat%s%s", name, name, name,
+             n_ng ? ", " : "", n_ng ? name : "");
+    if (n_ng)
+        snprintf(data + strlen(data), sizeof data - strlen(data), "_nogain.dat");
     tdm_rep_figure *f = add_fig(figs, name, caption, "strip", nv ? data : "");
     if (!f)
         return -1;
@@ -491,12 +715,28 @@ static int strip_fig(tdm_rep_figures *figs, const tdm_rep_analysis *an, const ch
         f->problem = tdm_rep_strdup(why_missing);
         return 0;
     }
+    /* the range takes in the no-gain line nearest the data and the perfect line when near */
+    double ref[3] = {100.0, n_ng ? ng_lo : NAN, n_ng ? ng_hi : NAN};
+    bool shown[3];
+    fig_yrange(&ylo, &yhi, ref, 3, shown);
     tdm_buf v = {0};
     tdm_buf_printf(&v, "nvar=%zu; bm=%d; ylo=%.6g; yhi=%.6g; ", nv, lines + 3, ylo, yhi);
     gp_str(&v, "ylab", ylab);
     gp_str(&v, "ttl", ttl);
     tdm_buf_append_str(&v, "ref=100; ");
-    gp_str(&v, "reflab", reflab);
+    ref_title(&v, "reflab", refs->perfect, shown[0], true);
+    if (n_ng) {
+        char words[200];
+        if (n_same)
+            snprintf(words, sizeof words, "%s: 100/N = %.4g%% at N = %zu", refs->nogain, 100.0 / (double)n_same,
+                     n_same);
+        else
+            snprintf(words, sizeof words, "%s: 100/N %% (N agents per configuration)", refs->nogain);
+        tdm_buf_append_str(&v, "nogain=1; ");
+        ref_title(&v, "nglab", words, shown[1] || shown[2], ng_lo > yhi);
+    }
+    if (bounded_pct(metric))
+        gp_str(&v, "cilab", "mean, 95% bootstrap CI");
     render(figs, f, out_dir, plots_dir, tdm_buf_str(&v), log);
     tdm_buf_free(&v);
     return 0;
@@ -506,25 +746,41 @@ static int ecdf_fig(tdm_rep_figures *figs, const tdm_rep_analysis *an, const cha
                     int metric, const char *name, const char *caption, const char *xlab, const char *ttl, FILE *log,
                     char *err, size_t errlen)
 {
-    int rc;
+    int rc, panels;
     bool logx;
     double xlo, xhi;
-    size_t nv = ecdf_data(an, metric, out_dir, name, &logx, &xlo, &xhi, err, errlen, &rc);
+    size_t nv = ecdf_data(an, metric, out_dir, name, &logx, &xlo, &xhi, &panels, err, errlen, &rc);
     if (rc)
         return -1;
     char data[300];
     snprintf(data, sizeof data, "%s.dat", name);
-    tdm_rep_figure *f = add_fig(figs, name, caption, "ecdf", nv ? data : "");
+    tdm_buf cap = {0};
+    tdm_buf_append_str(&cap, caption);
+    if (panels > 1)
+        tdm_buf_append_str(&cap, "; one panel per step of the agents (their first call, their second, ...)");
+    tdm_buf_append_str(&cap, logx ? "; the x axis spans every call, on a log scale" : "; the x axis spans every call");
+    tdm_rep_figure *f = add_fig(figs, name, tdm_buf_str(&cap), "ecdf", nv ? data : "");
+    tdm_buf_free(&cap);
     if (!f)
         return -1;
     if (nv == 0) {
         f->problem = tdm_rep_strdup("no call has this metric (imported seed runs keep only each call's first token)");
         return 0;
     }
+    int steps = step_count(an->ds);
     tdm_buf v = {0};
-    tdm_buf_printf(&v, "nvar=%zu; logx=%d; xlo=%.6g; xhi=%.6g; ", nv, logx ? 1 : 0, xlo, xhi);
+    tdm_buf_printf(&v, "nvar=%zu; npanel=%d; logx=%d; xlo=%.6g; xhi=%.6g; ", nv, panels, logx ? 1 : 0, xlo, xhi);
     gp_str(&v, "xlab", xlab);
     gp_str(&v, "ttl", ttl);
+    for (int p = 0; p < panels && panels > 1; p++) {
+        char var[16], words[96];
+        snprintf(var, sizeof var, "pt%d", p);
+        if (p == panels - 1 && steps > panels)
+            snprintf(words, sizeof words, "steps %d to %d (each agent's call %d and later)", p + 1, steps, p + 1);
+        else
+            snprintf(words, sizeof words, "step %d (each agent's call %d)", p + 1, p + 1);
+        gp_str(&v, var, words);
+    }
     render(figs, f, out_dir, plots_dir, tdm_buf_str(&v), log);
     tdm_buf_free(&v);
     return 0;
@@ -540,7 +796,8 @@ static int speedup_fig(tdm_rep_figures *figs, const tdm_rep_analysis *an, const 
     if (rc)
         return -1;
     tdm_rep_figure *f = add_fig(figs, name,
-                                "Speedup T_seq / T_conc against configuration: mean per cell with its 95% CI",
+                                "Speedup T_seq / T_conc against configuration: mean per cell with its 95% CI "
+                                "(Student t)",
                                 "lines", nv ? "fig_speedup_means.dat, fig_speedup_configs.dat" : "");
     if (!f)
         return -1;
@@ -558,17 +815,21 @@ static int speedup_fig(tdm_rep_figures *figs, const tdm_rep_analysis *an, const 
             same = false;
         agents = an->ds->runs[r].n_agents;
     }
+    bool ideal = same && agents > 1;
+    double ref[2] = {1.0, ideal ? (double)agents : NAN};
+    bool shown[2];
+    fig_yrange(&ylo, &yhi, ref, 2, shown);
     tdm_buf v = {0};
-    tdm_buf_printf(&v, "nvar=%zu; bm=%d; ", nv, lines + 3);
+    tdm_buf_printf(&v, "nvar=%zu; bm=%d; ylo=%.6g; yhi=%.6g; ", nv, lines + 3, ylo, yhi);
     gp_str(&v, "ylab", "speedup T_seq / T_conc (mean, 95% CI)");
     gp_str(&v, "ttl", "Speedup from running the agents together, per configuration");
     tdm_buf_append_str(&v, "ref=1; ");
-    gp_str(&v, "reflab", "1 = no gain");
-    if (same && agents > 1) {
+    ref_title(&v, "reflab", "1 = no gain", shown[0], 1.0 > yhi);
+    if (ideal) {
         tdm_buf_printf(&v, "ref2=%zu; ", agents);
         char lab[64];
         snprintf(lab, sizeof lab, "%zu = ideal for %zu agents", agents, agents);
-        gp_str(&v, "reflab2", lab);
+        ref_title(&v, "reflab2", lab, shown[1], (double)agents > yhi);
     }
     render(figs, f, out_dir, plots_dir, tdm_buf_str(&v), log);
     tdm_buf_free(&v);
@@ -648,28 +909,31 @@ int tdm_rep_figures_make(const tdm_rep_analysis *an, const char *out_dir, const 
     char *abs_out = tdm_path_absolute(out_dir, TDM_PATH_RESOLVED);
     const char *od = abs_out ? abs_out : out_dir;
     int rc = 0;
+    static const strip_refs eff_refs = {"100% = perfect parallelism", "no gain"};
+    static const strip_refs legacy_refs = {"100% = complete overlap", "no overlap"};
     rc |= strip_fig(figs, an, od, plots_dir, TDM_M_EFFICIENCY, "fig_efficiency",
-                    "Efficiency per variant and configuration: each run (dots), cell mean with its 95% CI (bars)",
+                    "Efficiency per variant and configuration: each run (dots), cell mean with its 95% bootstrap CI "
+                    "(percentile, which stays inside 0-100%; bars); dashed: 100% = perfect parallelism, dotted: "
+                    "100/N% = no gain (50% with 2 agents)",
                     "efficiency = 100 x T_seq / (N x T_conc)  (%)",
-                    "Efficiency per variant and configuration (100% = perfect parallelism; dots: runs, bars: "
-                    "mean and 95% CI)",
-                    "100% = perfect parallelism (T_conc = T_seq / N)",
-                    "no run has both a sequential and a concurrent phase", log, err, errlen);
+                    "Efficiency per variant and configuration (dots: runs; bars: mean and 95% bootstrap CI)",
+                    &eff_refs, "no run has both a sequential and a concurrent phase", log, err, errlen);
     rc |= strip_fig(figs, an, od, plots_dir, TDM_M_LEGACY_EFFICIENCY, "fig_legacy_efficiency",
                     "Legacy efficiency (the seed's overlap measure, not a gain) per variant and configuration: each "
-                    "run (dots), cell mean with its 95% CI (bars)",
+                    "run (dots), cell mean with its 95% bootstrap CI (percentile, which stays inside 0-100%; bars); "
+                    "dashed: 100% = complete overlap, dotted: 100/N% = no overlap",
                     "legacy efficiency = 100 x sum T_conc_i / (N x T_conc)  (%)",
-                    "Legacy efficiency: how evenly the agents overlapped (dots: runs; bars: mean and 95% CI)",
-                    "100% = the agents overlapped completely", "no run has a concurrent phase", log, err, errlen);
+                    "Legacy efficiency: how evenly the agents overlapped (dots: runs; bars: mean and 95% bootstrap "
+                    "CI)",
+                    &legacy_refs, "no run has a concurrent phase", log, err, errlen);
     rc |= speedup_fig(figs, an, od, plots_dir, log, err, errlen);
     rc |= ecdf_fig(figs, an, od, plots_dir, TDM_M_TTFT, "fig_ttft_ecdf",
                    "Time to first token per variant, concurrent phase, all configurations (ECDF; cold loads and "
-                   "failed calls left out; the x axis spans the middle 90% of calls, widened by half)",
+                   "failed calls left out)",
                    "time to first token, client side (ms)",
                    "Time to first token, concurrent phase (cold loads excluded)", log, err, errlen);
     rc |= ecdf_fig(figs, an, od, plots_dir, TDM_M_ITL_P50, "fig_itl_ecdf",
-                   "Median inter-token latency of each call per variant, concurrent phase, all configurations (ECDF; "
-                   "the x axis spans the middle 90% of calls, widened by half)",
+                   "Median inter-token latency of each call per variant, concurrent phase, all configurations (ECDF)",
                    "median inter-token latency of a call (ms)",
                    "Inter-token latency, concurrent phase: each call's median gap between tokens", log, err, errlen);
     rc |= gpu_fig(figs, an, od, plots_dir, log, err, errlen);

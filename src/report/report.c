@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/fileio.h"
 #include "report/analysis.h"
 #include "report/group.h"
@@ -49,6 +50,131 @@ static int load_baselines(const tdm_report_options *o, tdm_rep_baseline **out, s
         }
     }
     return 0;
+}
+
+/* The --reference the user gave, as a variant name of the loaded runs: exact, or the
+ * label the report prints ("smol-1kb (seed)"). An unknown name would silently make
+ * another variant the reference and rewrite the summary around it, so it is refused.
+ * Returns 0, 1 (out of memory) or 2 (unknown; err lists the variants). */
+static int check_reference(const tdm_rep_dataset *ds, const char *given, const char **name, char *err,
+                           size_t errlen)
+{
+    *name = tdm_rep_reference_resolve(ds, given);
+    if (*name)
+        return 0;
+    char *labels = tdm_rep_variant_labels(ds);
+    if (!labels) {
+        snprintf(err, errlen, "out of memory");
+        return 1;
+    }
+    snprintf(err, errlen, "--reference '%s' is not a variant of these runs; the variants are: %s. Name one of "
+                          "them (an imported variant with or without ' (seed)'), e.g. --reference %s, or leave "
+                          "--reference out for the default (%s)",
+             given, labels, ds->n_dirs ? ds->dirs[0].variant : "NAME", TDM_REPORT_DEFAULT_REFERENCE);
+    free(labels);
+    return 2;
+}
+
+/* cell.json of a run directory, NULL when it has none or it cannot be read (loading
+ * already warned about it). */
+static json_t *read_cell(const char *dir)
+{
+    char *path = tdm_path_join(dir, "cell.json");
+    char err[256];
+    json_t *cell = path ? tdm_read_json_file(path, err, sizeof err) : NULL;
+    free(path);
+    if (cell && !json_is_object(cell)) {
+        json_decref(cell);
+        cell = NULL;
+    }
+    return cell;
+}
+
+/* Every --group-by key must be held by at least one run: a key none holds gives every
+ * run the same value and silently merges all configurations into one. Returns 0, 1 (out
+ * of memory) or 2 (err names the key, keys the first run holds, and the fix). */
+static int check_group_by(const tdm_rep_dataset *ds, const char *group_by, char *err, size_t errlen)
+{
+    if (!group_by || !*group_by || ds->n_dirs == 0)
+        return 0;
+    char *copy = strdup(group_by);
+    if (!copy) {
+        snprintf(err, errlen, "out of memory");
+        return 1;
+    }
+    const char *unknown = NULL;
+    char *save = NULL;
+    for (char *key = strtok_r(copy, ",", &save); key && !unknown; key = strtok_r(NULL, ",", &save)) {
+        while (*key == ' ') /* as tdm_rep_config_key reads the list */
+            key++;
+        if (!*key)
+            continue;
+        bool in_cell = strncmp(key, "cell.", 5) == 0, held = false;
+        for (size_t i = 0; i < ds->n_dirs && !held; i++) {
+            json_t *cell = in_cell ? read_cell(ds->dirs[i].path) : NULL;
+            held = tdm_rep_group_key_held(ds->dirs[i].prov, cell, key);
+            json_decref(cell);
+        }
+        if (!held)
+            unknown = key;
+    }
+    int rc = 0;
+    if (unknown) {
+        json_t *cell = read_cell(ds->dirs[0].path);
+        char *examples = tdm_rep_group_key_examples(ds->dirs[0].prov, cell, 16);
+        json_decref(cell);
+        if (!examples) {
+            snprintf(err, errlen, "out of memory");
+            rc = 1;
+        } else {
+            snprintf(err, errlen, "--group-by key '%s' is held by none of the %zu run directories ('cell.FIELD' reads "
+                                  "cell.json, any other dotted path provenance.json), so every run would fall into "
+                                  "one configuration. Keys %s holds include: %s%sconfiguration, scenario, variant. "
+                                  "Name one of them, e.g. --group-by configuration",
+                     unknown, ds->n_dirs, ds->dirs[0].path, examples, *examples ? ", " : "");
+            rc = 2;
+        }
+        free(examples);
+    }
+    free(copy);
+    return rc;
+}
+
+/* Why a figure was not rendered, as plots.c recorded it. */
+static const char *why_not(const tdm_rep_figure *f)
+{
+    return f->problem ? f->problem : "no reason recorded";
+}
+
+/* What the console says of the figures, to follow the list of files written: how many
+ * were rendered and, for the others, why (each reason once, with the figures it
+ * stopped), so a reader need not open the report to learn that gnuplot is missing. */
+static void figures_line(tdm_buf *b, const tdm_rep_figures *figs, bool no_plots)
+{
+    if (no_plots) {
+        tdm_buf_append_str(b, "; figures: none (--no-plots)");
+        return;
+    }
+    size_t rendered = 0;
+    for (size_t i = 0; i < figs->n; i++)
+        rendered += figs->f[i].rendered;
+    tdm_buf_printf(b, " and %zu of %zu figures (SVG and PNG)", rendered, figs->n);
+    const char *sep = "; not rendered: ";
+    for (size_t i = 0; i < figs->n; i++) {
+        if (figs->f[i].rendered)
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = !figs->f[k].rendered && strcmp(why_not(&figs->f[k]), why_not(&figs->f[i])) == 0;
+        if (seen)
+            continue;
+        tdm_buf_append_str(b, sep);
+        sep = "; ";
+        for (size_t k = i, listed = 0; k < figs->n; k++)
+            if (!figs->f[k].rendered && strcmp(why_not(&figs->f[k]), why_not(&figs->f[i])) == 0)
+                tdm_buf_printf(b, "%s%s", listed++ ? ", " : "", figs->f[k].name);
+        tdm_buf_printf(b, " (%s)", why_not(&figs->f[i]));
+    }
 }
 
 static int write_md(const char *out_dir, const char *name, const char *text, char *err, size_t errlen)
@@ -94,7 +220,15 @@ int tdm_report_generate(const tdm_report_options *o, FILE *log, char *err, size_
                               "the seed harness's result trees, run `tandem-report import-chimera` first)");
         goto out;
     }
-    if (tdm_rep_group(&ds, o->reference) != 0) {
+    /* NULL: the default, which the data need not hold (a caveat then says which
+     * variant stands in); a name the user gave must be one of the loaded variants. */
+    const char *reference = TDM_REPORT_DEFAULT_REFERENCE;
+    if (o->reference && (rc = check_reference(&ds, o->reference, &reference, err, errlen)) != 0)
+        goto out;
+    if ((rc = check_group_by(&ds, o->group_by, err, errlen)) != 0)
+        goto out;
+    rc = 1;
+    if (tdm_rep_group(&ds, reference) != 0) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
@@ -107,7 +241,7 @@ int tdm_report_generate(const tdm_report_options *o, FILE *log, char *err, size_
     tdm_rep_settings s = {.alpha = o->alpha,
                           .resamples = o->resamples,
                           .seed = o->seed,
-                          .reference = o->reference,
+                          .reference = reference,
                           .baseline_metric = metric};
     memcpy(s.margin, margins, sizeof s.margin);
     if (tdm_rep_analyze(&ds, &s, bl, n_bl, &an) != 0) {
@@ -138,15 +272,14 @@ int tdm_report_generate(const tdm_report_options *o, FILE *log, char *err, size_
     if (write_md(o->out_dir, o->name, md, err, errlen) != 0)
         goto out;
     if (log) {
-        size_t rendered = 0;
-        for (size_t i = 0; i < figs.n; i++)
-            rendered += figs.f[i].rendered;
+        tdm_buf fl = {0};
+        figures_line(&fl, &figs, o->no_plots);
         fprintf(log, "tandem-report: %zu runs in %zu cells (%zu variant%s x %zu configuration%s); %zu skipped\n",
                 ds.n_runs, ds.n_cells, ds.n_variants, ds.n_variants == 1 ? "" : "s", ds.n_configs,
                 ds.n_configs == 1 ? "" : "s", ds.n_skipped);
-        fprintf(log, "tandem-report: wrote %s/%s, analysis.json, cells.csv, runs.csv, calls.csv, comparisons.csv and "
-                     "%zu of %zu figures (SVG and PNG)\n",
-                o->out_dir, o->name, rendered, figs.n);
+        fprintf(log, "tandem-report: wrote %s/%s, analysis.json, cells.csv, runs.csv, calls.csv, comparisons.csv, tails.csv, contention.csv%s\n",
+                o->out_dir, o->name, tdm_buf_str(&fl));
+        tdm_buf_free(&fl);
         fprintf(log, "summary: %s\n", an.summary);
     }
     rc = 0;

@@ -23,7 +23,9 @@ typedef struct tdm_report_options {
     uint64_t seed;
     double alpha;
     unsigned resamples;
-    const char *reference;
+    const char *reference;     /* NULL: TDM_REPORT_DEFAULT_REFERENCE, which the data need not hold (a caveat names
+                                * the stand-in); a named one must be a loaded variant's name or label, else
+                                * tdm_report_generate returns 2 */
     const char *group_by;             /* NULL: cell.json configuration, else scenario name */
     const char *const *baselines;     /* "NAME=VALUE (provenance)" */
     size_t n_baselines;

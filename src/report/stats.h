@@ -165,6 +165,14 @@ typedef struct tdm_stats_mw_result {
 int tdm_stats_mann_whitney(const double *x1, size_t n1, const double *x2, size_t n2,
                            tdm_stats_mw_result *out);
 
+/* The smallest two-sided p tdm_stats_mann_whitney can return for samples of n1 and n2
+ * values, whatever they are: min(2 / C(n1 + n2, n1), the exact method's best, when both
+ * n <= TDM_STATS_MW_EXACT_MAX; the normal approximation's p for complete separation
+ * with each sample tied within itself, its smallest). A test whose p cannot go below
+ * alpha (after its correction) cannot find a difference at these sizes, however large
+ * the difference is. NaN when n1 or n2 is 0. */
+double tdm_stats_mw_min_p(size_t n1, size_t n2);
+
 /* Holm-Bonferroni step-down adjustment of m p-values: adj[i] is the adjusted p of
  * p[i] (original order), monotone in p, capped at 1. NaN entries are tests not
  * performed: they stay NaN and do not count in the family size. adj may equal p.
@@ -175,8 +183,14 @@ int tdm_stats_holm(const double *p, size_t m, double *adj);
 
 /* Hedges' g = J(df) * (mean1 - mean2) / s_pooled, df = n1 + n2 - 2, with Hedges'
  * exact small-sample factor J(df) = Gamma(df/2) / (sqrt(df/2) Gamma((df-1)/2))
- * (1 - 3/(4 df - 1) is its usual approximation). *out is NaN when n1 < 2 or n2 < 2;
- * with s_pooled == 0 it is 0 for equal means and +-inf otherwise. */
+ * (1 - 3/(4 df - 1) is its usual approximation). *out is NaN when n1 < 2 or n2 < 2,
+ * and undefined (NaN) too when g would describe neither sample: a sample is constant
+ * (its sd at most TDM_STATS_G_MIN_CV of its |mean|, 0 included), or one sd is more than
+ * TDM_STATS_G_MAX_SD_RATIO times the other. The pooled sd then rests on one sample
+ * alone and g grows without bound (values like 111 for runs pinned at 50 % against runs
+ * that vary); Cliff's delta still says how the samples are ordered. */
+#define TDM_STATS_G_MIN_CV 1e-9
+#define TDM_STATS_G_MAX_SD_RATIO 100.0
 int tdm_stats_hedges_g(const double *x1, size_t n1, const double *x2, size_t n2,
                        double *out);
 

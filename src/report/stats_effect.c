@@ -25,13 +25,15 @@ int tdm_stats_hedges_g(const double *x1, size_t n1, const double *x2, size_t n2,
     if (n1 < 2 || n2 < 2)
         return TDM_STATS_OK;
     double df = (double)(n1 + n2 - 2);
-    double diff = tdm_stats_mean(x1, n1) - tdm_stats_mean(x2, n2);
-    double pooled = ((double)(n1 - 1) * tdm_stats_var(x1, n1) +
-                     (double)(n2 - 1) * tdm_stats_var(x2, n2)) / df;
-    if (pooled == 0.0) {
-        *out = diff == 0.0 ? 0.0 : copysign(INFINITY, diff);
+    double m1 = tdm_stats_mean(x1, n1), m2 = tdm_stats_mean(x2, n2);
+    double v1 = tdm_stats_var(x1, n1), v2 = tdm_stats_var(x2, n2);
+    /* A constant sample, or sds too far apart for one pooled sd: g undefined (stats.h). */
+    double s1 = sqrt(v1), s2 = sqrt(v2);
+    if (!(s1 > TDM_STATS_G_MIN_CV * fabs(m1)) || !(s2 > TDM_STATS_G_MIN_CV * fabs(m2)) ||
+        fmax(s1, s2) > TDM_STATS_G_MAX_SD_RATIO * fmin(s1, s2))
         return TDM_STATS_OK;
-    }
+    double diff = m1 - m2;
+    double pooled = ((double)(n1 - 1) * v1 + (double)(n2 - 1) * v2) / df;
     /* Hedges (1981) exact factor, the bias of Cohen's d; df >= 2 here. */
     double j = exp(lgamma(0.5 * df) - lgamma(0.5 * (df - 1.0))) / sqrt(0.5 * df);
     *out = j * diff / sqrt(pooled);

@@ -34,7 +34,7 @@ static void recommend_best(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep
     tdm_buf_append_str(b, "), significant after Holm's correction");
     if (mt && c->equiv == TDM_REP_EQ_WITHIN)
         tdm_buf_printf(b, ", but within the %s equivalence margin: if a gain that small does not matter for "
-                          "your use, choose the simplest variant instead",
+                          "your use, the others will do as well",
                        mt);
     else if (mt && c->equiv == TDM_REP_EQ_BEYOND)
         tdm_buf_printf(b, " and larger than the %s equivalence margin", mt);
@@ -43,13 +43,10 @@ static void recommend_best(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep
     tdm_buf_append_str(b, ".");
 }
 
-/* The candidates, and those that were better or worse only in some configurations. */
-static void recommend_simplest(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep_verdict *vd)
+/* " (x was significantly higher in some configurations, by at most d)" and the like. */
+static void configs_aside(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep_verdict *vd)
 {
     bool higher_better = tdm_rep_metric(vd->metric)->higher_is_better;
-    tdm_buf_printf(b, "Recommendation: no variant is significantly better than %s%s, so choose the simplest of ",
-                   label(an, vd->ref), vd->configs_max > 1 ? " pooled over configurations" : "");
-    tdm_rep_vw_list(b, an->ds, vd->cand, vd->nc);
     if (vd->nh) {
         tdm_buf_append_str(b, " (");
         tdm_rep_vw_list(b, an->ds, vd->higher, vd->nh);
@@ -65,6 +62,49 @@ static void recommend_simplest(tdm_buf *b, const tdm_rep_analysis *an, const tdm
                        vd->nl == 1 ? "was" : "were", higher_better ? "lower" : "higher", label(an, vd->ref));
         tdm_rep_vw_diff(b, vd->lower_max, vd->metric);
         tdm_buf_append_str(b, ")");
+    }
+}
+
+/* No variant better pooled: only those shown equivalent are recommended; the
+ * inconclusive ones are named as such, with the runs that would settle them. */
+static void recommend_equivalent(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep_verdict *vd, const char *mt)
+{
+    const char *pooled = vd->configs_max > 1 ? " pooled over configurations" : "";
+    if (vd->nshown > 1) {
+        tdm_buf_printf(b, "Recommendation: no variant is significantly better than %s%s; ", label(an, vd->ref),
+                       pooled);
+        tdm_rep_vw_list(b, an->ds, vd->shown, vd->nshown);
+        tdm_buf_printf(b, " were shown equivalent within the %s margin, so any of them will do: choose on other "
+                          "grounds (dependencies, code you already have)",
+                       mt);
+    } else if (mt) {
+        tdm_buf_printf(b, "Recommendation: none yet: no variant is significantly better than %s%s, and none was "
+                          "shown equivalent to it within the %s margin",
+                       label(an, vd->ref), pooled, mt);
+    } else {
+        tdm_buf_printf(b, "Recommendation: none on this metric: no variant is significantly better than %s%s, and "
+                          "without an equivalence margin the data cannot show that any of them is as good",
+                       label(an, vd->ref), pooled);
+    }
+    configs_aside(b, an, vd);
+    if (vd->ninc) {
+        tdm_buf_append_str(b, "; inconclusive (neither significantly different nor shown equivalent): ");
+        for (size_t i = 0; i < vd->ninc; i++) {
+            tdm_buf_printf(b, "%s%s", i == 0 ? "" : i + 1 == vd->ninc ? " and " : ", ", label(an, vd->incon[i]));
+            if (isfinite(vd->runs_needed[i]))
+                tdm_buf_printf(b, " (about %.0f runs per variant would settle it)", vd->runs_needed[i]);
+            else
+                tdm_buf_append_str(b, " (its observed difference already reaches the margin: more runs would "
+                                      "sooner show a difference than equivalence)");
+        }
+        tdm_buf_append_str(b, ", by a power calculation for TOST at 80% power from the observed difference and "
+                              "spread");
+    }
+    if (vd->nunj) {
+        tdm_buf_append_str(b, "; ");
+        tdm_rep_vw_list(b, an->ds, vd->unjudged, vd->nunj);
+        tdm_buf_printf(b, " did not differ significantly from %s (no margin set to judge equivalence)",
+                       label(an, vd->ref));
     }
 }
 
@@ -106,7 +146,7 @@ void tdm_rep_verdict_recommend(tdm_buf *b, const tdm_rep_analysis *an, const tdm
         recommend_best(b, an, vd, mt);
         return;
     }
-    recommend_simplest(b, an, vd);
+    recommend_equivalent(b, an, vd, mt);
     if (vd->nw)
         recommend_against(b, an, vd, mt, scratch);
     tdm_buf_append_str(b, ".");
@@ -116,12 +156,16 @@ void tdm_rep_verdict_recommend(tdm_buf *b, const tdm_rep_analysis *an, const tdm
  * agents ran one after the other. */
 static void sure_legacy(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep_verdict *vd)
 {
-    for (size_t i = 0; i < vd->nserial; i++)
+    for (size_t i = 1; i < vd->nserial; i++) /* the first is the baseline, in the summary */
         tdm_buf_printf(b, "%s's legacy efficiency never exceeded %.0f%% (= 100/N): its agents did not "
                           "overlap at all, they ran one after the other. ",
                        label(an, vd->serial[i]), 100.0 / (double)vd->serial_agents[i]);
-    tdm_buf_append_str(b, "Legacy efficiency measures overlap, not a gain from running together: these runs "
-                          "cannot show whether concurrency was faster than running the agents one by one.");
+    if (vd->nserial)
+        tdm_buf_append_str(b, "Legacy efficiency measures overlap, not a gain from running together; the speedups "
+                              "against the serial variant above are what these runs can say about the gain.");
+    else
+        tdm_buf_append_str(b, "Legacy efficiency measures overlap, not a gain from running together: these runs "
+                              "cannot show whether concurrency was faster than running the agents one by one.");
 }
 
 void tdm_rep_verdict_sure(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep_verdict *vd, const char *mt)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { N_LISTS = 10 }; /* vs, better, worse, sig, same, nonsig, cand, lower, higher, serial */
+enum { N_LISTS = 13 }; /* vs, better, worse, sig, same, nonsig, cand, lower, higher, serial, shown, incon, unjudged */
 
 /* The first pooled comparison of v with its reference on the metric, as the tables list it. */
 static const tdm_rep_comparison *pooled_cmp(const tdm_rep_analysis *an, int v, int metric)
@@ -24,17 +24,22 @@ static const tdm_rep_comparison *pooled_cmp(const tdm_rep_analysis *an, int v, i
 }
 
 /* Every list gets room for every variant: one block, cut in slices (vs owns it). */
-static int alloc_lists(size_t nv, tdm_rep_verdict *vd)
+static int alloc_lists(size_t nv, size_t an_cmp, tdm_rep_verdict *vd)
 {
     size_t room = nv ? nv : 1;
     int *block = calloc(N_LISTS * room, sizeof *block);
     vd->cmp = calloc(room, sizeof *vd->cmp);
     vd->serial_agents = calloc(room, sizeof *vd->serial_agents);
+    vd->runs_needed = calloc(room, sizeof *vd->runs_needed);
+    vd->gains = calloc(room, sizeof *vd->gains);
+    vd->cap_beyond = an_cmp ? an_cmp : 1;
+    vd->beyond = calloc(vd->cap_beyond, sizeof *vd->beyond);
     vd->vs = block;
-    if (!block || !vd->cmp || !vd->serial_agents)
+    if (!block || !vd->cmp || !vd->serial_agents || !vd->runs_needed || !vd->gains || !vd->beyond)
         return -1;
-    int **slice[N_LISTS] = {&vd->vs,   &vd->better, &vd->worse,  &vd->sig,    &vd->same,
-                            &vd->nonsig, &vd->cand, &vd->lower, &vd->higher, &vd->serial};
+    int **slice[N_LISTS] = {&vd->vs,     &vd->better, &vd->worse, &vd->sig,    &vd->same,
+                            &vd->nonsig, &vd->cand,   &vd->lower, &vd->higher, &vd->serial,
+                            &vd->shown,  &vd->incon,  &vd->unjudged};
     for (size_t i = 0; i < N_LISTS; i++)
         *slice[i] = block + i * room;
     return 0;
@@ -211,7 +216,7 @@ int tdm_rep_verdict_decide(const tdm_rep_analysis *an, int g, tdm_rep_verdict *v
     vd->ref = vd->best = -1;
     vd->ci_lo = INFINITY;
     vd->ci_hi = -INFINITY;
-    if (alloc_lists(an->ds->n_variants, vd) < 0)
+    if (alloc_lists(an->ds->n_variants, an->n_cmp, vd) < 0)
         return -1;
     collect_group(an, g, vd);
     if (vd->n == 0 || vd->metric < 0)
@@ -222,10 +227,15 @@ int tdm_rep_verdict_decide(const tdm_rep_analysis *an, int g, tdm_rep_verdict *v
     agents_per_run(an, g, vd);
     count_configs(an, g, vd);
     pick_best(vd);
-    if (vd->nb == 0)
+    if (vd->nb == 0) {
         candidates(an, vd);
-    if (vd->metric == TDM_M_LEGACY_EFFICIENCY)
+        tdm_rep_verdict_settle(an, vd);
+    }
+    tdm_rep_verdict_beyond(an, g, vd);
+    if (vd->metric == TDM_M_LEGACY_EFFICIENCY) {
         find_serial(an, vd);
+        tdm_rep_verdict_serial_baseline(an, vd);
+    }
     return 0;
 }
 
@@ -234,5 +244,8 @@ void tdm_rep_verdict_free(tdm_rep_verdict *vd)
     free(vd->vs); /* the block every list is a slice of */
     free(vd->cmp);
     free(vd->serial_agents);
+    free(vd->runs_needed);
+    free(vd->gains);
+    free(vd->beyond);
     memset(vd, 0, sizeof *vd);
 }

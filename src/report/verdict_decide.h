@@ -11,6 +11,14 @@
 
 #include "report/analysis.h"
 
+/* A variant's speedup against the variant whose agents ran one after the other: the
+ * ratio of concurrent wall times, pooled over the configurations both ran. */
+typedef struct tdm_rep_serial_gain {
+    int variant;
+    size_t configs;                 /* configurations both ran */
+    double speedup, lo, hi;         /* T(serial) / T(variant), its CI at 1 - alpha */
+} tdm_rep_serial_gain;
+
 /* Variant lists hold variant indices; each is in dataset order unless said otherwise. */
 typedef struct tdm_rep_verdict {
     int metric;                     /* the group's primary metric; < 0: nothing to decide */
@@ -48,7 +56,25 @@ typedef struct tdm_rep_verdict {
     int *serial;
     size_t *serial_agents;
     size_t nserial;
+    /* verdict_scope.c. The candidates (cand) split by what the data showed: shown
+     * equivalent to ref within the margin (ref first), inconclusive (neither significant
+     * nor equivalent; runs_needed per variant: the runs a TOST power calculation asks
+     * for, INFINITY when more runs cannot show it), and not judged (no margin). */
+    int *shown, *incon, *unjudged;
+    size_t nshown, ninc, nunj;
+    double *runs_needed;
+    /* every pooled comparison with ref, any metric, beyond or possibly beyond its margin */
+    const tdm_rep_comparison **beyond;
+    size_t nbeyond, cap_beyond;
+    /* with a serial variant (serial[0]): every other variant's speedup against it */
+    tdm_rep_serial_gain *gains;
+    size_t ngains;
 } tdm_rep_verdict;
+
+/* verdict_scope.c, called by tdm_rep_verdict_decide. */
+void tdm_rep_verdict_settle(const tdm_rep_analysis *an, tdm_rep_verdict *vd);
+void tdm_rep_verdict_beyond(const tdm_rep_analysis *an, int g, tdm_rep_verdict *vd);
+void tdm_rep_verdict_serial_baseline(const tdm_rep_analysis *an, tdm_rep_verdict *vd);
 
 /* Decides the verdict of source group g (0 tandem, 1 imported seed runs) into *vd, which
  * borrows from an. Returns 0 (n == 0 or metric < 0 when there is nothing to decide), or

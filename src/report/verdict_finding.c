@@ -6,6 +6,7 @@
  * rest whether they were shown equivalent. Only decided facts (verdict_decide.c) are
  * phrased here. */
 #include <stdio.h>
+#include <string.h>
 
 #include "report/format.h"
 #include "report/verdict_phrase.h"
@@ -161,10 +162,13 @@ static void single(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep_verdict
     tdm_buf_printf(b, "Only %s was measured (%zu runs in %zu configuration%s): its mean %s was ", label(an, vd->ref),
                    vd->runs, vd->configs_max, vd->configs_max == 1 ? "" : "s", tdm_rep_vw_label(P));
     tdm_rep_vw_value(b, vd->ref_pooled->desc.mean, P);
-    tdm_buf_printf(b, " (%.0f%% CI ", level(an));
-    tdm_rep_vw_value(b, vd->ref_pooled->ci_t.lo, P);
+    /* a percentage is bounded: its bootstrap CI stays in range where Student's may not */
+    bool bounded = strcmp(tdm_rep_metric(P)->unit, "%") == 0;
+    const tdm_stats_ci *ci = bounded ? &vd->ref_pooled->ci_boot : &vd->ref_pooled->ci_t;
+    tdm_buf_printf(b, " (%.0f%% %sCI ", level(an), bounded ? "bootstrap " : "");
+    tdm_rep_vw_value(b, ci->lo, P);
     tdm_buf_append_str(b, " to ");
-    tdm_rep_vw_value(b, vd->ref_pooled->ci_t.hi, P);
+    tdm_rep_vw_value(b, ci->hi, P);
     tdm_buf_append_str(b, "), and there is no other variant to compare it with.");
 }
 
@@ -255,9 +259,11 @@ void tdm_rep_verdict_finding(tdm_buf *b, const tdm_rep_analysis *an, const tdm_r
         single(b, an, vd);
         return;
     }
+    tdm_rep_verdict_beyond_words(b, an, vd);
     range(b, an, vd);
     if (vd->nsig == 0)
         none_significant(b, an, vd, mt, scratch);
     else
         some_significant(b, an, vd, mt, scratch);
+    tdm_rep_verdict_serial_words(b, an, vd);
 }

@@ -19,4 +19,15 @@ void tdm_rep_verdict_recommend(tdm_buf *b, const tdm_rep_analysis *an, const tdm
 /* verdict_advice.c: how sure ("How sure: ..."); nothing with a single variant. */
 void tdm_rep_verdict_sure(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep_verdict *vd, const char *mt);
 
+/* verdict_scope_words.c: the differences beyond their margins, any metric (a sentence,
+ * nothing when none); the serial baseline and the gains against it (nothing without one). */
+void tdm_rep_verdict_beyond_words(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep_verdict *vd);
+void tdm_rep_verdict_serial_words(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep_verdict *vd);
+
+/* verdict_grid.c: every metric with a margin, per variant against the reference, as a
+ * Markdown table, labels escaped. Nothing with one variant. */
+void tdm_rep_verdict_grid(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep_verdict *vd);
+/* verdict_json.c: the decision as data (a new reference; json null when nothing was decided). */
+struct json_t *tdm_rep_verdict_json(const tdm_rep_analysis *an, const tdm_rep_verdict *vd);
+
 #endif

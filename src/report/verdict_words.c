@@ -14,6 +14,16 @@ const char *tdm_rep_vw_label(int metric)
         return "efficiency";
     case TDM_M_LEGACY_EFFICIENCY:
         return "legacy efficiency";
+    case TDM_M_THROUGHPUT_GAIN:
+        return "throughput gain";
+    case TDM_M_TTFT:
+        return "client TTFT";
+    case TDM_M_ITL_P50:
+        return "median inter-token latency";
+    case TDM_M_DECODE_TPS:
+        return "decode rate";
+    case TDM_M_CLIENT_GAP:
+        return "client gap";
     default:
         return tdm_rep_metric(metric)->key;
     }

@@ -1,8 +1,10 @@
-/* write_csv.c — the tidy tables: runs.csv (one row per run, run-level metrics and the
- * GPU numbers of runs with telemetry),
+/* write_csv.c — the tidy tables: runs.csv (one row per run, run-level metrics, the
+ * GPU numbers of runs with telemetry, and its contention and outlier flags),
  * cells.csv (one row per cell or variant, metric and phase: the descriptive statistics
  * and CIs), calls.csv (one row per call, per-call metrics) and comparisons.csv (with
- * each comparison's equivalence judgement, empty where its metric has no margin). Each
+ * each comparison's equivalence judgement, empty where its metric has no margin),
+ * tails.csv (one row per cell, latency and phase: p50/p90/p99) and contention.csv (one
+ * row per cell: contention rate, median, scaled MAD, outliers). Each
  * has one header row and loads with one line of pandas or R; an undefined value is an
  * empty field. */
 #include <math.h>
@@ -105,7 +107,7 @@ static int runs_csv(const tdm_rep_analysis *an, const char *dir, char *err, size
     tdm_buf_append_str(&b, ",imbalance,legacy_speedup,calls,failed_calls,cold_loads,token_mismatches,complete,"
                            "tokens_seq,tokens_conc,reported_legacy_efficiency_pct,client_cpu_seq_ms,"
                            "client_cpu_conc_ms,gpu_util_seq_pct,gpu_util_conc_pct,energy_seq_j,energy_conc_j,"
-                           "j_per_token_seq,j_per_token_conc\n");
+                           "j_per_token_seq,j_per_token_conc,contended,outlier,outlier_mads\n");
     for (size_t c = 0; c < ds->n_cells; c++)
         for (size_t k = 0; k < ds->cells[c].n_runs; k++) {
             const tdm_rep_run *r = &ds->runs[ds->cells[c].runs[k]];
@@ -132,6 +134,16 @@ static int runs_csv(const tdm_rep_analysis *an, const char *dir, char *err, size
             num(&b, r->gpu.energy_j[TDM_REP_CONC]);
             num(&b, r->gpu.j_per_token[TDM_REP_SEQ]);
             num(&b, r->gpu.j_per_token[TDM_REP_CONC]);
+            /* tails.c: empty when the run has no value of its cell's metric */
+            const tdm_rep_tails_run *tr = &an->tails_runs[ds->cells[c].runs[k]];
+            if (tr->judged) {
+                boolean(&b, tr->contended);
+                boolean(&b, tr->outlier);
+            } else {
+                sep(&b);
+                sep(&b);
+            }
+            num(&b, tr->mads);
             tdm_buf_append_str(&b, "\n");
         }
     return write(dir, "runs.csv", &b, err, errlen);
@@ -247,7 +259,7 @@ static int comparisons_csv(const tdm_rep_analysis *an, const char *dir, char *er
     tdm_buf_append_str(&b, "scope,configuration,metric,phase,a,b,source,n_a,n_b,mean_a,mean_b,diff,diff_ci_lo,"
                            "diff_ci_hi,welch_t,welch_df,p_welch,p_welch_holm,mw_u,p_mw,p_mw_holm,mw_method,hedges_g,"
                            "cliffs_delta,significant,margin,margin_relative_pct,tost_ci_lo,tost_ci_hi,tost_p,equivalent,"
-                           "equivalence\n");
+                           "equivalence,mw_reachable\n");
     for (size_t i = 0; i < an->n_cmp; i++) {
         const tdm_rep_comparison *c = &an->cmp[i];
         const tdm_rep_metric_def *d = tdm_rep_metric(c->metric);
@@ -289,15 +301,71 @@ static int comparisons_csv(const tdm_rep_analysis *an, const char *dir, char *er
         else
             sep(&b);
         str(&b, judged ? tdm_rep_equiv_key(c->equiv) : "");
+        boolean(&b, c->mw_reachable); /* false: too few runs for Mann-Whitney at this correction */
         tdm_buf_append_str(&b, "\n");
     }
     return write(dir, "comparisons.csv", &b, err, errlen);
 }
 
+static int tails_csv(const tdm_rep_analysis *an, const char *dir, char *err, size_t errlen)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    tdm_buf b = {0};
+    tdm_buf_append_str(&b, "variant,source,configuration,metric,unit,phase,n,p50,p90,p99\n");
+    for (size_t c = 0; c < ds->n_cells; c++) {
+        const tdm_rep_variant *v = &ds->variants[ds->cells[c].variant];
+        for (int t = 0; t < TDM_REP_NTAIL; t++)
+            for (int ph = 0; ph < TDM_REP_NPHASE; ph++) {
+                const tdm_rep_tail *q = &an->tails[c].q[t][ph];
+                tdm_rep_csv_field(&b, v->name);
+                str(&b, v->source);
+                str(&b, ds->configs[ds->cells[c].config]);
+                str(&b, tdm_rep_tail_key(t));
+                str(&b, "ms");
+                str(&b, tdm_rep_phase_key(ph));
+                integer(&b, (long long)q->n);
+                num(&b, q->p50);
+                num(&b, q->p90);
+                num(&b, q->p99);
+                tdm_buf_append_str(&b, "\n");
+            }
+    }
+    return write(dir, "tails.csv", &b, err, errlen);
+}
+
+static int contention_csv(const tdm_rep_analysis *an, const char *dir, char *err, size_t errlen)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    tdm_buf b = {0};
+    tdm_buf_append_str(&b, "variant,source,configuration,metric,threshold_pct,n_runs,n_judged,n_contended,"
+                           "contention_rate,median,mad_scaled,outlier_mads,outliers_judged,n_outliers\n");
+    for (size_t c = 0; c < ds->n_cells; c++) {
+        const tdm_rep_variant *v = &ds->variants[ds->cells[c].variant];
+        const tdm_rep_tails_cell *tc = &an->tails[c];
+        tdm_rep_csv_field(&b, v->name);
+        str(&b, v->source);
+        str(&b, ds->configs[ds->cells[c].config]);
+        str(&b, tc->metric >= 0 ? tdm_rep_metric(tc->metric)->key : "");
+        num(&b, TDM_REP_CONTENTION_PCT);
+        integer(&b, (long long)ds->cells[c].n_runs);
+        integer(&b, (long long)tc->n_judged);
+        integer(&b, (long long)tc->n_contended);
+        num(&b, tc->contention_rate);
+        num(&b, tc->median);
+        num(&b, tc->mad_scaled);
+        num(&b, TDM_REP_OUTLIER_MADS);
+        boolean(&b, tc->outliers_judged);
+        integer(&b, (long long)tc->n_outliers);
+        tdm_buf_append_str(&b, "\n");
+    }
+    return write(dir, "contention.csv", &b, err, errlen);
+}
+
 int tdm_rep_write_csvs(const tdm_rep_analysis *an, const char *out_dir, char *err, size_t errlen)
 {
     if (runs_csv(an, out_dir, err, errlen) || cells_csv(an, out_dir, err, errlen) ||
-        calls_csv(an, out_dir, err, errlen) || comparisons_csv(an, out_dir, err, errlen))
+        calls_csv(an, out_dir, err, errlen) || comparisons_csv(an, out_dir, err, errlen) ||
+        tails_csv(an, out_dir, err, errlen) || contention_csv(an, out_dir, err, errlen))
         return -1;
     return 0;
 }

@@ -165,6 +165,34 @@ static json_t *gpu_cell_json(const tdm_rep_gpu_cell *gc)
     return o;
 }
 
+/* A cell's latency tails per phase, and its contention and outlier judgement (tails.c). */
+static json_t *tails_cell_json(const tdm_rep_tails_cell *tc)
+{
+    json_t *tails = json_object();
+    for (int ph = 0; ph < TDM_REP_NPHASE; ph++) {
+        json_t *p = json_object();
+        for (int t = 0; t < TDM_REP_NTAIL; t++) {
+            const tdm_rep_tail *q = &tc->q[t][ph];
+            json_object_set_new(p, tdm_rep_tail_key(t),
+                                json_pack("{s:I, s:o, s:o, s:o}", "n", (json_int_t)q->n, "p50", num(q->p50), "p90",
+                                          num(q->p90), "p99", num(q->p99)));
+        }
+        json_object_set_new(tails, tdm_rep_phase_key(ph), p);
+    }
+    json_t *metric = tc->metric >= 0 ? json_string(tdm_rep_metric(tc->metric)->key) : json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "tails", tails);
+    json_object_set_new(o, "contention",
+                        json_pack("{s:O, s:o, s:I, s:I, s:o}", "metric", metric, "threshold_pct",
+                                  num(TDM_REP_CONTENTION_PCT), "n_judged", (json_int_t)tc->n_judged, "n_contended",
+                                  (json_int_t)tc->n_contended, "rate", num(tc->contention_rate)));
+    json_object_set_new(o, "outliers",
+                        json_pack("{s:o, s:o, s:o, s:o, s:b, s:I}", "metric", metric, "median", num(tc->median),
+                                  "mad_scaled", num(tc->mad_scaled), "threshold_mads", num(TDM_REP_OUTLIER_MADS),
+                                  "judged", tc->outliers_judged, "n_flagged", (json_int_t)tc->n_outliers));
+    return o;
+}
+
 static json_t *cells_json(const tdm_rep_analysis *an)
 {
     const tdm_rep_dataset *ds = an->ds;
@@ -187,6 +215,11 @@ static json_t *cells_json(const tdm_rep_analysis *an)
                                                   "concurrent", counts_json(&an->cells[c].counts[1])));
         json_object_set_new(o, "stats", stats_json(&an->cells[c]));
         json_object_set_new(o, "gpu", gpu_cell_json(an->gpu ? &an->gpu[c] : NULL));
+        if (an->tails) {
+            json_t *t = tails_cell_json(&an->tails[c]);
+            json_object_update(o, t);
+            json_decref(t);
+        }
         json_array_append_new(a, o);
     }
     return a;
@@ -227,6 +260,11 @@ static json_t *runs_json(const tdm_rep_analysis *an)
             json_object_set_new(o, "client_cpu_seq_ms", num(r->client_cpu_seq_ms));
             json_object_set_new(o, "client_cpu_conc_ms", num(r->client_cpu_conc_ms));
             json_object_set_new(o, "gpu", gpu_run_json(&r->gpu));
+            /* tails.c: null when the run has no value of its cell's metric */
+            const tdm_rep_tails_run *tr = an->tails_runs ? &an->tails_runs[ds->cells[c].runs[k]] : NULL;
+            json_object_set_new(o, "contended", tr && tr->judged ? json_boolean(tr->contended) : json_null());
+            json_object_set_new(o, "outlier", tr && tr->judged ? json_boolean(tr->outlier) : json_null());
+            json_object_set_new(o, "outlier_mads", num(tr ? tr->mads : NAN));
             json_array_append_new(a, o);
         }
     return a;
@@ -300,6 +338,8 @@ static json_t *comparisons_json(const tdm_rep_analysis *an)
         json_object_set_new(o, "cliffs_delta", num(c->cliffs_delta));
         json_object_set_new(o, "significant", json_boolean(c->significant));
         json_object_set_new(o, "mw_significant", json_boolean(c->mw_significant));
+        /* false: at these sizes and this correction Mann-Whitney could not reach alpha */
+        json_object_set_new(o, "mw_reachable", json_boolean(c->mw_reachable));
         json_object_set_new(o, "equivalence", equivalence_json(an, c));
         json_array_append_new(a, o);
     }
@@ -425,6 +465,7 @@ json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_meta *me
     json_object_set_new(summary, "recommendation", str(an->recommendation));
     json_object_set_new(summary, "confidence", str(an->confidence));
     json_object_set_new(summary, "legacy_note", str(an->legacy_note));
+    json_object_set(summary, "decision", an->decision ? an->decision : json_null());
     json_object_set_new(summary, "primary_metric",
                         json_pack("{s:o, s:o}", "tandem",
                                   an->primary[0] >= 0 ? json_string(tdm_rep_metric(an->primary[0])->key) : json_null(),
@@ -457,6 +498,18 @@ json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_meta *me
                                   "(mean over GPUs), energy summed over GPUs (energy_mj counter difference when "
                                   "every sample has it, else the trapezoid integral of power_w), J per "
                                   "server-counted output token (eval_count)"));
+    json_object_set_new(
+        doc, "tails",
+        json_pack("{s:s, s:s, s:s}", "quantiles",
+                  "p50/p90/p99 (linear interpolation, R type 7) per cell and phase, pooled over the successful "
+                  "non-cold calls of the cell's runs; itl_p50_ms is each call's median inter-token gap",
+                  "contention",
+                  "a run is contended when its efficiency_pct is below 75 (the seed's rule, speedup below 1.5 at "
+                  "N = 2, generalised); cells without efficiency_pct are judged on legacy_efficiency_pct; rate = "
+                  "contended / judged runs",
+                  "outliers",
+                  "a run is an outlier when |value - cell median| > 3 * 1.4826 * MAD on the cell's contention "
+                  "metric; needs 3 runs and MAD > 0; flagged runs are kept in every statistic"));
     json_t *fig = json_array();
     for (size_t i = 0; figs && i < figs->n; i++) {
         const tdm_rep_figure *f = &figs->f[i];

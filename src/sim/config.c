@@ -85,6 +85,9 @@ static const char HELP[] =
     "                         each such line is sent as two chunks split inside one\n"
     "  slow-headers:MS        wait MS before starting each response (status line and\n"
     "                         headers come MS later than they otherwise would)\n"
+    "  drop-reused            a request on a connection that already served one is met\n"
+    "                         by a close, unanswered: what a client sees when the server\n"
+    "                         closed an idle kept-alive connection as the request went out\n"
     "  With \"stream\": false, error-line gives a 500 and malformed a non-JSON body.\n"
     "\n"
     "  --help                 this text; --version prints tandem-sim's version\n"
@@ -202,7 +205,7 @@ int tdm_sim_fault_parse(const char *spec, tdm_sim_faults *f, char *err, size_t e
     static const struct { const char *name; bool has_arg; } modes[] = {
         {"refuse", false}, {"404", false}, {"500", false}, {"utf8-split", false},
         {"error-line", true}, {"disconnect", true}, {"stall", true}, {"malformed", true},
-        {"oversized", true}, {"slow-headers", true}};
+        {"oversized", true}, {"slow-headers", true}, {"drop-reused", false}};
     const char *colon = strchr(spec, ':');
     size_t mlen = colon ? (size_t)(colon - spec) : strlen(spec);
     const char *arg = colon ? colon + 1 : NULL;
@@ -213,7 +216,7 @@ int tdm_sim_fault_parse(const char *spec, tdm_sim_faults *f, char *err, size_t e
     if (mode < 0) {
         fail(err, errlen, "--fault: unknown mode '%.*s'; use one of refuse, 404, 500, "
              "error-line:N, disconnect:N, stall:N, malformed:N, oversized:BYTES, utf8-split, "
-             "slow-headers:MS", (int)mlen, spec);
+             "slow-headers:MS, drop-reused", (int)mlen, spec);
         return -1;
     }
     if (modes[mode].has_arg != (arg != NULL)) {
@@ -247,7 +250,8 @@ int tdm_sim_fault_parse(const char *spec, tdm_sim_faults *f, char *err, size_t e
     case 6: f->stall = n; break;
     case 7: f->malformed = n; break;
     case 8: f->oversized = n; break;
-    default: f->slow_headers_ms = n; break;
+    case 9: f->slow_headers_ms = n; break;
+    default: f->drop_reused = true; break;
     }
     return 0;
 }

@@ -18,6 +18,7 @@ typedef struct tdm_sim_faults {
     bool not_found;         /* every generate/chat answers 404 model not found */
     bool server_error;      /* every generate/chat answers 500 before streaming */
     bool utf8_split;        /* multi-byte characters split across two chunks */
+    bool drop_reused;       /* a request on a kept-alive connection is met by a close, unanswered */
     int64_t error_line;     /* after N tokens an {"error"} line, then a proper end */
     int64_t disconnect;     /* after N tokens the socket is closed */
     int64_t stall;          /* after N tokens nothing more is sent */

@@ -341,6 +341,12 @@ static void on_delay_done(uv_timer_t *h)
 static void dispatch(tdm_sim_conn *c, int64_t t, const char *body, size_t blen)
 {
     c->nreq++;
+    if (c->port->cfg->faults.drop_reused && c->nreq > 1) {
+        /* what a client meets when a server closed an idle kept-alive connection just as
+         * the next request went out: the request is never answered */
+        tdm_sim_conn_close(c);
+        return;
+    }
     /* HTTP/1.0 keep-alive holds only for answers with a Content-Length (decided when
      * the answer is written); a stream to an HTTP/1.0 client ends with the connection. */
     c->close_after = !c->req.keep_alive;

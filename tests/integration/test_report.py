@@ -273,12 +273,14 @@ def test_v1_margin_option(v1, tmp_path):
          and c["a"] == "async-std"][0]
     assert c["significant"] and c["equivalence"]["verdict"] == "different_within_margin"
     assert "but within the \u00b150 pp equivalence margin" in a["summary"]["text"]
-    # switched off: no judgement anywhere for that metric, and no margin in the summary
+    # switched off: no judgement anywhere for that metric, and none of it in the summary
     run([v1["imported"], "--out", off, "--no-plots", "--margin", "legacy_efficiency_pct=none"])
     a = analysis(off)
     assert a["settings"]["equivalence"]["margins"]["legacy_efficiency_pct"] is None
     assert all(c["equivalence"] is None for c in a["comparisons"] if c["metric"] == "legacy_efficiency_pct")
-    assert "margin" not in a["summary"]["text"]
+    # (other metrics keep their margins: a difference beyond one of those still leads the summary)
+    assert "pp margin" not in a["summary"]["text"] and "pp equivalence margin" not in a["summary"]["text"]
+    assert all(b["metric"] != "legacy_efficiency_pct" for b in a["summary"]["decision"]["beyond_margin"])
     # refused before anything is read, with the fix
     for bad, says in (("legacy_efficiency_pct=1%", "write legacy_efficiency_pct=1"),
                       ("efficiency=1", "not a metric; use one of efficiency_pct"),

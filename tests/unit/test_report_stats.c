@@ -644,6 +644,28 @@ static void test_effect_sizes(void **state)
     assert_close(d, 2.0 * u.u1 / (double)(N(L1) * N(L2)) - 1.0, 1e-15);
 }
 
+/* The smallest p Mann-Whitney can return: 2 / C(10, 5) = 2/252 for 5 vs 5 without ties,
+ * the fully tied separation on the normal path when that is smaller, and what
+ * tdm_stats_mann_whitney really returns for those arrangements. */
+static void test_mw_min_p(void **state)
+{
+    (void)state;
+    const double a[] = {1, 2, 3, 4, 5}, b[] = {6, 7, 8, 9, 10}, ta[] = {1, 1, 1, 1, 1}, tb[] = {2, 2, 2, 2, 2};
+    tdm_stats_mw_result u, t;
+    assert_int_equal(tdm_stats_mann_whitney(a, 5, b, 5, &u), TDM_STATS_OK);
+    assert_int_equal(tdm_stats_mann_whitney(ta, 5, tb, 5, &t), TDM_STATS_OK);
+    assert_close(u.p, 2.0 / 252.0, 1e-12);
+    double m = tdm_stats_mw_min_p(5, 5);
+    assert_close(m, fmin(u.p, t.p), 1e-12);
+    assert_true(m <= u.p && m <= t.p);
+    /* 5 vs 5 with Holm over 60 tests cannot reach 0.05 */
+    assert_true(60.0 * m > 0.05);
+    assert_true(tdm_stats_mw_min_p(1, 1) == 1.0);
+    assert_nan(tdm_stats_mw_min_p(0, 5));
+    /* large samples can reach anything */
+    assert_true(tdm_stats_mw_min_p(30, 30) < 1e-10);
+}
+
 static void test_effect_size_edge_cases(void **state)
 {
     (void)state;
@@ -651,10 +673,17 @@ static void test_effect_size_edge_cases(void **state)
     const double one = 1.0, five[] = {5, 5, 5}, six[] = {6, 6};
     assert_int_equal(tdm_stats_hedges_g(&one, 1, wb, N(wb), &g), TDM_STATS_OK);
     assert_nan(g);
+    /* a constant side, or sds 100x apart: undefined, never 0, inf or a huge number */
     assert_int_equal(tdm_stats_hedges_g(five, N(five), five, N(five), &g), TDM_STATS_OK);
-    assert_true(g == 0.0);
+    assert_nan(g);
     assert_int_equal(tdm_stats_hedges_g(six, N(six), five, N(five), &g), TDM_STATS_OK);
-    assert_true(isinf(g) && g > 0);
+    assert_nan(g);
+    const double pinned[] = {49.99, 49.991, 49.992, 49.989, 49.99}, spread[] = {90.1, 92.5, 91.0, 93.2, 89.7};
+    assert_int_equal(tdm_stats_hedges_g(spread, N(spread), pinned, N(pinned), &g), TDM_STATS_OK);
+    assert_nan(g);
+    const double zero_sd[] = {0, 0, 0};
+    assert_int_equal(tdm_stats_hedges_g(zero_sd, N(zero_sd), wc, N(wc), &g), TDM_STATS_OK);
+    assert_nan(g);
     assert_int_equal(tdm_stats_cliffs_delta(five, N(five), five, N(five), &d), TDM_STATS_OK);
     assert_true(d == 0.0);
     assert_int_equal(tdm_stats_cliffs_delta(six, N(six), five, N(five), &d), TDM_STATS_OK);
@@ -693,6 +722,7 @@ int main(void)
         cmocka_unit_test(test_holm),
         cmocka_unit_test(test_effect_sizes),
         cmocka_unit_test(test_effect_size_edge_cases),
+        cmocka_unit_test(test_mw_min_p),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
