@@ -22,6 +22,28 @@ test:
 unit:
     make -j2 unit
 
+# Seeds come from tests/fuzz/corpus/<target>/, which is only read: the inputs libFuzzer
+# finds go to the scratch corpus build/fuzz/work/<target>/new (kept, so the next run
+# starts from them; not committed), a crashing input to build/fuzz/work/<target>/crashes/.
+# fuzz the parsers of network bytes, each for `seconds` (target: all, ndjson_ollama, chunked, response or url)
+fuzz target="all" seconds="60":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    all=$(cd tests/fuzz && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//' | paste -sd' ')
+    if [ "{{target}}" = all ]; then
+        targets=$all
+    elif [[ " $all " == *" {{target}} "* ]]; then
+        targets="{{target}}"
+    else
+        echo "just fuzz: no target '{{target}}'; choose all or one of: $all" >&2
+        exit 2
+    fi
+    nice -n 10 make -s -j2 fuzz-build
+    status=0
+    nice -n 10 tests/fuzz/run.sh build/fuzz build/fuzz/work {{seconds}} $targets || status=$?
+    echo "crashing inputs (if any): build/fuzz/work/<target>/crashes/; to keep one as a regression test, see tests/fuzz/README.md"
+    exit $status
+
 # the embedded default: simulated dual-Ollama, every built variant, one and two devices
 demo *args: build
     scripts/demo.sh {{args}}
@@ -92,10 +114,10 @@ e2e: build
 nix-check *args:
     tests/nix/check.sh {{args}}
 
-# the Technical Report from result directories (e.g. just report results/sim --out report/sim)
+# the Technical Report from result directories (e.g. just report results/sim --out report/sim), tested against the seed's baselines (experiments/baselines.yaml)
 report *args:
-    make -s build/bin/tandem-report
-    {{bin}}/tandem-report {{args}}
+    {{ if bin == "build/bin" { "make -s build/bin/tandem-report" } else { "true" } }}
+    {{bin}}/tandem-report --baselines experiments/baselines.yaml {{args}}
 
 # show what this machine has: compiler, libraries, variants, tools
 env:

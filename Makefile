@@ -275,7 +275,68 @@ e2e: programs
 nix-check:
 	@tests/nix/check.sh
 
-check: test asan valgrind nix-check e2e
+# ---- fuzz targets (libFuzzer; tests/fuzz/README.md) ------------------------------------
+# Each tests/fuzz/fuzz_<t>.c is one target for a parser of network bytes. libFuzzer needs
+# clang, so the sources a target needs are compiled again with clang into $(BUILD)/fuzz/obj
+# (instrumented for coverage and sanitized), never taken from the gcc-built libraries.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 15
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS   = $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -Isrc -MMD -MP $(call pkg_cflags,jansson)
+# The module sources each target links (src/<these>.c) and the libraries they need.
+FUZZ_SRCS_ndjson_ollama := core/buf core/utf8 core/ndjson core/ollama_line core/ollama_proto \
+                           core/ollama_fastline
+FUZZ_LIBS_ndjson_ollama  = $(call pkg_libs,jansson)
+FUZZ_SRCS_chunked       := core/buf http1/chunked
+FUZZ_SRCS_response      := core/buf http1/chunked http1/response
+FUZZ_SRCS_url           := http1/url
+FUZZ_PROBE_MSG := clang with libFuzzer ($(FUZZ_CC) -fsanitize=fuzzer) is not available; \
+                  run scripts/install-deps.sh (Debian: apt-get install clang libclang-rt-14-dev)
+
+$(BUILD)/fuzz/obj/%.o: src/%.c | fuzz-probe
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(BUILD)/fuzz/obj/tests/%.o: tests/fuzz/%.c | fuzz-probe
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -c -o $@ $<
+
+define FUZZ_RULES
+$(BUILD)/fuzz/fuzz_$(1): $(BUILD)/fuzz/obj/tests/fuzz_$(1).o $(patsubst %,$(BUILD)/fuzz/obj/%.o,$(FUZZ_SRCS_$(1)))
+	$$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $$@ $$^ $$(FUZZ_LIBS_$(1)) -lm
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_RULES,$(t))))
+
+.PHONY: fuzz-probe fuzz-build fuzz-regress fuzz-check
+# Links a one-line target: clang alone is not enough, libFuzzer's runtime must be there too.
+fuzz-probe:
+	@mkdir -p $(BUILD)/fuzz
+	@printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+	    'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+	    'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
+	    > $(BUILD)/fuzz/probe.c
+	@$(FUZZ_CC) -fsanitize=fuzzer -o $(BUILD)/fuzz/probe $(BUILD)/fuzz/probe.c 2>/dev/null || \
+	    { echo "fuzz: $(FUZZ_PROBE_MSG)" >&2; exit 1; }
+
+fuzz-build: $(FUZZ_BINS)
+
+# Every committed input once, then FUZZ_SECONDS of fuzzing per target into a scratch corpus
+# under $(BUILD)/fuzz/regress (tests/fuzz/corpus is only read). Fails on any crash.
+fuzz-regress: fuzz-build
+	@nice -n 10 tests/fuzz/run.sh --regress $(BUILD)/fuzz $(BUILD)/fuzz/regress $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The suite's step: fuzz-regress where clang has libFuzzer, else one line saying why not.
+fuzz-check:
+	@if $(MAKE) --no-print-directory -s fuzz-probe 2>/dev/null; then \
+	    $(MAKE) --no-print-directory fuzz-regress; \
+	else \
+	    echo "fuzz-regress SKIPPED: $(FUZZ_PROBE_MSG)"; \
+	fi
+
+-include $(shell find $(BUILD)/fuzz/obj -name '*.d' 2>/dev/null)
+
+check: test asan valgrind nix-check e2e fuzz-check
 
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what tandem needs on Debian/Ubuntu and is missing: the C toolchain and
 # libraries (libcurl, libuv, libcyaml, jansson, cmocka), gnuplot, valgrind, pytest for
-# the integration tests, and `just` (from npm's rust-just, pinned). Safe to re-run: it
+# the integration tests, clang with libFuzzer for the fuzz targets (tests/fuzz), and
+# `just` (from npm's rust-just, pinned). Safe to re-run: it
 # installs nothing that is already there. Nix users need none of this (see ARTIFACT.md).
 set -euo pipefail
 
 JUST_VERSION=1.57.0
 APT_PACKAGES=(build-essential pkg-config libcurl4-openssl-dev libuv1-dev libcyaml-dev
-              libjansson-dev libcmocka-dev gnuplot-nox valgrind python3 curl)
+              libjansson-dev libcmocka-dev gnuplot-nox valgrind python3 curl clang)
 
 say() { printf 'install-deps: %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -28,10 +29,30 @@ python3 -c 'import httpx' 2>/dev/null || missing+=(python3-httpx)   # the python
 python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 command -v just >/dev/null || command -v npm >/dev/null || missing+=(npm)
 
+updated=0
+apt_install() {
+    [ $updated = 1 ] || as_root apt-get update -qq
+    updated=1
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
 if [ ${#missing[@]} -gt 0 ]; then
     say "installing: ${missing[*]}"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt_install "${missing[@]}"
+fi
+
+# libFuzzer: clang alone may not link -fsanitize=fuzzer; its runtime comes in a package
+# named after clang's major version (Debian 12: clang 14 needs libclang-rt-14-dev).
+fuzz_links() {
+    printf '%s\n' 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n);' \
+        'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }' |
+        clang -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null
+}
+if ! fuzz_links; then
+    rt="libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev"
+    say "installing $rt (libFuzzer for $(clang -dumpversion | head -n 1))"
+    apt_install "$rt" || true
+    fuzz_links || say "clang still cannot link -fsanitize=fuzzer: make check will skip the fuzz targets; install the libclang-rt package matching clang --version"
 fi
 
 # A python3 other than Debian's (pyenv, conda) does not see Debian's python3-* packages.

@@ -41,16 +41,17 @@ def run_launcher(*args, python=sys.executable, timeout=60, env=None):
 
 @needs_report
 @pytest.mark.parametrize("args,code,msg", [
-    (["--runs", "x"], 2, "--runs: 'x' is not an integer between 1 and 10000"),
+    (["--runs", "x"], 2, "--runs: 'x' is not a number; give an integer from 1 to 10000"),
+    (["--runs", "100000"], 2, "--runs: '100000' is out of range (from 1 to 10000)"),
     (["--runs"], 2, "--runs needs a value; see --help"),
     (["--bogus"], 2, "unknown option '--bogus'"),
     (["extra"], 2, "unexpected argument 'extra'"),
     (["--scenario", "a", "--scenario-file", "b"], 2, "not both"),
     (["--phases", "none"], 2, "names no phase"),
-    (["--chimera-num-gpu", "-2"], 2, "--chimera-num-gpu: '-2' is not an integer between -1 and 1e+09"),
+    (["--chimera-num-gpu", "-2"], 2, "--chimera-num-gpu: '-2' is out of range (from -1 to 1000000000)"),
     (["--scenario", "chimera-hetero", "--chimera2-top-p", "2"], 1,
      "built-in scenario chimera-hetero: agents[1].options.top_p: 2 is out of range"),
-    (["--scenario", "nope"], 1, "scenario 'nope' is not a built-in one"),
+    (["--scenario", "nope"], 2, "scenario 'nope' is not a built-in one"),
     (["--scenario-file", "/nonexistent.yaml"], 1, "cannot open the scenario file"),
 ])
 def test_cli_errors(args, code, msg):

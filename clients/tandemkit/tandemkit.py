@@ -39,6 +39,13 @@ import sys
 import time
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
+
+# SIGINT/SIGTERM during run (src/core/interrupt.h): how many arrived, and when the calls
+# still in flight are cut (monotonic ns; 0 = no interrupt). Set by the loop's signal
+# handler, read by AgentJob (no new call) and Call (the extra deadline).
+INTERRUPT_GRACE_NS = 2000 * 1000000
+INTERRUPT = {"count": 0, "deadline": 0}
 PLAN_SCHEMA = "tandem.plan/1"
 REPORT_TOOL = "tandem-report"
 CLIENT_SCRIPT = [sys.argv[0]]  # the client's own path (main() sets it): tools are looked for beside it
@@ -138,12 +145,13 @@ class Record:
     __slots__ = ("run", "phase", "agent", "step", "t_begin", "t_start", "t_first_byte", "t_done", "connect_ns",
                  "reused_connection", "ev_t", "ev_content", "ev_thinking", "bytes", "reads", "frames",
                  "http_status", "text", "thinking_bytes_total", "have_final", "done_reason", "server", "ok",
-                 "error_kind", "error_message", "request_url", "request_bytes")
+                 "error_kind", "error_message", "request_url", "request_bytes", "first_error")
 
     def __init__(self, run, phase, agent, step):
         self.run, self.phase, self.agent, self.step = run, phase, agent, step
         self.t_begin = self.t_start = self.t_first_byte = self.t_done = self.connect_ns = 0
         self.reused_connection = False
+        self.first_error = None  # set when the call was resent once after a stale kept-alive connection
         self.ev_t, self.ev_content, self.ev_thinking = [], [], []
         self.bytes = self.reads = self.frames = self.http_status = self.thinking_bytes_total = 0
         self.text = []
@@ -178,11 +186,15 @@ class Record:
             "error": None if self.ok else {"kind": self.error_kind, "message": self.error_message or ""},
             "http_status": self.http_status, "t_begin_ns": self.t_begin, "t_start_ns": self.t_start,
             "t_first_byte_ns": self.t_first_byte, "t_done_ns": self.t_done, "connect_ns": self.connect_ns,
-            "reused_connection": self.reused_connection, "bytes": self.bytes, "reads": self.reads,
-            "frames": self.frames,
+            "reused_connection": self.reused_connection}
+        if self.first_error is not None:  # optional keys, only after a retry (docs/records.md)
+            o["retried_stale_connection"] = True
+            o["first_error"] = self.first_error
+        o.update({
+            "bytes": self.bytes, "reads": self.reads, "frames": self.frames,
             "events": {"dt_ns": [t - tb for t in self.ev_t], "content_bytes": list(self.ev_content),
                        "thinking_bytes": list(self.ev_thinking)},
-        }
+        })
         if self.have_final:
             o["server"] = {k: self.server[k] for k in COUNTER_NAMES if k in self.server}
             o["done_reason"] = self.done_reason
@@ -240,6 +252,40 @@ def quote_line(line, limit=80):
     if i < len(line):
         out += b"..."
     return out.decode("utf-8")
+
+
+ERROR_QUOTE_MAX = 200
+_WHITE = b" \t\r\n"
+
+
+def excerpt(text, limit=ERROR_QUOTE_MAX):
+    """src/core/call.c excerpt(): at most `limit` bytes of a server's body on one line,
+    never cutting a character; white-space runs become one space, other control bytes and
+    invalid UTF-8 '?', "..." when something was left out."""
+    out = bytearray()
+    i, n = 0, len(text)
+    while i < n and text[i] in _WHITE:
+        i += 1
+    while i < n:
+        if text[i] in _WHITE:
+            while i < n and text[i] in _WHITE:
+                i += 1
+            if i == n or len(out) + 1 > limit:
+                break
+            out += b" "
+            continue
+        k = _utf8_char_len(text, i)
+        if len(out) + (k or 1) > limit:
+            break
+        if k == 0 or (k == 1 and (text[i] < 0x20 or text[i] == 0x7F)):
+            out += b"?"
+            i += 1
+            continue
+        out += text[i:i + k]
+        i += k
+    if i < n:
+        out += b"..."
+    return out.decode("utf-8", "replace")
 
 
 def _type_name(v):
@@ -519,18 +565,19 @@ class Call:
     def _fail_from_status(self):
         r = self.rec
         body = bytes(self.error_body)
-        msg = body.decode("utf-8", "replace")
+        text = body
         if body:
             try:
                 err = parse_line(body)[3]
                 if err is not None:
-                    msg = err
+                    text = err.encode("utf-8", "surrogatepass")
             except LineError:
                 pass
+        msg = excerpt(text)
         if r.http_status == 404 and "not found" in msg:
             r.fail("model_not_found", self.t_read, "HTTP 404: %s" % msg)
         else:
-            r.fail("http_status", self.t_read, "HTTP %d: %s" % (r.http_status, msg[:300] if msg else "(empty body)"))
+            r.fail("http_status", self.t_read, "HTTP %d: %s" % (r.http_status, msg if msg else "(empty body)"))
         self.finished = True
 
     def end(self, now):
@@ -575,7 +622,9 @@ class Call:
             other = r.t_start + self.t_first
         else:
             other = self.t_last_read + self.t_idle
-        return min(other, d)
+        d = min(other, d)
+        stop = INTERRUPT["deadline"]
+        return stop if stop and stop < d else d
 
     def check_timeouts(self, now):
         """tdm_call_check_timeouts: records a timeout that has passed; True when it did."""
@@ -592,6 +641,9 @@ class Call:
         elif r.t_first_byte != 0 and now >= self.t_last_read + self.t_idle:
             kind, msg = ("timeout_idle",
                          "the stream stalled: nothing for timeouts.idle_ms = %d ms" % t["idle_ms"])
+        elif INTERRUPT["deadline"] and now >= INTERRUPT["deadline"]:
+            kind, msg = ("timeout_total", "cut: the run was interrupted (SIGINT/SIGTERM) and the call was still going "
+                         "%d ms later" % (INTERRUPT_GRACE_NS // 1000000))
         else:
             return False
         self.fail(kind, now, msg)
@@ -729,6 +781,53 @@ def mkdirs(path):
         raise TandemError("cannot create directory %s: %s" % (e.filename or path, e.strerror or e))
 
 
+def _has_results(path):
+    """tdm_outdir_has_results: the first entry of an earlier run's results, or None."""
+    if os.path.lexists(os.path.join(path, "provenance.json")):
+        return "provenance.json"
+    try:
+        names = sorted(os.listdir(path))
+    except OSError:
+        return None
+    return next((n for n in names if n.startswith("run_")), None)
+
+
+def prepare_output_dir(path, is_default, force):
+    """tdm_outdir_prepare (src/core/outdir.c): the folder the run writes into, never one
+    that holds another run's results."""
+    if is_default:
+        mkdirs(os.path.dirname(path) or ".")
+        for k in range(1, 1000):
+            p = path if k == 1 else "%s-%d" % (path, k)
+            try:
+                os.mkdir(p)
+                return p
+            except FileExistsError:
+                continue
+            except OSError as e:
+                raise TandemError("cannot create %s: %s; choose a folder with --output-dir" % (path, e.strerror))
+        raise TandemError("%s and 998 numbered folders beside it exist already; choose one with --output-dir" % path)
+    what = _has_results(path)
+    if what:
+        if not force:
+            raise TandemError("--output-dir %s already holds the results of an earlier run (%s); results of two runs "
+                              "in one folder would be read as one experiment. Choose another folder, or pass --force "
+                              "to delete the old results (provenance.json, summary.json, report.md, run_*) first"
+                              % (path, what), EXIT_USAGE)
+        for name in sorted(os.listdir(path)):
+            p = os.path.join(path, name)
+            if name in ("provenance.json", "summary.json", "report.md") or name.startswith("run_"):
+                if os.path.isdir(p) and not os.path.islink(p):
+                    shutil.rmtree(p)
+                else:
+                    os.unlink(p)
+    try:
+        mkdirs(path)
+    except TandemError as e:
+        raise TandemError("%s; choose another --output-dir" % e)
+    return path
+
+
 def write_file_atomic(path, data):
     tmp = "%s.tmp.%d" % (path, os.getpid())
     try:
@@ -780,6 +879,7 @@ class RunData:
         self.conc = [(0, 0, 0)] * n
         self.seq_cpu = None  # (user_ns, sys_ns) of the phase, src/core/cpuusage.c
         self.conc_cpu = None
+        self.interrupted = False  # cut short by SIGINT/SIGTERM
         self.calls = []
         self.doc = None  # records.json as written
 
@@ -791,16 +891,21 @@ class RunData:
             if cpu is not None:
                 doc["client_cpu"] = {"user_ns": cpu[0], "sys_ns": cpu[1]}
             return doc
-        return {
+        doc = {
             "schema": "tandem.run/1",
             "run": self.run,
             "agents": list(self.agent_names),
+        }
+        if self.interrupted:
+            doc["interrupted"] = True
+        doc.update({
             "sequential": phase({"order": list(self.seq_order), "agents": [timing(t) for t in self.seq]},
                                 self.seq_cpu) if self.has_sequential else None,
             "concurrent": phase({"agents": [timing(t) for t in self.conc]}, self.conc_cpu)
             if self.has_concurrent else None,
             "calls": [c.to_json() for c in self.calls],
-        }
+        })
+        return doc
 
 
 # The process's CPU time (all threads), read around each phase (src/core/cpuusage.c).
@@ -1046,11 +1151,20 @@ class AgentJob:
             r.fail("skipped", now, "not run: step %d of agent '%s' failed before it" % (self.next, self.agent.name))
         self.next = len(self.records)
 
+    def stop_rest(self, now):
+        """tdm_job_cancel: after an interrupt, what is left is recorded as not run."""
+        for r in self.records[self.next:]:
+            r.fail("skipped", now, "not run: the run was interrupted (SIGINT/SIGTERM) before this call started")
+        self.next = len(self.records)
+
     def next_call(self, now):
         """tdm_job_next: (record, url, body) of the next call, or None."""
         if self.next == 0 and self.t_begin == 0:
             self.t_begin = now
         if self.next >= len(self.records):
+            return None
+        if INTERRUPT["count"]:  # first: a call the interrupt cut is not the reason for the rest
+            self.stop_rest(now)
             return None
         if self.next > 0 and not self.records[self.next - 1].ok:
             self._skip_rest(now)
@@ -1069,8 +1183,11 @@ class AgentJob:
     def call_finished(self, now):
         """tdm_job_call_finished: True when the job is done (t_end recorded)."""
         last_failed = self.next > 0 and not self.records[self.next - 1].ok
-        if self.next >= len(self.records) or last_failed:
-            if last_failed:
+        stopped = INTERRUPT["count"] > 0
+        if self.next >= len(self.records) or last_failed or stopped:
+            if stopped:
+                self.stop_rest(now)
+            elif last_failed:
                 self._skip_rest(now)
             if self.t_end == 0:
                 self.t_end = now
@@ -1117,6 +1234,32 @@ class Runner:
         scen = plan["scenario"]
         self.agents = [PlanAgent(i, a, scen["agents"][i]) for i, a in enumerate(plan["agents"])]
         self.timeouts, self.max_line = scen["timeouts"], scen["max_line_bytes"]
+        self.watchdogs = set()  # of the calls in flight: an interrupt moves their deadline
+
+    def on_interrupt(self):
+        """The loop's SIGINT/SIGTERM handler (src/core/main.c on_interrupt)."""
+        INTERRUPT["count"] += 1
+        if INTERRUPT["count"] > 1:
+            os.write(2, b"\ntandem: interrupted again; exiting at once (results may be incomplete)\n")
+            os._exit(EXIT_INTERRUPTED)
+        INTERRUPT["deadline"] = monotonic_ns() + INTERRUPT_GRACE_NS
+        sys.stderr.write("\ntandem: interrupted; no new calls start, calls in flight get 2 s to finish, then the "
+                         "partial run and the summary are written. Interrupt again to quit at once.\n")
+        sys.stderr.flush()
+        for wd in list(self.watchdogs):
+            wd.tighten()
+
+    def interrupted_note(self, interrupted_run, done_runs):
+        """The last lines after an interrupt (src/core/runner.c interrupted_note)."""
+        out, finished = self.out, interrupted_run - 1 if interrupted_run else done_runs
+        text = "tandem: interrupted. %d of %d run(s) finished" % (finished, self.plan["runs"])
+        if interrupted_run:
+            text += ("; run %d's partial records: %s/run_%d/records.json (marked \"interrupted\": true, left out of "
+                     "the summary)" % (interrupted_run, out, interrupted_run))
+        text += (".\ntandem: summary over the finished runs: %s/summary.json and %s/report.md; provenance: "
+                 "%s/provenance.json\ntandem: results in %s (exit status %d: interrupted)\n"
+                 % (out, out, out, out, EXIT_INTERRUPTED))
+        sys.stderr.write(text)
 
     def progress(self, text):
         if not self.set["quiet"]:
@@ -1160,6 +1303,7 @@ class Runner:
         task = asyncio.current_task()
         wd = call.watchdog = _Watchdog(asyncio.get_running_loop(), task, call)
         wd.arm()
+        self.watchdogs.add(wd)
         try:
             await self.rt.call(job.agent_index, call, url, body)
         except asyncio.CancelledError:
@@ -1171,6 +1315,7 @@ class Runner:
             call.fail("internal", monotonic_ns(), "the %s client failed: %s" % (self.plan["variant"], _why(e)))
         finally:
             wd.disarm()
+            self.watchdogs.discard(wd)
 
     def report_failures(self, jobs):
         for j in jobs:
@@ -1188,6 +1333,8 @@ class Runner:
 
     async def warmup(self, d):
         for a in range(len(self.agents)):
+            if INTERRUPT["count"]:
+                break
             jobs = self.make_jobs(d.run, "warmup", [a])
             try:
                 await self.run_jobs(jobs)
@@ -1202,6 +1349,11 @@ class Runner:
         cpu0 = cpu_now()
         for a in d.seq_order:
             jobs = self.make_jobs(d.run, "sequential", [a])
+            if INTERRUPT["count"]:
+                # interrupted: the agents still to run alone are recorded as not run
+                jobs[0].stop_rest(monotonic_ns())
+                failed += self.settle(d, jobs)
+                continue
             try:
                 t_release = await self.run_jobs(jobs)
                 d.seq[a] = (t_release, jobs[0].t_begin, jobs[0].t_end)
@@ -1253,8 +1405,9 @@ class Runner:
             if d.run == 1 and self.plan["warmup"]:
                 await self.phase(d, "warmup")
             for phase in ("sequential", "concurrent"):
-                if self.plan[phase]:
+                if self.plan[phase] and not INTERRUPT["count"]:
                     failed += await self.phase(d, phase)
+            d.interrupted = INTERRUPT["count"] > 0
         finally:
             if sampler is not None:
                 msg = sampler.stop()
@@ -1283,10 +1436,7 @@ class Runner:
         self.gpu = GpuTelemetry(self.set["gpu_telemetry"])  # "on" without a GPU refuses before anything exists
         if self.gpu.mode == "auto" and not self.gpu.tool:
             self.progress("tandem: no GPU telemetry (%s)\n" % self.gpu.reason)
-        try:
-            mkdirs(self.out)
-        except TandemError as e:
-            raise TandemError("%s; choose another --output-dir" % e)
+        self.out = prepare_output_dir(self.out, self.set.get("output_dir_default", False), self.set.get("force", False))
         servers = None
         if self.set["preflight"]:
             servers = await preflight(self.rt, self.agents)
@@ -1295,11 +1445,14 @@ class Runner:
         self.prov["server_memory"] = []
         write_json_atomic(os.path.join(self.out, "provenance.json"), self.prov)
 
-        status, failed = EXIT_OK, 0
+        status, failed, done_runs, interrupted_run = EXIT_OK, 0, 0, 0
         self.progress("tandem %s: scenario '%s', %d agents, %d run(s) -> %s\n" % (
             self.plan["variant"], self.plan["scenario"]["name"], len(self.agents), self.plan["runs"], self.out))
         for k in range(1, self.plan["runs"] + 1):
+            if INTERRUPT["count"]:
+                break
             d = RunData(k, [a.name for a in self.agents])
+            done_runs = k
             err = None
             try:
                 failed += await self.run_once(d)
@@ -1310,10 +1463,17 @@ class Runner:
                 sys.stderr.write("tandem: the %s runtime failed: %s\n" % (self.plan["variant"], err))
                 status = EXIT_ERROR
                 break
-        self.finalize()
+            if d.interrupted:
+                interrupted_run = k
+                break
+        self.finalize()  # the core leaves a last run marked interrupted out of the summary
+        if status == EXIT_OK and INTERRUPT["count"]:
+            status = EXIT_INTERRUPTED
         if status == EXIT_OK and failed > 0:
             status = EXIT_INCOMPLETE
-        if failed > 0:
+        if status == EXIT_INTERRUPTED:
+            self.interrupted_note(interrupted_run, done_runs)
+        elif failed > 0:
             sys.stderr.write("tandem: %d call(s) failed; their records say why (results kept in %s). Exit status %d: "
                              "incomplete.\n" % (failed, self.out, EXIT_INCOMPLETE))
         return status
@@ -1325,9 +1485,16 @@ def _run(make_runtime, plan, version):
     async def go():
         s = plan["settings"]
         rt = make_runtime(len(plan["agents"]), s["read_buf"], s["threads"])
+        runner = Runner(rt, plan, version)
+        loop = asyncio.get_running_loop()
+        import signal
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, runner.on_interrupt)
         try:
-            return await Runner(rt, plan, version).execute()
+            return await runner.execute()
         finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
             await rt.close()
     return asyncio.run(go())
 

@@ -23,7 +23,11 @@
 # ($TANDEM_OLLAMA_MODEL_FILE) once, into a models folder both servers share; then it is
 # loaded on each server and /api/ps says where it went (size_vram against size).
 #
-# Settings: see lib.sh.
+# Settings: see lib.sh. Two of them a sweep's server-side axes set (tandem-sweep's
+# server_launcher, e.g. "scripts/ollama/down.sh && scripts/ollama/up.sh"):
+#   TANDEM_OLLAMA_NUM_PARALLEL=k   OLLAMA_NUM_PARALLEL of every server (default 1); a server
+#                                  already running with another value is refused, not reused
+#   TANDEM_SERVERS=k               start only the first k ports of TANDEM_OLLAMA_PORTS
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -48,6 +52,14 @@ if [[ -z "$role" ]]; then
     if [[ "${TANDEM_OLLAMA_GPU:-0}" == 1 || -n "$gpus" ]]; then role=gpu; else role=cpu-fixture; fi
 fi
 read -r -a ports <<<"$OL_PORTS"
+if [[ -n "${TANDEM_SERVERS:-}" ]]; then
+    [[ "$TANDEM_SERVERS" =~ ^[1-9][0-9]*$ ]] && (( TANDEM_SERVERS <= ${#ports[@]} )) \
+        || ol_die "TANDEM_SERVERS=$TANDEM_SERVERS must be a whole number from 1 to ${#ports[@]} (the ports in TANDEM_OLLAMA_PORTS: $OL_PORTS)"
+    ports=("${ports[@]:0:$TANDEM_SERVERS}")
+fi
+num_parallel="${TANDEM_OLLAMA_NUM_PARALLEL:-1}"
+[[ "$num_parallel" =~ ^[1-9][0-9]*$ ]] \
+    || ol_die "TANDEM_OLLAMA_NUM_PARALLEL=$num_parallel must be a whole number >= 1 (requests one server runs at once)"
 
 # ---- binary and model -----------------------------------------------------------------------
 if [[ "$role" == cpu-fixture ]]; then
@@ -139,6 +151,8 @@ for i in "${!ports[@]}"; do
     if [[ -n "$pid" ]]; then
         was="$(cat "$(ol_rolefile "$port")" 2>/dev/null || echo cpu-fixture)"
         [[ "$was" == "$role" ]] || ol_die "127.0.0.1:$port runs as the $was (pid $pid), not as the $role asked for; stop it first: just ollama-down"
+        had="$(cat "$dir/num_parallel" 2>/dev/null || echo 1)"
+        [[ "$had" == "$num_parallel" ]] || ol_die "127.0.0.1:$port runs with OLLAMA_NUM_PARALLEL=$had (pid $pid), not $num_parallel; stop it first: just ollama-down (a sweep's server_launcher: scripts/ollama/down.sh && scripts/ollama/up.sh)"
         ol_log "127.0.0.1:$port already started by up.sh as the $role (pid $pid)"
         continue
     fi
@@ -155,10 +169,11 @@ for i in "${!ports[@]}"; do
     ol_log "starting $bin serve on 127.0.0.1:$port as the $role (models $srv_models, log $log${devs[*]:+, ${devs[*]}})"
     (
         cd "$dir"
-        # OLLAMA_NUM_PARALLEL=1: one request at a time per server, queued in order (the
-        #   0.11.4 default, made explicit): concurrent agents queue at the server, which is
-        #   what the benchmark measures and what the simulator models. (CPU fixture: with
-        #   num_thread 1 each server uses one core, so the two servers fill two cores.)
+        # OLLAMA_NUM_PARALLEL=1 unless TANDEM_OLLAMA_NUM_PARALLEL says otherwise: one request
+        #   at a time per server, queued in order (the 0.11.4 default, made explicit):
+        #   concurrent agents queue at the server, which is what the benchmark measures and
+        #   what the simulator models. (CPU fixture: with num_thread 1 each server uses one
+        #   core, so the two servers fill two cores.)
         # OLLAMA_KEEP_ALIVE=24h: the model stays loaded across a run (default 5m would unload
         #   between runs and turn the next first token into a load).
         # OLLAMA_MAX_LOADED_MODELS=1, OLLAMA_NOPRUNE=1 (no blob pruning at start-up: on the
@@ -170,7 +185,7 @@ for i in "${!ports[@]}"; do
             HOME="$dir/home" \
             OLLAMA_HOST="127.0.0.1:$port" \
             OLLAMA_MODELS="$srv_models" \
-            OLLAMA_NUM_PARALLEL="${TANDEM_OLLAMA_NUM_PARALLEL:-1}" \
+            OLLAMA_NUM_PARALLEL="$num_parallel" \
             OLLAMA_MAX_LOADED_MODELS=1 \
             OLLAMA_KEEP_ALIVE="${TANDEM_OLLAMA_KEEP_ALIVE:-24h}" \
             OLLAMA_NOPRUNE=1 \
@@ -181,6 +196,7 @@ for i in "${!ports[@]}"; do
     pid=$!
     echo "$pid" > "$(ol_pidfile "$port")"
     echo "$role" > "$(ol_rolefile "$port")"
+    echo "$num_parallel" > "$dir/num_parallel"
     started[$port]=$pid
 done
 

@@ -4,8 +4,53 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/interrupt.h"
+#include "core/utf8.h"
+
 /* A non-2xx body is a short JSON error; more than this is not worth keeping. */
 #define ERROR_BODY_MAX 65536
+/* ... and a message quotes at most this much of it: a proxy's HTML page must not fill
+ * the console or the records. */
+#define ERROR_QUOTE_MAX 200
+
+/* At most ERROR_QUOTE_MAX bytes of a server's body on one line, never cutting a
+ * character: runs of white space (newlines too) become one space, other control bytes
+ * and invalid UTF-8 '?', and "..." marks a cut. out holds ERROR_QUOTE_MAX + 4 bytes. */
+static void excerpt(const char *text, size_t len, char *out)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0, o = 0;
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+        i++;
+    while (i < len) {
+        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
+            while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+                i++;
+            if (i == len)
+                break;
+            if (o + 1 > ERROR_QUOTE_MAX)
+                break;
+            out[o++] = ' ';
+            continue;
+        }
+        size_t k = tdm_utf8_seq_len(s + i, len - i);
+        if (o + (k ? k : 1) > ERROR_QUOTE_MAX)
+            break;
+        if (k == 0 || (k == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
+            out[o++] = '?';
+            i++;
+            continue;
+        }
+        memcpy(out + o, s + i, k);
+        o += k;
+        i += k;
+    }
+    if (i < len) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+}
 
 void tdm_call_init(tdm_call *c, tdm_call_record *rec, const tdm_timeouts *t, size_t max_line)
 {
@@ -169,16 +214,17 @@ static void fail_from_status(tdm_call *c)
 {
     tdm_call_record *r = c->rec;
     tdm_ollama_line l;
-    char err[256];
-    const char *msg = tdm_buf_str(&c->error_body);
+    char err[256], msg[ERROR_QUOTE_MAX + 4];
     bool parsed = c->error_body.len > 0 &&
                   tdm_ollama_parse_line(c->error_body.data, c->error_body.len, &l, err, sizeof err) == 0;
     if (parsed && l.error)
-        msg = l.error;
+        excerpt(l.error, strlen(l.error), msg);
+    else
+        excerpt(c->error_body.data ? c->error_body.data : "", c->error_body.len, msg);
     if (r->http_status == 404 && strstr(msg, "not found"))
         tdm_record_fail(r, TDM_ERR_MODEL_NOT_FOUND, c->t_read, "HTTP 404: %s", msg);
     else
-        tdm_record_fail(r, TDM_ERR_HTTP_STATUS, c->t_read, "HTTP %d: %.300s", r->http_status,
+        tdm_record_fail(r, TDM_ERR_HTTP_STATUS, c->t_read, "HTTP %d: %s", r->http_status,
                         *msg ? msg : "(empty body)");
     if (parsed)
         tdm_ollama_line_clear(&l);
@@ -242,7 +288,11 @@ int64_t tdm_call_deadline(const tdm_call *c)
         other = r->t_start + ms(c->timeouts.first_byte_ms);
     else
         other = c->t_last_read + ms(c->timeouts.idle_ms);
-    return other < d ? other : d;
+    if (other < d)
+        d = other;
+    /* After an interrupt, the grace period's end is one more deadline (interrupt.h). */
+    int64_t stop = tdm_interrupt_deadline();
+    return stop != 0 && stop < d ? stop : d;
 }
 
 bool tdm_call_check_timeouts(tdm_call *c, int64_t now)
@@ -266,6 +316,14 @@ bool tdm_call_check_timeouts(tdm_call *c, int64_t now)
     } else if (r->t_first_byte != 0 && now >= c->t_last_read + ms(t->idle_ms)) {
         kind = TDM_ERR_TIMEOUT_IDLE;
         snprintf(msg, sizeof msg, "the stream stalled: nothing for timeouts.idle_ms = %lld ms", (long long)t->idle_ms);
+    }
+    int64_t stop = tdm_interrupt_deadline();
+    if (kind == TDM_ERR_NONE && stop != 0 && now >= stop) {
+        /* The closest kind there is: the client gave up on the call at a deadline. */
+        kind = TDM_ERR_TIMEOUT_TOTAL;
+        snprintf(msg, sizeof msg,
+                 "cut: the run was interrupted (SIGINT/SIGTERM) and the call was still going %lld ms later",
+                 (long long)(TDM_INTERRUPT_GRACE_NS / 1000000));
     }
     if (kind == TDM_ERR_NONE)
         return false;

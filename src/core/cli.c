@@ -40,6 +40,7 @@ enum {
     OPT_SEED,
     OPT_NUM_THREAD,
     OPT_GPU_TELEMETRY,
+    OPT_FORCE,
     /* --chimera-<option> and --chimera2-<option>: base + option id */
     OPT_CHIMERA = 1100,
     OPT_CHIMERA2 = 1200,
@@ -90,7 +91,9 @@ void tdm_cli_usage(FILE *out, const char *prog, const tdm_runtime_ops *ops)
             "  --phases LIST               sequential,concurrent (default both)\n"
             "  --no-warmup                 skip the warm-up call (cold loads are then measured)\n"
             "  --order-seed N              seed of the shuffled sequential order (default 42)\n"
-            "  --output-dir DIR            run directory (default results/<variant>/<scenario>-<UTC time>)\n"
+            "  --output-dir DIR            run directory (default results/<variant>/<scenario>-<UTC time>,\n"
+            "                              with -2, -3, ... when taken); one that holds results is refused\n"
+            "  --force                     delete the results already in --output-dir first\n"
             "  --read-buf BYTES            receive buffer per read (default: the variant's own)\n"
             "  --threads N                 worker threads, for variants that have them\n"
             "  --no-preflight              do not check servers and models before measuring\n"
@@ -105,20 +108,47 @@ void tdm_cli_usage(FILE *out, const char *prog, const tdm_runtime_ops *ops)
             "  %s run --scenario chimera-hetero --chimera2-num-gpu 100 --chimera2-num-ctx 1024\n"
             "  %s run --scenario-file experiments/scenarios/sim-two-agents.yaml --runs 3\n"
             "  %s run --scenario chimera-homo --num-predict 128 --gpu-telemetry\n\n"
-            "Exit status: 0 every call succeeded; 1 nothing measured (bad input, servers not ready);\n"
-            "2 bad command line; 3 measured but some calls failed (records kept, reasons inside).\n",
+            "Exit status:\n"
+            "  0    every call succeeded\n"
+            "  1    nothing measured: bad scenario, servers not ready, the runtime failed\n"
+            "  2    bad command line (flag, flag value, or an --output-dir that holds results)\n"
+            "  3    measured, but some calls failed (even all of them): records kept, reasons inside\n"
+            "  130  interrupted (SIGINT/SIGTERM): finished runs summarised, the partial run marked\n",
             prog, ops->summary, prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
+/* A bound as people write it: 1000000000, never 1e+09. */
+static const char *plain(char *buf, size_t len, double v)
+{
+    if (v == floor(v) && fabs(v) < 1e18)
+        snprintf(buf, len, "%.0f", v);
+    else
+        snprintf(buf, len, "%g", v);
+    return buf;
+}
+
+/* One numeric flag value; the message says which of three things is wrong: not a number
+ * at all, not whole, or outside [lo, hi]. */
 static int parse_num(const char *flag, const char *v, double lo, double hi, bool integer, double *out, char *err,
                      size_t errlen)
 {
     char *end;
+    char a[40], b[40];
     errno = 0;
     double d = strtod(v, &end);
-    if (errno || end == v || *end || isnan(d) || d < lo || d > hi || (integer && d != floor(d))) {
-        snprintf(err, errlen, "%s: '%s' is not %s between %g and %g", flag, v, integer ? "an integer" : "a number", lo,
-                 hi);
+    plain(a, sizeof a, lo);
+    plain(b, sizeof b, hi);
+    if (end == v || *end || isnan(d)) {
+        snprintf(err, errlen, "%s: '%s' is not a number; give %s from %s to %s", flag, v,
+                 integer ? "an integer" : "a number", a, b);
+        return -1;
+    }
+    if (integer && isfinite(d) && d != floor(d)) {
+        snprintf(err, errlen, "%s: '%s' is not a whole number; give an integer from %s to %s", flag, v, a, b);
+        return -1;
+    }
+    if (errno == ERANGE || d < lo || d > hi) {
+        snprintf(err, errlen, "%s: '%s' is out of range (from %s to %s)", flag, v, a, b);
         return -1;
     }
     *out = d;
@@ -164,6 +194,7 @@ int tdm_cli_parse(int argc, char **argv, const char *variant, tdm_cli *cli, char
         {"seed", required_argument, 0, OPT_SEED},
         {"num-thread", required_argument, 0, OPT_NUM_THREAD},
         {"gpu-telemetry", optional_argument, 0, OPT_GPU_TELEMETRY},
+        {"force", no_argument, 0, OPT_FORCE},
         {"help", no_argument, 0, 'h'},
     };
     for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
@@ -205,6 +236,7 @@ int tdm_cli_parse(int argc, char **argv, const char *variant, tdm_cli *cli, char
         case OPT_NO_WARMUP: no_warmup = true; break;
         case OPT_PHASES: phases = optarg; break;
         case OPT_NO_PREFLIGHT: cli->settings.preflight = false; break;
+        case OPT_FORCE: cli->settings.force = true; break;
         case OPT_QUIET: cli->settings.quiet = true; break;
         case OPT_JSON: cli->settings.json_stdout = true; break;
         case OPT_GPU_TELEMETRY:
@@ -296,6 +328,9 @@ int tdm_cli_parse(int argc, char **argv, const char *variant, tdm_cli *cli, char
             b.scenario = "chimera-homo";
         b.common = common;
         rc = tdm_scenario_builtin(&b, &cli->scenario, err, errlen);
+        /* --scenario NAME that names nothing is a bad flag value, like any other. */
+        if (rc != 0 && !tdm_scenario_builtin_exists(b.scenario))
+            return TDM_EXIT_USAGE;
     }
     if (rc != 0)
         return TDM_EXIT_ERROR;
@@ -327,8 +362,10 @@ int tdm_cli_parse(int argc, char **argv, const char *variant, tdm_cli *cli, char
     }
     if (tdm_scenario_validate(s, err, errlen) != 0)
         return TDM_EXIT_ERROR;
-    if (!cli->output_dir)
+    if (!cli->output_dir) {
         cli->output_dir = default_output_dir(variant, s->name);
+        cli->settings.default_output_dir = true;
+    }
     cli->settings.output_dir = cli->output_dir;
     cli->settings.argc = argc;
     cli->settings.argv = argv;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/interrupt.h"
 #include "core/request.h"
 
 void tdm_job_init(tdm_agent_job *j, const tdm_scenario *s, int agent_index, bool warmup,
@@ -28,6 +29,21 @@ static void skip_rest(tdm_agent_job *j, int64_t now)
     j->next = j->n_calls;
 }
 
+/* After an interrupt nothing new starts: what is left is recorded as not run, with
+ * the reason, so the partial run's records still account for every planned call. */
+static void stop_rest(tdm_agent_job *j, int64_t now)
+{
+    for (size_t i = j->next; i < j->n_calls; i++)
+        tdm_record_fail(&j->records[i], TDM_ERR_SKIPPED, now, "%s",
+                        "not run: the run was interrupted (SIGINT/SIGTERM) before this call started");
+    j->next = j->n_calls;
+}
+
+void tdm_job_cancel(tdm_agent_job *j, int64_t now)
+{
+    stop_rest(j, now);
+}
+
 void tdm_job_warmup_step(const tdm_scenario *s, const tdm_step *first, tdm_step *warm, tdm_options *extra)
 {
     /* Same model, options and system prompt as the first step (so Ollama loads it
@@ -44,6 +60,11 @@ tdm_call_record *tdm_job_next(tdm_agent_job *j, char **url, char **body, int64_t
         j->t_begin = now;
     if (j->next >= j->n_calls)
         return NULL;
+    /* The interrupt first: a call it cut must not be named as the reason for the rest. */
+    if (tdm_interrupt_requested()) {
+        stop_rest(j, now);
+        return NULL;
+    }
     if (j->next > 0 && !j->records[j->next - 1].ok) {
         skip_rest(j, now);
         return NULL;
@@ -77,8 +98,11 @@ tdm_call_record *tdm_job_next(tdm_agent_job *j, char **url, char **body, int64_t
 bool tdm_job_call_finished(tdm_agent_job *j, int64_t now)
 {
     bool last_failed = j->next > 0 && !j->records[j->next - 1].ok;
-    if (j->next >= j->n_calls || last_failed) {
-        if (last_failed)
+    bool stopped = tdm_interrupt_requested();
+    if (j->next >= j->n_calls || last_failed || stopped) {
+        if (stopped)
+            stop_rest(j, now);
+        else if (last_failed)
             skip_rest(j, now);
         if (j->t_end == 0)
             j->t_end = now;

@@ -37,8 +37,13 @@ void tdm_job_warmup_step(const tdm_scenario *s, const tdm_step *first, tdm_step 
 
 /* Hands out the next call: fills *url and *body (heap strings the caller frees) and
  * returns its record, or returns NULL when the agent has no more calls. When an earlier
- * call failed, the remaining records are marked skipped and NULL is returned. */
+ * call failed, or once the run was interrupted (core/interrupt.h), the remaining
+ * records are marked skipped and NULL is returned. */
 tdm_call_record *tdm_job_next(tdm_agent_job *j, char **url, char **body, int64_t now);
+
+/* Marks every call not yet handed out as not run because the run was interrupted
+ * (core/interrupt.h): for agents the runner does not start after an interrupt. */
+void tdm_job_cancel(tdm_agent_job *j, int64_t now);
 
 /* Records the agent's end time when it has handed out its last call and that call is
  * finished; runtimes call it after each call ends. Returns true when the job is done. */

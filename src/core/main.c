@@ -1,13 +1,17 @@
 /* main.c — the entry point of every variant binary (tandem-<variant>). It is the same
  * file in every binary; the variant supplies only tdm_variant_runtime. */
+#include <errno.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/cli.h"
+#include "core/clock.h"
+#include "core/interrupt.h"
 #include "core/plan.h"
 #include "core/runner.h"
 #include "core/runtime.h"
@@ -49,6 +53,36 @@ static int cmd_info(int argc, char **argv)
     return TDM_EXIT_OK;
 }
 
+/* SIGINT/SIGTERM during `run`: the first asks the core to stop (no new call, calls in
+ * flight cut after a short grace, then the partial run, the summary and exit 130); the
+ * second ends the process at once. Only async-signal-safe calls in here. */
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    int saved = errno; /* the interrupted code may be about to read it */
+    if (tdm_interrupt_request(tdm_now_ns()) > 1) {
+        static const char bye[] = "\ntandem: interrupted again; exiting at once (results may be incomplete)\n";
+        (void)!write(STDERR_FILENO, bye, sizeof bye - 1);
+        _exit(TDM_EXIT_INTERRUPTED);
+    }
+    static const char msg[] = "\ntandem: interrupted; no new calls start, calls in flight get 2 s to finish, then "
+                              "the partial run and the summary are written. Interrupt again to quit at once.\n";
+    (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+    errno = saved;
+}
+
+static void catch_interrupts(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    /* Restarted system calls keep the runtimes' own waits undisturbed; epoll_wait
+     * returns EINTR anyway and every loop retries it. */
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 static int cmd_run(const char *prog, int argc, char **argv)
 {
     tdm_cli cli;
@@ -70,6 +104,7 @@ static int cmd_run(const char *prog, int argc, char **argv)
         tdm_cli_free(&cli);
         return TDM_EXIT_ERROR;
     }
+    catch_interrupts();
     rc = tdm_runner_execute(&tdm_variant_runtime, rt, &cli.scenario, &cli.settings);
     tdm_variant_runtime.destroy(rt);
     tdm_cli_free(&cli);

@@ -34,6 +34,7 @@ typedef struct tdm_run_data {
      * recorded lack it: has_*_cpu is then false. */
     bool has_seq_cpu, has_conc_cpu;
     tdm_cpu_usage seq_cpu, conc_cpu;
+    bool interrupted;          /* the run was cut short by SIGINT/SIGTERM (records.json "interrupted") */
     tdm_call_record *calls;    /* warm-up, sequential and concurrent calls */
     size_t n_calls;
     size_t cap_calls;

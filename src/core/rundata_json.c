@@ -47,6 +47,10 @@ json_t *tdm_record_to_json(const tdm_call_record *r)
     json_object_set_new(o, "t_done_ns", json_integer(r->t_done));
     json_object_set_new(o, "connect_ns", json_integer(r->connect_ns));
     json_object_set_new(o, "reused_connection", json_boolean(r->reused_connection));
+    if (r->retried_stale_connection) { /* only then: the key is optional (docs/records.md) */
+        json_object_set_new(o, "retried_stale_connection", json_true());
+        json_object_set_new(o, "first_error", json_string(r->first_error ? r->first_error : ""));
+    }
     json_object_set_new(o, "bytes", json_integer((json_int_t)r->bytes));
     json_object_set_new(o, "reads", json_integer((json_int_t)r->reads));
     json_object_set_new(o, "frames", json_integer((json_int_t)r->frames));
@@ -135,6 +139,10 @@ int tdm_record_from_json(json_t *o, tdm_call_record *r, char *err, size_t errlen
     r->frames = (uint64_t)json_integer_value(json_object_get(o, "frames"));
     r->request_bytes = (uint64_t)json_integer_value(json_object_get(o, "request_bytes"));
     r->reused_connection = json_is_true(json_object_get(o, "reused_connection"));
+    r->retried_stale_connection = json_is_true(json_object_get(o, "retried_stale_connection"));
+    const char *first = json_string_value(json_object_get(o, "first_error"));
+    if (r->retried_stale_connection && first)
+        r->first_error = strdup(first);
     r->ok = json_is_true(json_object_get(o, "ok"));
     const char *url = json_string_value(json_object_get(o, "url"));
     if (url)
@@ -220,6 +228,9 @@ json_t *tdm_run_data_to_json(const tdm_run_data *d)
     for (size_t i = 0; i < d->n_agents; i++)
         json_array_append_new(names, json_string(d->agent_names[i]));
     json_object_set_new(doc, "agents", names);
+    /* Optional: present only on a run cut short by SIGINT/SIGTERM (docs/records.md). */
+    if (d->interrupted)
+        json_object_set_new(doc, "interrupted", json_true());
     if (d->has_sequential) {
         json_t *order = json_array(), *ag = json_array();
         for (size_t i = 0; i < d->n_agents; i++) {
@@ -294,6 +305,7 @@ int tdm_run_data_from_json(json_t *doc, tdm_run_data *d, char *err, size_t errle
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    d->interrupted = json_is_true(json_object_get(doc, "interrupted"));
     json_t *seq = json_object_get(doc, "sequential");
     if (json_is_object(seq)) {
         d->has_sequential = true;

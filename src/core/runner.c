@@ -10,7 +10,9 @@
 #include "core/clock.h"
 #include "core/fileio.h"
 #include "core/gpu_telemetry.h"
+#include "core/interrupt.h"
 #include "core/metrics.h"
+#include "core/outdir.h"
 #include "core/preflight.h"
 #include "core/prng.h"
 #include "core/provenance.h"
@@ -112,7 +114,7 @@ static int run_batch(runner *r, tdm_agent_job *jobs, size_t n, int64_t *t_releas
 static int warmup(runner *r, tdm_run_data *d)
 {
     /* One agent at a time: a model load is slow and need not be concurrent. */
-    for (size_t i = 0; i < r->s->n_agents; i++) {
+    for (size_t i = 0; i < r->s->n_agents && !tdm_interrupt_requested(); i++) {
         int a = (int)i;
         tdm_agent_job *jobs = make_jobs(r, d->run, TDM_PHASE_WARMUP, &a, 1);
         int64_t t;
@@ -141,6 +143,13 @@ static int sequential(runner *r, tdm_run_data *d, size_t *failed)
         int64_t t_release = 0;
         if (!jobs)
             return -1;
+        if (tdm_interrupt_requested()) {
+            /* Interrupted: the agents still to run alone are recorded as not run. */
+            tdm_job_cancel(&jobs[0], tdm_now_ns());
+            *failed += count_failed(jobs, 1);
+            collect(d, jobs, 1);
+            continue;
+        }
         int rc = run_batch(r, jobs, 1, &t_release);
         d->seq[a] = (tdm_agent_timing){t_release, jobs[0].t_begin, jobs[0].t_end};
         *failed += count_failed(jobs, 1);
@@ -246,17 +255,34 @@ static int run_once(runner *r, tdm_run_data *d, size_t *failed)
         free(dir);
         free(csv);
     }
+    /* After an interrupt no new phase starts; the one running ends early (job.c, call.c). */
     int rc = 0;
     if (d->run == 1 && r->s->warmup)
         rc = phase(r, d, TDM_PHASE_WARMUP, failed);
-    if (rc == 0 && r->s->sequential)
+    if (rc == 0 && r->s->sequential && !tdm_interrupt_requested())
         rc = phase(r, d, TDM_PHASE_SEQUENTIAL, failed);
-    if (rc == 0 && r->s->concurrent)
+    if (rc == 0 && r->s->concurrent && !tdm_interrupt_requested())
         rc = phase(r, d, TDM_PHASE_CONCURRENT, failed);
+    d->interrupted = tdm_interrupt_requested();
     char err[1024];
     if (tdm_gpu_sampler_stop(&sampler, err, sizeof err) != 0)
         gpu_problem(r, d->run, err);
     return rc;
+}
+
+/* The last lines after an interrupt: what was kept and where. Printed even with
+ * --quiet: the person who pressed Ctrl-C is waiting for them. */
+static void interrupted_note(const runner *r, int interrupted_run, int done_runs)
+{
+    const char *dir = r->set->output_dir;
+    int finished = interrupted_run ? interrupted_run - 1 : done_runs;
+    fprintf(stderr, "tandem: interrupted. %d of %d run(s) finished", finished, r->s->runs);
+    if (interrupted_run)
+        fprintf(stderr, "; run %d's partial records: %s/run_%d/records.json (marked \"interrupted\": true, "
+                        "left out of the summary)", interrupted_run, dir, interrupted_run);
+    fprintf(stderr, ".\ntandem: summary over the finished runs: %s/summary.json and %s/report.md; provenance: "
+                    "%s/provenance.json\ntandem: results in %s (exit status %d: interrupted)\n",
+            dir, dir, dir, dir, TDM_EXIT_INTERRUPTED);
 }
 
 /* GPU telemetry first: "on" without a GPU refuses before anything is created. */
@@ -271,18 +297,23 @@ static int open_gpu(runner *r)
     return 0;
 }
 
-int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_scenario *s, const tdm_run_settings *set)
+/* set->output_dir becomes the folder really used (*dir, the caller frees it). */
+static int execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_scenario *s, tdm_run_settings *set,
+                   char **dir)
 {
     runner r = {.ops = ops, .rt = rt, .s = s, .set = set};
     if (open_gpu(&r) != 0) {
         tdm_gpu_telemetry_close(&r.gpu);
         return TDM_EXIT_ERROR;
     }
-    if (tdm_mkdirs(set->output_dir, r.err, sizeof r.err) != 0) {
-        fprintf(stderr, "tandem: %s; choose another --output-dir\n", r.err);
+    bool refused = false;
+    *dir = tdm_outdir_prepare(set->output_dir, set->default_output_dir, set->force, &refused, r.err, sizeof r.err);
+    if (!*dir) {
+        fprintf(stderr, "tandem: %s\n", r.err);
         tdm_gpu_telemetry_close(&r.gpu);
-        return TDM_EXIT_ERROR;
+        return refused ? TDM_EXIT_USAGE : TDM_EXIT_ERROR;
     }
+    set->output_dir = *dir;
     json_t *servers = NULL;
     if (set->preflight) {
         servers = tdm_preflight(ops, rt, s, r.err, sizeof r.err);
@@ -316,10 +347,10 @@ int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_sc
 
     int status = TDM_EXIT_OK;
     size_t failed = 0;
-    int done_runs = 0;
+    int done_runs = 0, interrupted_run = 0;
     progress(&r, "tandem %s: scenario '%s', %zu agents, %d run(s) -> %s\n", ops->variant, s->name, s->n_agents,
              s->runs, set->output_dir);
-    for (int k = 1; k <= s->runs; k++) {
+    for (int k = 1; k <= s->runs && !tdm_interrupt_requested(); k++) {
         tdm_run_data *d = &runs[k - 1];
         if (tdm_run_data_init(d, k, s->n_agents, names) != 0) {
             status = TDM_EXIT_ERROR;
@@ -339,7 +370,13 @@ int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_sc
             status = TDM_EXIT_ERROR;
             break;
         }
+        if (d->interrupted) {
+            interrupted_run = k;
+            break;
+        }
     }
+    if (status == TDM_EXIT_OK && tdm_interrupt_requested())
+        status = TDM_EXIT_INTERRUPTED;
     if (status == TDM_EXIT_OK && failed > 0)
         status = TDM_EXIT_INCOMPLETE;
     /* Counts the runtime kept while the runs ran join the provenance now, on disk too. */
@@ -348,6 +385,7 @@ int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_sc
         status = TDM_EXIT_ERROR;
     }
 
+    /* The summary leaves a run marked interrupted out (summary.h). */
     tdm_summary_inputs in = {.scenario = s, .provenance = prov, .runs = runs, .n_runs = (size_t)done_runs,
                              .output_dir = set->output_dir};
     if (tdm_summary_write(&in, set->json_stdout ? NULL : stdout, r.err, sizeof r.err) != 0) {
@@ -364,7 +402,9 @@ int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_sc
         }
         free(p);
     }
-    if (failed > 0)
+    if (status == TDM_EXIT_INTERRUPTED)
+        interrupted_note(&r, interrupted_run, done_runs);
+    else if (failed > 0)
         fprintf(stderr,
                 "tandem: %zu call(s) failed; their records say why (results kept in %s). Exit status %d: "
                 "incomplete.\n",
@@ -376,4 +416,13 @@ int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_sc
     json_decref(prov);
     tdm_gpu_telemetry_close(&r.gpu);
     return status;
+}
+
+int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_scenario *s, const tdm_run_settings *set)
+{
+    tdm_run_settings chosen = *set;
+    char *dir = NULL;
+    int rc = execute(ops, rt, s, &chosen, &dir);
+    free(dir);
+    return rc;
 }

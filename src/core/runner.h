@@ -20,10 +20,13 @@ enum {
     TDM_EXIT_ERROR = 1,       /* nothing measured: bad input, servers not ready */
     TDM_EXIT_USAGE = 2,       /* bad command line */
     TDM_EXIT_INCOMPLETE = 3,  /* measured, but some calls failed (all records kept) */
+    TDM_EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM: finished runs summarised, the partial one marked */
 };
 
 typedef struct tdm_run_settings {
-    const char *output_dir;   /* the run directory (created) */
+    const char *output_dir;   /* the run directory (created; see core/outdir.h) */
+    bool default_output_dir;  /* output_dir is the timestamped default: numbered when taken */
+    bool force;               /* --force: delete an earlier run's results in output_dir first */
     bool quiet;               /* no progress lines on stderr */
     bool preflight;           /* check servers and models first (default true) */
     bool json_stdout;         /* print summary.json instead of the table */

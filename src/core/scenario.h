@@ -102,4 +102,51 @@ void tdm_scenario_free(tdm_scenario *s);
 struct json_t;
 struct json_t *tdm_scenario_to_json(const tdm_scenario *s);
 
+/* ---- N agents from one template (scenario_template.c) ------------------------------
+ * A scenario may give, instead of or besides its agents: list, one agent_template: and
+ * agent_count: N. The loader expands them into N ordinary agents, appended after the
+ * listed ones and before defaults and validation, so nothing downstream knows a template
+ * existed. Agent k (from 1) is named "<template name>-k" ("agent-k" when the template has
+ * no name) and served by one of the endpoints, chosen by the placement. */
+typedef enum tdm_placement {
+    TDM_PLACE_ROUND_ROBIN = 0, /* agent k on endpoints[(k-1) % E]: the default */
+    TDM_PLACE_PACKED = 1,      /* agents in contiguous runs: the first ceil(N/E) on endpoints[0], ... */
+    TDM_PLACE_LIST = 2,        /* agent k on endpoints[list[(k-1) % L]]: the list is a pattern that
+                                * repeats, so it stays valid when an axis changes N */
+} tdm_placement;
+
+typedef struct tdm_agent_template {
+    const tdm_agent *agent;     /* the template (defaults merged); its url must be NULL unless
+                                 * no endpoints are given (then every agent uses it) */
+    long count;                 /* N: 1..TDM_TEMPLATE_MAX_AGENTS */
+    char *const *endpoints;     /* base URLs; may be empty when agent->url is set */
+    size_t n_endpoints;
+    tdm_placement placement;
+    const size_t *list;         /* TDM_PLACE_LIST: indices into endpoints */
+    size_t n_list;
+} tdm_agent_template;
+
+#define TDM_TEMPLATE_MAX_AGENTS 65536
+
+/* Appends t->count agents built from the template to s->agents. Returns 0, or -1 with a
+ * message in err naming the field (agent_template, agent_count, endpoints, placement) and
+ * the fix; s then holds exactly the agents it had before. */
+int tdm_scenario_expand_template(tdm_scenario *s, const tdm_agent_template *t, char *err, size_t errlen);
+
+/* What a sweep changes in a scenario file for one of its points (see
+ * tdm_scenario_yaml_override). Zero fields change nothing. */
+typedef struct tdm_scenario_override {
+    long agent_count;           /* > 0: replaces agent_count: (the file must have agent_template:) */
+    size_t endpoints_limit;     /* > 0: keeps only the first k of endpoints: (servers started) */
+} tdm_scenario_override;
+
+/* Rewrites a scenario file's text with the override applied and returns it as YAML
+ * (heap, NUL-terminated, *outlen its length) that tdm_scenario_load_string reads: every
+ * other key is kept as written, and a file without name: gets the name its source would
+ * have given it, so the rewritten copy names itself the same. Returns 0, or -1 with err
+ * naming the source, the field and the fix. */
+int tdm_scenario_yaml_override(const char *yaml, size_t len, const char *source_name,
+                               const tdm_scenario_override *ov, char **out, size_t *outlen, char *err,
+                               size_t errlen);
+
 #endif

@@ -82,6 +82,14 @@ static bool build_agent(tdm_agent *ag, const tdm_builtin_args *a, const char *na
     return ok;
 }
 
+bool tdm_scenario_builtin_exists(const char *name)
+{
+    for (int k = 0; name && k < KIND_COUNT; k++)
+        if (same_name(name, tdm_builtin_scenario_names[k]))
+            return true;
+    return false;
+}
+
 int tdm_scenario_builtin(const tdm_builtin_args *a, tdm_scenario *out, char *err, size_t errlen)
 {
     char dummy[1];

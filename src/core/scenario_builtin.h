@@ -43,6 +43,8 @@ void tdm_builtin_args_init(tdm_builtin_args *a);
 /* Builds the scenario a names, with defaults applied and validated. Returns 0, or -1
  * with a message in err (an unknown name lists the three); *out then holds nothing. */
 int tdm_scenario_builtin(const tdm_builtin_args *a, tdm_scenario *out, char *err, size_t errlen);
+/* Whether name is one of the built-in scenarios (a wrong name is a bad flag value). */
+bool tdm_scenario_builtin_exists(const char *name);
 
 /* The canonical names, NULL-terminated, for usage text. */
 extern const char *const tdm_builtin_scenario_names[];

@@ -54,6 +54,9 @@ static const char *url_problem(const char *url)
     if (strncmp(url, "http://", 7) != 0)
         return "scheme";
     const char *p = url + 7;
+    const char *auth_end = p + strcspn(p, "/?#");
+    if (memchr(p, '@', (size_t)(auth_end - p)))
+        return "userinfo";
     const char *host = p;
     if (*p == '[') {
         const char *close = strchr(p, ']');
@@ -111,6 +114,11 @@ static int check_url(const char *field, const char *url, char *err, size_t errle
         return 0;
     if (strcmp(why, "scheme") == 0)
         return fail(err, errlen, "%s: '%s' is not an http:// URL; write it as http://HOST:PORT", field, url);
+    if (strcmp(why, "userinfo") == 0) /* not echoed: it may hold a password */
+        return fail(err, errlen,
+                    "%s: the URL has user info (user:password@ before the host), which is not supported (Ollama "
+                    "has no login; put a proxy's credentials elsewhere); write it as http://HOST:PORT",
+                    field);
     if (strcmp(why, "host") == 0)
         return fail(err, errlen, "%s: '%s' has no valid host; write it as http://HOST:PORT", field, url);
     if (strcmp(why, "port") == 0)
@@ -165,6 +173,29 @@ static bool valid_keep_alive(const char *s)
     return true;
 }
 
+/* A number as people write it: integers plainly (16777216, never 1.67772e+07). */
+static const char *plain(char *buf, size_t len, double v)
+{
+    if (v == floor(v) && fabs(v) < 1e18)
+        snprintf(buf, len, "%.0f", v);
+    else
+        snprintf(buf, len, "%g", v);
+    return buf;
+}
+
+/* "from A to B", "A or more" or "at most B" for the range [lo, hi]. */
+static const char *range_text(char *buf, size_t len, double lo, double hi)
+{
+    char a[40], b[40];
+    if (isfinite(lo) && isfinite(hi))
+        snprintf(buf, len, "from %s to %s", plain(a, sizeof a, lo), plain(b, sizeof b, hi));
+    else if (isfinite(lo))
+        snprintf(buf, len, "%s or more", plain(a, sizeof a, lo));
+    else
+        snprintf(buf, len, "at most %s", plain(b, sizeof b, hi));
+    return buf;
+}
+
 static int check_options(const char *field, const tdm_options *o, char *err, size_t errlen)
 {
     for (int i = 0; i < TDM_OPT_COUNT; i++) {
@@ -175,7 +206,7 @@ static int check_options(const char *field, const tdm_options *o, char *err, siz
         const char *name = tdm_option_name(id);
         if (!isfinite(v))
             return fail(err, errlen, "%s.%s: not a finite number; give a plain number", field, name);
-        if (tdm_option_is_int(id) && (v != floor(v) || fabs(v) > 9007199254740992.0))
+        if (tdm_option_is_int(id) && v != floor(v))
             return fail(err, errlen, "%s.%s: %g is not a whole number; Ollama takes an integer here", field, name,
                         v);
         double lo = -INFINITY, hi = INFINITY;
@@ -209,8 +240,15 @@ static int check_options(const char *field, const tdm_options *o, char *err, siz
         case TDM_OPT_COUNT:
             break;
         }
+        /* Beyond 2^53 a double no longer holds every integer: JSON readers would round it. */
+        if (tdm_option_is_int(id)) {
+            lo = fmax(lo, -9007199254740992.0);
+            hi = fmin(hi, 9007199254740992.0);
+        }
+        char vb[40], rb[100];
         if (v < lo || v > hi)
-            return fail(err, errlen, "%s.%s: %g is out of range; %s", field, name, v, fix);
+            return fail(err, errlen, "%s.%s: %s is out of range (%s)%s%s", field, name, plain(vb, sizeof vb, v),
+                        range_text(rb, sizeof rb, lo, hi), fix ? "; " : "", fix ? fix : "");
     }
     return 0;
 }
@@ -291,7 +329,7 @@ int tdm_scenario_validate(const tdm_scenario *s, char *err, size_t errlen)
         return fail(err, errlen, "name: '%s' is not a valid scenario name; use only letters, digits, '-', '_' and '.'",
                     s->name);
     if (s->runs < 1 || s->runs > RUNS_MAX)
-        return fail(err, errlen, "runs: %d is out of range; use 1 to %d", s->runs, RUNS_MAX);
+        return fail(err, errlen, "runs: %d is out of range (from 1 to %d)", s->runs, RUNS_MAX);
     if (s->seed > (uint64_t)INT64_MAX)
         return fail(err, errlen, "seed: %llu is too large; use 0 to %lld", (unsigned long long)s->seed,
                     (long long)INT64_MAX);
@@ -304,10 +342,10 @@ int tdm_scenario_validate(const tdm_scenario *s, char *err, size_t errlen)
         return fail(err, errlen, "phases: none selected; list sequential and/or concurrent");
     if (!isfinite(s->contention_threshold_pct) || s->contention_threshold_pct < 0 ||
         s->contention_threshold_pct > 100)
-        return fail(err, errlen, "contention_threshold_pct: %g is out of range; use a percentage from 0 to 100",
+        return fail(err, errlen, "contention_threshold_pct: %g is out of range (from 0 to 100); give a percentage",
                     s->contention_threshold_pct);
     if (s->max_line_bytes < LINE_MIN || s->max_line_bytes > LINE_MAX_BYTES)
-        return fail(err, errlen, "max_line_bytes: %llu is out of range; use %u to %u (default 8388608)",
+        return fail(err, errlen, "max_line_bytes: %llu is out of range (from %u to %u); the default is 8388608",
                     (unsigned long long)s->max_line_bytes, LINE_MIN, LINE_MAX_BYTES);
     const struct {
         const char *name;

@@ -9,6 +9,9 @@
  *   defaults: {url, model, api, stream, keep_alive, options}   merged into every agent
  *   agents: - {name, label, url, model, api, stream, keep_alive, options,
  *              steps: [{name, prompt, system}]  or the shorthand  prompt: "..."}
+ *   agent_template: {an agent without url}, agent_count: N,
+ *   endpoints: [URL, ...], placement: round_robin|packed, placement_list: [index, ...]
+ *              N agents from one template, appended to agents: (scenario_template.c)
  *
  * Every scalar is read by libcyaml as a string and converted here. libcyaml 1.3.1
  * (Debian) parses numbers and booleans loosely: "1.5" and "12abc" load as the integer
@@ -75,6 +78,12 @@ typedef struct y_scenario {
     y_defaults *defaults;
     y_agent *agents;
     unsigned agents_count;
+    y_agent *agent_template;
+    char *agent_count, *placement;
+    char **endpoints;
+    unsigned endpoints_count;
+    char **placement_list;
+    unsigned placement_list_count;
 } y_scenario;
 
 /* ---- the schema ----------------------------------------------------------------------- */
@@ -145,6 +154,10 @@ static const cyaml_schema_field_t timeouts_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_value_t string_schema = {
+    CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
+};
+
 static const cyaml_strval_t phase_names[] = {
     {"sequential", PHASE_SEQUENTIAL},
     {"concurrent", PHASE_CONCURRENT},
@@ -166,6 +179,11 @@ static const cyaml_schema_field_t scenario_fields[] = {
     CYAML_FIELD_MAPPING_PTR("timeouts", OPT_MAP, y_scenario, timeouts, timeouts_fields),
     CYAML_FIELD_MAPPING_PTR("defaults", OPT_MAP, y_scenario, defaults, defaults_fields),
     CYAML_FIELD_SEQUENCE("agents", OPT, y_scenario, agents, &agent_schema, 0, CYAML_UNLIMITED),
+    CYAML_FIELD_MAPPING_PTR("agent_template", OPT, y_scenario, agent_template, agent_fields),
+    STR("agent_count", y_scenario, agent_count),
+    CYAML_FIELD_SEQUENCE("endpoints", OPT, y_scenario, endpoints, &string_schema, 0, CYAML_UNLIMITED),
+    STR("placement", y_scenario, placement),
+    CYAML_FIELD_SEQUENCE("placement_list", OPT, y_scenario, placement_list, &string_schema, 0, CYAML_UNLIMITED),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t scenario_schema = {
@@ -200,19 +218,36 @@ __attribute__((format(printf, 3, 4))) static int fail(ctx *c, const char *field,
 
 /* ---- strict scalar conversion (core/scalar.h), with messages naming the field ---- */
 
+/* Digits with an optional sign: a whole number, even when too large for 64 bits (so the
+ * message can say "out of range" rather than "not a whole number"). */
+static bool looks_whole(const char *s)
+{
+    s += (*s == '-' || *s == '+');
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
 static int conv_int(ctx *c, const char *field, const char *s, int lo, int hi, int *out)
 {
     int64_t v;
+    if (!tdm_scalar_i64(s, &v) && looks_whole(s))
+        return fail(c, field, "'%s' is out of range (from %d to %d)", s, lo, hi);
     if (!tdm_scalar_i64(s, &v))
         return fail(c, field, "'%s' is not a whole number; write an integer from %d to %d", s, lo, hi);
     if (v < INT_MIN || v > INT_MAX)
-        return fail(c, field, "%s is out of range; use %d to %d", s, lo, hi);
+        return fail(c, field, "%s is out of range (from %d to %d)", s, lo, hi);
     *out = (int)v;
     return 0;
 }
 
 static int conv_ms(ctx *c, const char *field, const char *s, int64_t *out)
 {
+    if (!tdm_scalar_i64(s, out) && looks_whole(s))
+        return fail(c, field, "'%s' is out of range (from 0 to %lld milliseconds)", s, (long long)INT64_MAX);
     if (!tdm_scalar_i64(s, out))
         return fail(c, field, "'%s' is not a whole number of milliseconds; write e.g. 5000 (no unit)", s);
     return 0;
@@ -250,11 +285,12 @@ static int conv_options(ctx *c, const char *field, const y_options *y, tdm_optio
         snprintf(f, sizeof f, "%s.%s", field, tdm_option_name(id));
         if (tdm_option_is_int(id)) {
             int64_t v;
+            /* Options are held as doubles, exact up to 2^53. */
+            if ((!tdm_scalar_i64(s, &v) && looks_whole(s)) ||
+                (tdm_scalar_i64(s, &v) && (v > (INT64_C(1) << 53) || v < -(INT64_C(1) << 53))))
+                return fail(c, f, "'%s' is out of range (from -9007199254740992 to 9007199254740992)", s);
             if (!tdm_scalar_i64(s, &v))
                 return fail(c, f, "'%s' is not a whole number; Ollama takes an integer here", s);
-            /* Options are held as doubles, exact up to 2^53. */
-            if (v > (INT64_C(1) << 53) || v < -(INT64_C(1) << 53))
-                return fail(c, f, "%s is out of range", s);
             tdm_options_set(o, id, (double)v);
         } else {
             double v;
@@ -297,10 +333,9 @@ static int apply_common(ctx *c, const char *field, tdm_agent *a, const char *url
     return conv_options(c, f, options, &a->options);
 }
 
-static int conv_agent(ctx *c, size_t i, const y_agent *y, const y_defaults *d, tdm_agent *a)
+/* field: "agents[3]" or "agent_template", first in every message about this agent. */
+static int conv_agent(ctx *c, const char *f, const y_agent *y, const y_defaults *d, tdm_agent *a)
 {
-    char f[48];
-    snprintf(f, sizeof f, "agents[%zu]", i);
     tdm_agent_init(a);
     if (d && apply_common(c, "defaults", a, d->url, d->model, d->api, d->stream, d->keep_alive, d->options))
         return -1;
@@ -397,10 +432,97 @@ static int convert(ctx *c, const y_scenario *y, tdm_scenario *s)
     if (!(s->agents = calloc(y->agents_count, sizeof *s->agents)))
         return fail(c, "agents", "out of memory");
     s->n_agents = y->agents_count; /* zeroed entries free cleanly if a later one fails */
-    for (size_t i = 0; i < s->n_agents; i++)
-        if (conv_agent(c, i, &y->agents[i], y->defaults, &s->agents[i]))
+    for (size_t i = 0; i < s->n_agents; i++) {
+        char f[48];
+        snprintf(f, sizeof f, "agents[%zu]", i);
+        if (conv_agent(c, f, &y->agents[i], y->defaults, &s->agents[i]))
             return -1;
+    }
     return 0;
+}
+
+/* agent_template: and its companions, expanded into agents (scenario_template.c). */
+static int conv_template(ctx *c, const y_scenario *y, tdm_scenario *s)
+{
+    if (!y->agent_template) {
+        const char *stray = y->agent_count      ? "agent_count"
+                            : y->endpoints      ? "endpoints"
+                            : y->placement      ? "placement"
+                            : y->placement_list ? "placement_list"
+                                                : NULL;
+        if (stray)
+            return fail(c, stray,
+                        "applies to agent_template: only; add agent_template: {model, prompt, ...} (the agents "
+                        "it generates), or remove %s:",
+                        stray);
+        return 0;
+    }
+    if (!y->agent_count)
+        return fail(c, "agent_count", "missing; say how many agents agent_template: generates (agent_count: 4)");
+    if (y->agent_template->url)
+        return fail(c, "agent_template.url",
+                    "the generated agents take their server from endpoints: (round robin), so the template has "
+                    "no url; move it into endpoints: [%s]",
+                    y->agent_template->url);
+    int count;
+    if (conv_int(c, "agent_count", y->agent_count, 1, TDM_TEMPLATE_MAX_AGENTS, &count))
+        return -1;
+    if (count < 1 || count > TDM_TEMPLATE_MAX_AGENTS)
+        return fail(c, "agent_count", "%d is out of range; use 1 to %d", count, TDM_TEMPLATE_MAX_AGENTS);
+    tdm_agent_template t = {.count = count, .endpoints = y->endpoints, .n_endpoints = y->endpoints_count};
+    if (y->placement && strcmp(y->placement, "round_robin") == 0)
+        t.placement = TDM_PLACE_ROUND_ROBIN;
+    else if (y->placement && strcmp(y->placement, "packed") == 0)
+        t.placement = TDM_PLACE_PACKED;
+    else if (y->placement)
+        return fail(c, "placement",
+                    "'%s' is not a placement; write round_robin (agent k on endpoints[(k-1) mod E], the default) "
+                    "or packed (contiguous runs), or give placement_list: [0, 1, ...]",
+                    y->placement);
+    size_t *list = NULL;
+    if (y->placement_list) {
+        if (y->placement)
+            return fail(c, "placement_list", "given together with placement: %s; keep one of them", y->placement);
+        if (!(list = calloc(y->placement_list_count ? y->placement_list_count : 1, sizeof *list)))
+            return fail(c, "placement_list", "out of memory");
+        for (size_t i = 0; i < y->placement_list_count; i++) {
+            int v;
+            char f[48];
+            snprintf(f, sizeof f, "placement_list[%zu]", i);
+            if (conv_int(c, f, y->placement_list[i], 0, INT_MAX, &v)) {
+                free(list);
+                return -1;
+            }
+            if (v < 0) {
+                free(list);
+                return fail(c, f, "%d is negative; write an index into endpoints: (0 for the first)", v);
+            }
+            list[i] = (size_t)v;
+        }
+        t.placement = TDM_PLACE_LIST;
+        t.list = list;
+        t.n_list = y->placement_list_count;
+    }
+    /* The template on the heap, inside a scenario of its own, so one free releases it
+     * however far its conversion got; it is not an agent of the scenario itself. */
+    tdm_scenario one;
+    memset(&one, 0, sizeof one);
+    int rc = -1;
+    if (!(one.agents = calloc(1, sizeof *one.agents))) {
+        fail(c, "agent_template", "out of memory");
+    } else {
+        one.n_agents = 1;
+        rc = conv_agent(c, "agent_template", y->agent_template, y->defaults, &one.agents[0]);
+    }
+    if (rc == 0) {
+        t.agent = &one.agents[0];
+        char msg[900];
+        if ((rc = tdm_scenario_expand_template(s, &t, msg, sizeof msg)) != 0 && c->err && c->errlen)
+            snprintf(c->err, c->errlen, "%s: %s", c->src, msg);
+    }
+    tdm_scenario_free(&one);
+    free(list);
+    return rc;
 }
 
 /* ---- public ---------------------------------------------------------------------- */
@@ -440,7 +562,7 @@ int tdm_scenario_load_string(const char *yaml, size_t len, const char *source_na
         goto done;
     }
     tdm_scenario s;
-    if (convert(&c, y, &s) != 0) {
+    if (convert(&c, y, &s) != 0 || conv_template(&c, y, &s) != 0) {
         tdm_scenario_free(&s);
         goto done;
     }
@@ -501,5 +623,103 @@ int tdm_scenario_load_file(const char *path, tdm_scenario *out, char *err, size_
     if (rc == 0)
         rc = tdm_scenario_load_string(tdm_buf_str(&b), b.len, path, out, err, errlen);
     tdm_buf_free(&b);
+    return rc;
+}
+
+/* ---- a sweep's rewrite of a scenario file (scenario.h) ------------------------------ */
+
+/* libcyaml's saver logs nothing useful to a user (its failures are ours: out of memory). */
+static void quiet_log(cyaml_log_t level, void *log_ctx, const char *fmt, va_list args)
+{
+    (void)level;
+    (void)log_ctx;
+    (void)fmt;
+    (void)args;
+}
+
+int tdm_scenario_yaml_override(const char *yaml, size_t len, const char *source_name, const tdm_scenario_override *ov,
+                               char **out, size_t *outlen, char *err, size_t errlen)
+{
+    char dummy[1];
+    if (!err) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    const char *src = source_name ? source_name : "<scenario>";
+    ctx c = {src, source_name != NULL, err, errlen};
+    *out = NULL;
+    *outlen = 0;
+    void *data = NULL;
+    tdm_yaml_warning warn;
+    if (tdm_yaml_load(yaml, len, &scenario_yaml, src, &data, &warn, err, errlen) != 0)
+        return -1;
+    y_scenario *y = data;
+    int rc = -1;
+    if (!y) {
+        fail(&c, "(file)", "empty; a scenario needs agents: or agent_template:");
+        goto done;
+    }
+    /* Our values are swapped in for the save and the file's swapped back before the free:
+     * libcyaml owns its allocations. */
+    char *old_count = y->agent_count, *old_name = y->name;
+    unsigned old_endpoints = y->endpoints_count;
+    char count[32];
+    char *derived = NULL;
+    if (ov->agent_count > 0) {
+        if (!y->agent_template) {
+            fail(&c, "agent_template",
+                 "missing, but the sweep sets the agent count (axis agents:); generate the agents from one "
+                 "template: agent_template: {model, prompt, ...}, agent_count: 1, endpoints: [...]");
+            goto done;
+        }
+        snprintf(count, sizeof count, "%ld", ov->agent_count);
+        y->agent_count = count;
+    }
+    if (ov->endpoints_limit > 0) {
+        if (y->endpoints_count < ov->endpoints_limit) {
+            fail(&c, "endpoints",
+                 "lists %u server%s, but the sweep starts %zu (axis servers_per_gpu:); list at least %zu, in the "
+                 "order the launcher starts them",
+                 y->endpoints_count, y->endpoints_count == 1 ? "" : "s", ov->endpoints_limit, ov->endpoints_limit);
+            goto restore;
+        }
+        y->endpoints_count = (unsigned)ov->endpoints_limit;
+    }
+    if (!y->name && c.named_source && name_from_source(src, &derived) != 0) {
+        fail(&c, "name", "out of memory");
+        goto restore;
+    }
+    if (derived)
+        y->name = derived;
+    cyaml_config_t cfg = {
+        .log_fn = quiet_log,
+        .mem_fn = cyaml_mem,
+        .log_level = CYAML_LOG_ERROR,
+        .flags = CYAML_CFG_STYLE_BLOCK,
+    };
+    char *saved = NULL;
+    size_t n = 0;
+    cyaml_err_t e = cyaml_save_data(&saved, &n, &cfg, &scenario_schema, y, 0);
+    if (e != CYAML_OK) {
+        fail(&c, "(rewrite)", "libcyaml could not write the scenario back (%s); check the file loads on its own",
+             cyaml_strerror(e));
+        goto restore;
+    }
+    if (!(*out = malloc(n + 1))) {
+        fail(&c, "(rewrite)", "out of memory");
+    } else {
+        memcpy(*out, saved, n);
+        (*out)[n] = '\0';
+        *outlen = n;
+        rc = 0;
+    }
+    cyaml_mem(NULL, saved, 0);
+restore:
+    y->agent_count = old_count;
+    y->name = old_name;
+    y->endpoints_count = old_endpoints;
+    free(derived);
+done:
+    tdm_yaml_free(&scenario_yaml, data);
     return rc;
 }

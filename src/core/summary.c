@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/anomaly.h"
+#include "core/buf.h"
 #include "core/fileio.h"
 #include "core/metrics.h"
 #include "core/quantile.h"
@@ -143,8 +145,92 @@ static json_t *calls_json(const tdm_run_data *runs, size_t n_runs, tdm_phase pha
     return o;
 }
 
-json_t *tdm_summary_json(const tdm_summary_inputs *in)
+/* The runs' anomaly flags (anomaly.h) with their evidence in words. Each run object of
+ * runs gets the kinds of its own flags ("anomalies"), and unflagged collects the runs
+ * without any, for the means without them; nothing is taken out of runs. */
+static json_t *anomalies_json(const tdm_summary_inputs *in, double threshold_pct, json_t *runs, json_t *unflagged,
+                              json_t *flagged_runs)
 {
+    json_t *out = json_array();
+    tdm_anomaly_run *ar = calloc(in->n_runs ? in->n_runs : 1, sizeof *ar);
+    tdm_anomaly_list l = {0};
+    int rc = ar ? 0 : -1;
+    for (size_t r = 0; rc == 0 && r < in->n_runs; r++) {
+        const tdm_run_data *d = &in->runs[r];
+        tdm_run_metrics m;
+        ar[r] = (tdm_anomaly_run){d->run, d->n_agents, NAN, NAN, NAN};
+        if (tdm_run_metrics_compute(d, threshold_pct, &m) == 0) {
+            ar[r].efficiency_pct = m.efficiency_pct;
+            ar[r].t_seq_s = m.t_seq_s;
+            ar[r].t_conc_s = m.t_conc_s;
+            tdm_run_metrics_free(&m);
+        }
+        for (size_t i = 0; rc == 0 && i < d->n_calls; i++) {
+            const tdm_call_record *c = &d->calls[i];
+            tdm_call_metrics cm;
+            tdm_call_metrics_compute(c, &cm);
+            rc = tdm_anomaly_find_call(&cm, r, d->run, c->phase, c->agent, c->step, &l);
+        }
+    }
+    if (rc == 0)
+        rc = tdm_anomaly_find_runs(ar, in->n_runs, &l);
+    tdm_anomaly_list_sort(&l);
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        const tdm_anomaly *a = &l.v[i];
+        const tdm_run_data *d = &in->runs[a->run_index];
+        const char *agent = a->agent >= 0 && (size_t)a->agent < d->n_agents ? d->agent_names[a->agent] : NULL;
+        tdm_buf words = {0};
+        tdm_anomaly_describe(a, agent, &words);
+        json_array_append_new(out, json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:s}", "kind",
+                                             tdm_anomaly_kind_name(a->kind), "run", a->run, "phase",
+                                             tdm_phase_name(a->phase), "agent", agent ? json_string(agent) : json_null(),
+                                             "step", a->step >= 0 ? json_integer(a->step + 1) : json_null(), "value",
+                                             num(a->value), "bound", num(a->bound), "evidence", tdm_buf_str(&words)));
+        tdm_buf_free(&words);
+    }
+    size_t i;
+    json_t *ro;
+    json_array_foreach(runs, i, ro)
+    {
+        json_t *kinds = json_array();
+        json_int_t no = json_integer_value(json_object_get(ro, "run"));
+        for (size_t r = 0; r < in->n_runs; r++) {
+            if (in->runs[r].run != no)
+                continue;
+            for (int k = 0; k < TDM_ANOMALY_KIND_COUNT; k++)
+                for (size_t f = 0; f < l.n; f++)
+                    if (l.v[f].run_index == r && (int)l.v[f].kind == k) {
+                        json_array_append_new(kinds, json_string(tdm_anomaly_kind_name((tdm_anomaly_kind)k)));
+                        break;
+                    }
+        }
+        json_object_set_new(ro, "anomalies", kinds);
+        if (json_array_size(kinds))
+            json_array_append_new(flagged_runs, json_integer(no));
+        else
+            json_array_append(unflagged, ro);
+    }
+    tdm_anomaly_list_free(&l);
+    free(ar);
+    return out;
+}
+
+/* The run an interrupt cut short (0: none) and the inputs without it: a partial run's
+ * phases are not comparable with whole ones. Only the last run can be the one. */
+static int split_interrupted(const tdm_summary_inputs *all, tdm_summary_inputs *finished)
+{
+    *finished = *all;
+    if (all->n_runs == 0 || !all->runs[all->n_runs - 1].interrupted)
+        return 0;
+    finished->n_runs--;
+    return all->runs[all->n_runs - 1].run;
+}
+
+json_t *tdm_summary_json(const tdm_summary_inputs *all)
+{
+    tdm_summary_inputs finished;
+    int interrupted_run = split_interrupted(all, &finished);
+    const tdm_summary_inputs *in = &finished;
     const tdm_scenario *s = in->scenario;
     json_t *doc = json_object();
     json_object_set_new(doc, "schema", json_string("tandem.summary/1"));
@@ -153,6 +239,15 @@ json_t *tdm_summary_json(const tdm_summary_inputs *in)
     json_object_set_new(doc, "n_agents", json_integer((json_int_t)s->n_agents));
     json_object_set_new(doc, "runs_planned", json_integer(s->runs));
     json_object_set_new(doc, "runs_recorded", json_integer((json_int_t)in->n_runs));
+    if (interrupted_run > 0) {
+        /* Only when it happened, so uninterrupted summaries stay as they were. */
+        json_object_set_new(doc, "interrupted", json_true());
+        json_object_set_new(doc, "interrupted_run", json_integer(interrupted_run));
+        json_object_set_new(doc, "interrupted_note",
+                            json_sprintf("run %d was interrupted; its partial records (run_%d/records.json) are "
+                                         "not part of this summary, which covers the %zu finished run(s)",
+                                         interrupted_run, interrupted_run, in->n_runs));
+    }
     json_t *runs = json_array();
     size_t failed = 0;
     bool complete = in->n_runs == (size_t)s->runs;
@@ -169,6 +264,14 @@ json_t *tdm_summary_json(const tdm_summary_inputs *in)
     json_object_set_new(doc, "complete", json_boolean(complete));
     json_object_set_new(doc, "failed_calls", json_integer((json_int_t)failed));
     json_object_set_new(doc, "aggregate", aggregate_json(runs));
+    /* Anomalies are named, never silently averaged: the means above are over every run,
+     * aggregate_unflagged's over the runs without a flag. */
+    json_t *unflagged = json_array(), *flagged_runs = json_array();
+    json_object_set_new(doc, "anomalies",
+                        anomalies_json(in, s->contention_threshold_pct, runs, unflagged, flagged_runs));
+    json_object_set_new(doc, "flagged_runs", flagged_runs);
+    json_object_set_new(doc, "aggregate_unflagged", aggregate_json(unflagged));
+    json_decref(unflagged);
     json_object_set_new(doc, "runs", runs);
     json_object_set_new(doc, "calls", json_pack("{s:o, s:o}", "sequential",
                                                  calls_json(in->runs, in->n_runs, TDM_PHASE_SEQUENTIAL), "concurrent",
@@ -176,21 +279,44 @@ json_t *tdm_summary_json(const tdm_summary_inputs *in)
     return doc;
 }
 
+/* report.md of an interrupted invocation says so under its title (takes md). */
+static char *with_interrupt_note(const tdm_summary_inputs *all, char *md)
+{
+    tdm_summary_inputs in;
+    int run = split_interrupted(all, &in);
+    if (!md || run <= 0)
+        return md;
+    const char *nl = strchr(md, '\n');
+    size_t head = nl ? (size_t)(nl - md) + 1 : 0;
+    tdm_buf b = {0};
+    tdm_buf_append(&b, md, head);
+    tdm_buf_printf(&b,
+                   "\n> **Interrupted.** Run %d of %d was cut short by SIGINT/SIGTERM. Its partial records are in "
+                   "`run_%d/records.json` (marked `\"interrupted\": true`) and are left out of everything below, "
+                   "which covers the %zu finished run(s).\n",
+                   run, in.scenario->runs, run, in.n_runs);
+    tdm_buf_append(&b, md + head, strlen(md + head));
+    free(md);
+    return tdm_buf_steal(&b);
+}
+
 int tdm_summary_write(const tdm_summary_inputs *in, FILE *out, char *err, size_t errlen)
 {
+    tdm_summary_inputs finished;
+    split_interrupted(in, &finished);
     json_t *doc = tdm_summary_json(in);
     char *path = tdm_path_join(in->output_dir, "summary.json");
     int rc = tdm_write_json_atomic(path, doc, err, errlen);
     free(path);
     if (rc == 0) {
-        char *md = tdm_summary_markdown(in, doc);
+        char *md = with_interrupt_note(in, tdm_summary_markdown(&finished, doc));
         path = tdm_path_join(in->output_dir, "report.md");
         rc = md ? tdm_write_file_atomic(path, md, strlen(md), err, errlen) : -1;
         free(path);
         free(md);
     }
     if (rc == 0 && out)
-        tdm_summary_print_table(in, doc, out);
+        tdm_summary_print_table(&finished, doc, out);
     json_decref(doc);
     return rc;
 }

@@ -20,6 +20,9 @@ typedef struct tdm_summary_inputs {
     const char *output_dir;
 } tdm_summary_inputs;
 
+/* A last run marked interrupted (records.json "interrupted": true) is left out of
+ * every number, and the summary and report.md say so. */
+
 /* Builds summary.json's document. */
 struct json_t *tdm_summary_json(const tdm_summary_inputs *in);
 /* Writes summary.json and report.md into output_dir; prints the table to out unless

@@ -147,7 +147,29 @@ bool tdm_curl_transfer_next(tdm_curl_transfer *t, int64_t now)
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)s->timeouts.connect_ms);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)s->timeouts.total_ms);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 0L); /* set for one retry only (retry_stale) */
     tdm_call_begin(&t->call, now);
+    return true;
+}
+
+bool tdm_curl_transfer_retry_stale(tdm_curl_transfer *t, CURLcode rc)
+{
+    tdm_call_record *r = t->call.rec;
+    long connects = 1;
+    curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects);
+    bool before_answer = r->t_first_byte == 0 && r->http_status == 0 && r->bytes == 0 && !t->call.finished;
+    if (r->retried_stale_connection || connects != 0 || !before_answer ||
+        (rc != CURLE_SEND_ERROR && rc != CURLE_RECV_ERROR && rc != CURLE_GOT_NOTHING))
+        return false;
+    char msg[300];
+    snprintf(msg, sizeof msg, "%s on a reused connection to %s before any response byte", curl_easy_strerror(rc),
+             t->job->agent->url);
+    r->retried_stale_connection = true;
+    r->first_error = strdup(msg);
+    /* the same call again, on a new connection; t_begin stays: the retry is part of it */
+    t->chunked = false;
+    tdm_http1_chunked_init(&t->dechunk);
+    curl_easy_setopt(t->easy, CURLOPT_FRESH_CONNECT, 1L);
     return true;
 }
 
@@ -202,6 +224,16 @@ static void settle(tdm_curl_transfer *t, CURLcode rc, int64_t now)
             snprintf(msg, sizeof msg, "the connection to %s dropped mid-response (%s)", t->job->agent->url, why);
             r->error_message = strdup(msg);
         }
+        break;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_WEIRD_SERVER_REPLY:
+        /* The URL was checked before the run: here libcurl could not read the reply as
+         * HTTP (a garbage status line), which is what the own HTTP/1.1 client says too. */
+        snprintf(msg, sizeof msg,
+                 "malformed HTTP response from %s: malformed status line (expected 'HTTP/1.x NNN'; libcurl: %s); "
+                 "is this an Ollama server?",
+                 t->url, why);
+        tdm_call_fail(c, TDM_ERR_PROTOCOL, now, msg);
         break;
     default:
         snprintf(msg, sizeof msg, "HTTP transfer to %s failed: %s", t->url, why);

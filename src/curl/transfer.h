@@ -52,6 +52,13 @@ void tdm_curl_transfer_cleanup(tdm_curl_transfer *t);
  * a call is ready to run, false when the agent has nothing more to do. */
 bool tdm_curl_transfer_next(tdm_curl_transfer *t, int64_t now);
 
+/* When curl failed the current call with a send/receive error on a reused connection
+ * before any response byte (the server had closed the kept-alive connection: legal, and
+ * no fault of the server's), records the first error on the call and sets the handle up
+ * to send the same request once more on a fresh connection; the caller runs it again.
+ * Returns false (nothing changed) in every other case, and for a call already retried. */
+bool tdm_curl_transfer_retry_stale(tdm_curl_transfer *t, CURLcode rc);
+
 /* Settles the current call after curl finished it with result rc (or after the
  * runtime removed it because tdm_call_check_timeouts recorded a timeout). Returns true
  * when the agent has another call to make (call tdm_curl_transfer_next). */

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "report/gain_curve.h"
 #include "report/model.h"
 #include "report/stats.h"
 #include "report/tails.h"
@@ -167,6 +168,7 @@ typedef struct tdm_rep_analysis {
     size_t gpu_runs;                    /* runs with a readable gpu.csv; 0: no GPU telemetry */
     tdm_rep_tails_cell *tails;          /* ds->n_cells: latency tails, contention, outliers (tails.c) */
     tdm_rep_tails_run *tails_runs;      /* ds->n_runs: each run's contention and outlier flags */
+    tdm_rep_curve curve;                /* efficiency and tokens/s against N (gain_curve.c); no lines: one N */
 } tdm_rep_analysis;
 
 /* Computes everything. Returns 0 or -1 when memory ran out. */
@@ -186,6 +188,7 @@ int tdm_rep_find_caveats(tdm_rep_analysis *an);         /* caveats.c */
 int tdm_rep_write_verdict(tdm_rep_analysis *an);        /* verdict.c */
 int tdm_rep_gpu_analyze(tdm_rep_analysis *an);          /* gpu.c: per-cell GPU means and caveats */
 int tdm_rep_tails_analyze(tdm_rep_analysis *an);        /* tails.c: per-cell tails, contention, outliers */
+int tdm_rep_curve_analyze(tdm_rep_analysis *an);        /* gain_curve.c: the gain curve against N */
 /* Appends a caveat (printf-style text); caveats.c, where the parts above add theirs. */
 void tdm_rep_caveat_add(tdm_rep_analysis *an, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

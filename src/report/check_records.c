@@ -368,6 +368,9 @@ size_t tdm_rep_check_records(json_t *doc, const char *file, int run_no, const td
                     s->agents[i].name, i);
         }
     }
+    /* Optional: only a run cut short by SIGINT/SIGTERM carries it (docs/records.md). */
+    if (json_object_get(doc, "interrupted"))
+        want_bool(&c, doc, "interrupted", NULL);
     check_phase(&c, doc, "sequential", n);
     check_phase(&c, doc, "concurrent", n);
     json_t *calls = json_object_get(doc, "calls");

@@ -73,6 +73,16 @@ char *tdm_rep_config_key(json_t *prov, json_t *cell, const char *group_by)
         if (!c || !*c)
             c = scenario_name(prov);
         tdm_buf_append_str(&b, c && *c ? c : "unknown");
+        /* a sweep point ("axes": {"agents": 4, "num_parallel": 2}) is its own configuration:
+         * runs at different operating points are never pooled into one cell */
+        json_t *axes = json_object_get(cell, "axes");
+        const char *k;
+        json_t *v;
+        if (json_is_object(axes))
+            json_object_foreach(axes, k, v) {
+                tdm_buf_printf(&b, ", %s=", k);
+                append_value(&b, v);
+            }
         return tdm_buf_steal(&b);
     }
     char *copy = strdup(group_by);

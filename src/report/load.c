@@ -331,7 +331,7 @@ static long load_dir(tdm_rep_dataset *ds, const char *path, const char *group_by
             ks[j - 1] = t;
         }
     free_names(subs, n_sub);
-    long added = 0;
+    long added = 0, partial = 0;
     for (size_t i = 0; i < n_k; i++) {
         tdm_buf rp = {0};
         tdm_buf_printf(&rp, "%s/run_%d/records.json", path, ks[i]);
@@ -344,6 +344,11 @@ static long load_dir(tdm_rep_dataset *ds, const char *path, const char *group_by
         json_t *doc = tdm_read_json_file(rpath, err, sizeof err);
         if (!doc) {
             warn(ds, log, rpath, err);
+        } else if (json_is_true(json_object_get(doc, "interrupted"))) {
+            /* a partial run: its phases were cut, so its wall times say nothing of the runtime */
+            warn(ds, log, rpath, "interrupted (partial run, marked \"interrupted\": true): left out, as the run's "
+                                 "own summary leaves it out");
+            partial++;
         } else if (tdm_rep_load_records(ds, dir_idx, ks[i], doc, threshold, err, sizeof err) != 0) {
             warn(ds, log, rpath, err);
         } else {
@@ -355,7 +360,8 @@ static long load_dir(tdm_rep_dataset *ds, const char *path, const char *group_by
     }
     free(ks);
     if (added == 0) {
-        warn(ds, log, path, "no usable run_<k>/records.json in this run directory");
+        if (partial < (long)n_k) /* a directory holding only a partial run was named above */
+            warn(ds, log, path, "no usable run_<k>/records.json in this run directory");
         /* drop the directory again: nothing refers to it */
         tdm_rep_dir *last = &ds->dirs[dir_idx];
         free(last->path);

@@ -65,6 +65,9 @@ void tdm_rep_md_gpu_provenance(tdm_buf *b, const tdm_rep_analysis *an);
 /* write_md_tails.c: the "Tails, contention and outliers" section (latency p50/p90/p99 per
  * cell and phase, the contention rate with its definition, the runs flagged as outliers). */
 void tdm_rep_md_tails_section(tdm_buf *b, const tdm_rep_analysis *an);
+/* write_md_curve.c: the "Gain curve" section (efficiency, tokens/s, TTFT and slowdown
+ * against N per line, the knee and the best operating point); nothing with one N. */
+void tdm_rep_md_curve_section(tdm_buf *b, const tdm_rep_analysis *an);
 
 /* ---- figures (plots.c) ---- */
 /* Writes every figure's data files into out_dir and, when gnuplot and the scripts are

@@ -1,7 +1,7 @@
 /* plots.c — the figures: their data files, written into the report directory from the
  * analysis, and gnuplot run on the committed scripts under plots/ (strip.gp, lines.gp,
- * ecdf.gp, gpu_timeline.gp) to render each as SVG and PNG. gnuplot missing or failing
- * never stops the report: the figure is recorded as not rendered, with the reason.
+ * ecdf.gp, gpu_timeline.gp, curve.gp) to render each as SVG and PNG. gnuplot missing or
+ * failing never stops the report: the figure is recorded as not rendered, with the reason.
  * What the figures must not misstate: intervals of percentages bounded to 0-100 stay in
  * bounds (the bootstrap CI is drawn), reference lines are named in the key rather than
  * written over data, y ranges follow the data, and an ECDF spans every call, one panel
@@ -22,7 +22,7 @@
 #include "report/output.h"
 #include "report/values.h"
 
-static const char *const SCRIPTS[] = {"common.gp", "strip.gp", "lines.gp", "ecdf.gp", "gpu_timeline.gp"};
+static const char *const SCRIPTS[] = {"common.gp", "strip.gp", "lines.gp", "ecdf.gp", "gpu_timeline.gp", "curve.gp"};
 
 /* ---- finding the scripts ---------------------------------------------------------- */
 
@@ -885,6 +885,98 @@ static int gpu_fig(tdm_rep_figures *figs, const tdm_rep_analysis *an, const char
     return 0;
 }
 
+/* The gain curve (curve.gp): fig_gain_curve.dat, one block per line of the analysis
+ * (gain_curve.c), and two figures drawn from it: efficiency and aggregate tokens/s
+ * against N, and TTFT p50/p99 and per-agent slowdown against N. No figure at all when
+ * the runs share one N, so such reports stay as they were. A point with one run has no
+ * interval: its bar is drawn at the mean rather than the point dropped. */
+static int curve_fig(tdm_rep_figures *figs, const tdm_rep_analysis *an, const char *out_dir, const char *plots_dir,
+                     FILE *log, char *err, size_t errlen)
+{
+    const tdm_rep_curve *cv = &an->curve;
+    if (cv->n_lines == 0)
+        return 0;
+    tdm_buf d = {0}, xt = {0};
+    size_t nmin = SIZE_MAX, nmax = 0;
+    double yhi = 105.0;
+    uint64_t seen = 0; /* a bit per N of the data, up to 63 */
+    for (size_t i = 0; i < cv->n_lines; i++) {
+        const tdm_rep_curve_line *l = &cv->lines[i];
+        if (i)
+            tdm_buf_append_str(&d, "\n\n");
+        dat_title(&d, l->label);
+        for (size_t k = 0; k < l->n_points; k++) {
+            const tdm_rep_curve_point *p = &l->points[k];
+            const tdm_rep_curve_value *v[] = {&p->efficiency, &p->tokens_s, NULL, &p->slowdown};
+            dat_num(&d, (double)p->n_agents);
+            for (int j = 0; j < 4; j++) {
+                if (!v[j]) {
+                    tdm_buf_append_str(&d, " ");
+                    dat_num(&d, p->ttft.p50);
+                    tdm_buf_append_str(&d, " ");
+                    dat_num(&d, p->ttft.p99);
+                    continue;
+                }
+                bool ci = isfinite(v[j]->lo) && isfinite(v[j]->hi);
+                tdm_buf_append_str(&d, " ");
+                dat_num(&d, v[j]->mean);
+                tdm_buf_append_str(&d, " ");
+                dat_num(&d, ci ? v[j]->lo : v[j]->mean);
+                tdm_buf_append_str(&d, " ");
+                dat_num(&d, ci ? v[j]->hi : v[j]->mean);
+                if (j == 0 && isfinite(v[j]->hi))
+                    yhi = fmax(yhi, 1.05 * v[j]->hi);
+            }
+            tdm_buf_append_str(&d, "\n");
+            nmin = p->n_agents < nmin ? p->n_agents : nmin;
+            nmax = p->n_agents > nmax ? p->n_agents : nmax;
+            if (p->n_agents < 64)
+                seen |= (uint64_t)1 << p->n_agents;
+        }
+    }
+    if (write_dat(out_dir, "fig_gain_curve.dat", &d, err, errlen) != 0) {
+        tdm_buf_free(&xt);
+        return -1;
+    }
+    /* tics at the N of the data (up to 63), else gnuplot's own powers of 2 */
+    tdm_buf_append_str(&xt, "(");
+    for (size_t n = 1; n < 64; n++)
+        if (seen & ((uint64_t)1 << n))
+            tdm_buf_printf(&xt, "%s%zu", xt.len > 1 ? "," : "", n);
+    tdm_buf_append_str(&xt, ")");
+    static const struct {
+        const char *name, *caption, *ttl;
+    } figs_of[2] = {
+        {"fig_gain_curve",
+         "The gain curve: efficiency (left; mean with its 95% bootstrap CI) and aggregate output tokens/s of the "
+         "concurrent phase (right; mean with its 95% t CI) against the number of agents N, one line per variant "
+         "and server layout; dashed: 100% = perfect parallelism, dotted: 100/N % = no gain",
+         "What running N agents together gains: efficiency and aggregate tokens/s against N"},
+        {"fig_gain_latency",
+         "Latency and slowdown against N: TTFT p50 (solid) and p99 (dotted) over the concurrent phase's calls "
+         "(left), and each agent's slowdown T_conc_i / T_seq_i (right; mean with its 95% t CI); dashed: 1 = no "
+         "slowdown, dotted: N = one fully shared device",
+         "What N agents cost each other: TTFT and per-agent slowdown against N"},
+    };
+    for (int k = 0; k < 2; k++) {
+        tdm_rep_figure *f = add_fig(figs, figs_of[k].name, figs_of[k].caption, "curve", "fig_gain_curve.dat");
+        if (!f) {
+            tdm_buf_free(&xt);
+            return -1;
+        }
+        tdm_buf v = {0};
+        tdm_buf_printf(&v, "nvar=%zu; kind=%d; xlo=%.6g; xhi=%.6g; yhi=%.6g; ", cv->n_lines, k + 1,
+                       (double)nmin / 1.3, (double)nmax * 1.3, yhi);
+        gp_str(&v, "dat", "fig_gain_curve.dat");
+        gp_str(&v, "xt", xt.len > 2 ? tdm_buf_str(&xt) : "autofreq");
+        gp_str(&v, "ttl", figs_of[k].ttl);
+        render(figs, f, out_dir, plots_dir, tdm_buf_str(&v), log);
+        tdm_buf_free(&v);
+    }
+    tdm_buf_free(&xt);
+    return 0;
+}
+
 static char *gnuplot_version(void)
 {
     char out[256];
@@ -937,6 +1029,7 @@ int tdm_rep_figures_make(const tdm_rep_analysis *an, const char *out_dir, const 
                    "median inter-token latency of a call (ms)",
                    "Inter-token latency, concurrent phase: each call's median gap between tokens", log, err, errlen);
     rc |= gpu_fig(figs, an, od, plots_dir, log, err, errlen);
+    rc |= curve_fig(figs, an, od, plots_dir, log, err, errlen);
     free(abs_out);
     return rc ? -1 : 0;
 }

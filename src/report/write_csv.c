@@ -361,11 +361,53 @@ static int contention_csv(const tdm_rep_analysis *an, const char *dir, char *err
     return write(dir, "contention.csv", &b, err, errlen);
 }
 
+/* gain_curve.csv: one row per line and agent count (gain_curve.c); not written when the
+ * runs share one N, so such reports keep their files as they were. */
+static int gain_curve_csv(const tdm_rep_analysis *an, const char *dir, char *err, size_t errlen)
+{
+    if (an->curve.n_lines == 0)
+        return 0;
+    const tdm_rep_dataset *ds = an->ds;
+    tdm_buf b = {0};
+    tdm_buf_append_str(&b, "variant,source,layout,n_agents,runs,efficiency_pct,efficiency_ci_lo,efficiency_ci_hi,"
+                           "tokens_per_s,tokens_per_s_ci_lo,tokens_per_s_ci_hi,growth_per_doubling_pct,ttft_p50_ms,"
+                           "ttft_p99_ms,slowdown,slowdown_ci_lo,slowdown_ci_hi,knee,knee_reason,best\n");
+    for (size_t i = 0; i < an->curve.n_lines; i++) {
+        const tdm_rep_curve_line *l = &an->curve.lines[i];
+        for (size_t k = 0; k < l->n_points; k++) {
+            const tdm_rep_curve_point *p = &l->points[k];
+            tdm_rep_csv_field(&b, ds->variants[l->variant].name);
+            str(&b, ds->variants[l->variant].source);
+            str(&b, l->layout);
+            integer(&b, (long long)p->n_agents);
+            integer(&b, (long long)p->n_runs);
+            const tdm_rep_curve_value *v[] = {&p->efficiency, &p->tokens_s};
+            for (int j = 0; j < 2; j++) {
+                num(&b, v[j]->mean);
+                num(&b, v[j]->lo);
+                num(&b, v[j]->hi);
+            }
+            num(&b, p->growth_pct);
+            num(&b, p->ttft.p50);
+            num(&b, p->ttft.p99);
+            num(&b, p->slowdown.mean);
+            num(&b, p->slowdown.lo);
+            num(&b, p->slowdown.hi);
+            boolean(&b, l->knee == (long)k);
+            str(&b, l->knee == (long)k ? tdm_rep_knee_key(l->knee_reason) : "");
+            boolean(&b, l->best == (long)k);
+            tdm_buf_append_str(&b, "\n");
+        }
+    }
+    return write(dir, "gain_curve.csv", &b, err, errlen);
+}
+
 int tdm_rep_write_csvs(const tdm_rep_analysis *an, const char *out_dir, char *err, size_t errlen)
 {
     if (runs_csv(an, out_dir, err, errlen) || cells_csv(an, out_dir, err, errlen) ||
         calls_csv(an, out_dir, err, errlen) || comparisons_csv(an, out_dir, err, errlen) ||
-        tails_csv(an, out_dir, err, errlen) || contention_csv(an, out_dir, err, errlen))
+        tails_csv(an, out_dir, err, errlen) || contention_csv(an, out_dir, err, errlen) ||
+        gain_curve_csv(an, out_dir, err, errlen))
         return -1;
     return 0;
 }

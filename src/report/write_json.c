@@ -426,6 +426,56 @@ static json_t *provenance_json(const tdm_rep_dataset *ds)
     return a;
 }
 
+/* The gain curve (gain_curve.c): per line and N the points, and each line's knee and best
+ * point as indices into its points and as N; the key is absent when the runs share one N. */
+static json_t *curve_value_json(const tdm_rep_curve_value *v, const char *ci)
+{
+    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:s}", "n", (json_int_t)v->n, "mean", num(v->mean), "sd", num(v->sd),
+                     "ci_lo", num(v->lo), "ci_hi", num(v->hi), "ci", ci);
+}
+
+static json_t *gain_curve_json(const tdm_rep_analysis *an)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    json_t *lines = json_array();
+    for (size_t i = 0; i < an->curve.n_lines; i++) {
+        const tdm_rep_curve_line *l = &an->curve.lines[i];
+        json_t *pts = json_array();
+        for (size_t k = 0; k < l->n_points; k++) {
+            const tdm_rep_curve_point *p = &l->points[k];
+            json_array_append_new(
+                pts, json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:{s:I, s:o, s:o, s:o}}", "n_agents",
+                               (json_int_t)p->n_agents, "runs", (json_int_t)p->n_runs, "efficiency_pct",
+                               curve_value_json(&p->efficiency, "bootstrap"), "tokens_per_s",
+                               curve_value_json(&p->tokens_s, "t"), "growth_per_doubling_pct", num(p->growth_pct),
+                               "slowdown", curve_value_json(&p->slowdown, "t"), "ttft_ms", "n",
+                               (json_int_t)p->ttft.n, "p50", num(p->ttft.p50), "p90", num(p->ttft.p90), "p99",
+                               num(p->ttft.p99)));
+        }
+        json_array_append_new(
+            lines, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o}", "variant",
+                             str(ds->variants[l->variant].name), "source", str(ds->variants[l->variant].source),
+                             "layout", str(l->layout), "label", str(l->label), "points", pts, "knee_n_agents",
+                             l->knee >= 0 ? json_integer((json_int_t)l->points[l->knee].n_agents) : json_null(),
+                             "knee_reason", tdm_rep_knee_key(l->knee_reason), "best_n_agents",
+                             l->best >= 0 ? json_integer((json_int_t)l->points[l->best].n_agents) : json_null()));
+    }
+    char knee[300];
+    snprintf(knee, sizeof knee,
+             "the smallest N whose mean efficiency_pct is below %.0f, or failing that whose mean tokens/s grew by "
+             "less than %.0f%% per doubling of N since the previous N ((b/a)^(1/log2(N_b/N_a)) - 1)",
+             TDM_REP_KNEE_EFF_PCT, TDM_REP_KNEE_GROWTH_PCT);
+    char best[200];
+    snprintf(best, sizeof best,
+             "the N with the highest mean tokens/s whose mean efficiency_pct is at least %.0f (ties: the smaller N)",
+             TDM_REP_KNEE_EFF_PCT);
+    return json_pack("{s:s, s:s, s:s, s:s, s:o}", "knee", knee, "best", best, "tokens_per_s",
+                     "server-counted output tokens of the concurrent phase / T_conc, per run", "slowdown",
+                     "per run, the mean over agents of T_conc_i / T_seq_i (each the sum of the agent's call e2e "
+                     "times in the phase)",
+                     "lines", lines);
+}
+
 json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_meta *meta, const tdm_rep_figures *figs)
 {
     const tdm_rep_dataset *ds = an->ds;
@@ -510,6 +560,8 @@ json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_meta *me
                   "outliers",
                   "a run is an outlier when |value - cell median| > 3 * 1.4826 * MAD on the cell's contention "
                   "metric; needs 3 runs and MAD > 0; flagged runs are kept in every statistic"));
+    if (an->curve.n_lines)
+        json_object_set_new(doc, "gain_curve", gain_curve_json(an));
     json_t *fig = json_array();
     for (size_t i = 0; figs && i < figs->n; i++) {
         const tdm_rep_figure *f = &figs->f[i];

@@ -42,6 +42,8 @@ static void run_job_blocking(tdm_curl_transfer *t)
         curl_easy_setopt(t->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
         curl_easy_setopt(t->easy, CURLOPT_XFERINFODATA, t);
         CURLcode rc = curl_easy_perform(t->easy);
+        if (tdm_curl_transfer_retry_stale(t, rc)) /* once, on a fresh connection */
+            rc = curl_easy_perform(t->easy);
         if (!tdm_curl_transfer_done(t, rc, tdm_now_ns()))
             break;
     }

@@ -22,10 +22,12 @@ static const char HELP[] =
     "\n"
     "Listening:\n"
     "  --host ADDR            IPv4/IPv6 address to bind (default 127.0.0.1)\n"
-    "  --port P[@DEV]         listen on port P (0 = the OS picks one); repeatable. A port\n"
+    "  --port P[@DEV][:K]     listen on port P (0 = the OS picks one); repeatable. A port\n"
     "                         gets its own device unless @DEV names a device that several\n"
     "                         ports share (two Ollama servers on one GPU). Default 11434.\n"
     "                         Unnamed devices are called dev0, dev1, ... by --port order.\n"
+    "                         :K gives this port K request slots (see --num-parallel),\n"
+    "                         e.g. 11434:4, 11435@gpu0:1, 0:2; :0 means no limit\n"
     "  --ready-file FILE      once every port listens, write FILE atomically with one line\n"
     "                         \"PORT DEVICE\" per port (real port numbers, --port order)\n"
     "\n"
@@ -37,6 +39,14 @@ static const char HELP[] =
     "  --alpha A              with k streams in prefill or decode, each runs at\n"
     "                         rate/(1 + A*(k-1)): 1 = time-slicing (default), 0 = perfect\n"
     "                         parallelism, in between = partial gain from batching\n"
+    "  --num-parallel K       request slots of every port that names none, as Ollama's\n"
+    "                         OLLAMA_NUM_PARALLEL: at most K generate/chat requests run at\n"
+    "                         once on a port; the rest wait, first come first served, once\n"
+    "                         their model is loaded, with no prefill and no byte sent (the\n"
+    "                         status line goes out with the first token, as in Ollama), and\n"
+    "                         the wait counted only in total_duration. Streams in slots\n"
+    "                         share the device as --alpha says. 0 = no limit, every request\n"
+    "                         streams at once (default 0; Ollama 0.11.4 itself defaults to 1)\n"
     "  --load-ms MS           cold load of a model on a port: its first request, or the\n"
     "                         first after keep_alive expired (default 0)\n"
     "  --sched-ms MS          scheduling time of every generate/chat request before its\n"
@@ -96,6 +106,12 @@ static const char HELP[] =
     "  {\"port\":P,\"conn\":C,\"req\":R,\"ev\":\"start\",\"t_ns\":T,\"method\":\"POST\",\"path\":\"/api/chat\"}\n"
     "  {\"port\":P,\"conn\":C,\"req\":R,\"i\":I,\"t_ns\":T,\"due_ns\":D}   token I handed to the kernel\n"
     "  {\"port\":P,\"conn\":C,\"req\":R,\"ev\":\"end\",\"t_ns\":T,\"status\":S,\"tokens\":N,\"reason\":\"stop\"}\n"
+    "  on a port with K slots, also, before the request's first token:\n"
+    "  {\"port\":P,\"conn\":C,\"req\":R,\"ev\":\"queued\",\"t_ns\":T,\"due_ns\":D,\"ahead\":A}\n"
+    "  {\"port\":P,\"conn\":C,\"req\":R,\"ev\":\"slot\",\"t_ns\":T,\"due_ns\":D,\"wait_ns\":W}\n"
+    "  queued: every slot was taken when the request was ready, A requests wait before it;\n"
+    "  slot: it got one (W: model time it waited, 0 when it did not queue). due_ns is the\n"
+    "  model time of the event, t_ns when it was logged.\n"
     "  conn counts connections from 1 per process, req requests from 1 per connection;\n"
     "  due_ns is when the timing model produced the token; t_ns when its write was handed\n"
     "  to the kernel (just before the write call; if the socket could not take it all at\n"
@@ -105,6 +121,8 @@ static const char HELP[] =
     "  tandem-sim                                   # one Ollama on 127.0.0.1:11434\n"
     "  tandem-sim --port 11434@gpu0 --port 11435@gpu0 --decode-tps 50 --alpha 1\n"
     "                                               # two servers sharing one GPU\n"
+    "  tandem-sim --port 11434@gpu0:2 --port 11435@gpu0:2 --alpha 0.3\n"
+    "                                               # two servers, 2 slots each, one GPU\n"
     "  tandem-sim --port 0 --port 0 --ready-file /tmp/ready --emit-log /tmp/emit.ndjson\n"
     "  tandem-sim --port 11434 --fault 11434:disconnect:5 --load-ms 2000\n"
     "  tandem-sim --port 0 --port 0 --fault '#1:stall:3'\n";
@@ -121,6 +139,7 @@ void tdm_sim_config_defaults(tdm_sim_config *c)
     c->decode_tps = 100;
     c->prefill_tps = 2000;
     c->alpha = 1.0;
+    c->num_parallel = 0;
     c->load_ms = 0;
     c->sched_ms = 1.0;
     c->keep_alive_ns = 300LL * 1000000000LL;
@@ -256,6 +275,16 @@ int tdm_sim_fault_parse(const char *spec, tdm_sim_faults *f, char *err, size_t e
     return 0;
 }
 
+/* A slot count: 0 (no limit) to TDM_SIM_MAX_PARALLEL. */
+static int slot_count(const char *s, int *k)
+{
+    int64_t x;
+    if (parse_i64(s, &x) || x < 0 || x > TDM_SIM_MAX_PARALLEL)
+        return -1;
+    *k = (int)x;
+    return 0;
+}
+
 static int add_port(tdm_sim_config *c, const char *v, char *err, size_t errlen)
 {
     if (c->nports >= TDM_SIM_MAX_PORTS) {
@@ -265,6 +294,24 @@ static int add_port(tdm_sim_config *c, const char *v, char *err, size_t errlen)
     tdm_sim_port_cfg *p = &c->ports[c->nports];
     memset(p, 0, sizeof *p);
     p->faults = (tdm_sim_faults){.error_line = -1, .disconnect = -1, .stall = -1, .malformed = -1};
+    p->num_parallel = -1; /* --num-parallel's, whichever order the flags come in */
+    /* P[@DEV][:K]: device names hold no ':', so the last ':' starts the slot count. */
+    char spec[TDM_SIM_NAME_MAX + 32];
+    if (strlen(v) >= sizeof spec) {
+        fail(err, errlen, "--port: '%.80s...' is too long; give P[@DEVICE][:K], e.g. 11434@gpu0:2", v);
+        return -1;
+    }
+    snprintf(spec, sizeof spec, "%s", v);
+    char *colon = strrchr(spec, ':');
+    if (colon) {
+        *colon = '\0';
+        if (slot_count(colon + 1, &p->num_parallel)) {
+            fail(err, errlen, "--port: '%s': the slot count after ':' must be an integer from "
+                 "0 (no limit) to %d, e.g. 11434:2", v, TDM_SIM_MAX_PARALLEL);
+            return -1;
+        }
+    }
+    v = spec;
     const char *at = strchr(v, '@');
     char num[16];
     size_t nlen = at ? (size_t)(at - v) : strlen(v);
@@ -390,7 +437,7 @@ int tdm_sim_config_parse(tdm_sim_config *c, int argc, char **argv, FILE *out, ch
         } else {
             snprintf(flag, sizeof flag, "%s", a);
             if (i + 1 >= argc) {
-                bool known = strstr(" --host --port --model --decode-tps --prefill-tps --alpha "
+                bool known = strstr(" --host --port --model --decode-tps --prefill-tps --alpha --num-parallel "
                                     "--load-ms --sched-ms --keep-alive --tokens-mean --tokens-sd "
                                     "--max-tokens --seed --version-string --emit-log "
                                     "--ready-file --fault --max-body-bytes --vram-pct ", flag) != NULL;
@@ -432,6 +479,13 @@ int tdm_sim_config_parse(tdm_sim_config *c, int argc, char **argv, FILE *out, ch
             r = number(flag, v, 0, 1e8, true, "tokens per second > 0 such as 2000", &c->prefill_tps, err, errlen);
         } else if (!strcmp(flag, "--alpha")) {
             r = number(flag, v, 0, 100, false, "a factor >= 0 such as 1", &c->alpha, err, errlen);
+        } else if (!strcmp(flag, "--num-parallel")) {
+            if (slot_count(v, &c->num_parallel)) {
+                fail(err, errlen, "--num-parallel: '%s' is not valid; give request slots per "
+                     "port from 0 (no limit) to %d, e.g. 1 as Ollama's default", v,
+                     TDM_SIM_MAX_PARALLEL);
+                r = -1;
+            }
         } else if (!strcmp(flag, "--load-ms")) {
             r = number(flag, v, 0, 3.6e6, false, "milliseconds >= 0 such as 1500", &c->load_ms, err, errlen);
         } else if (!strcmp(flag, "--sched-ms")) {
@@ -494,6 +548,9 @@ int tdm_sim_config_parse(tdm_sim_config *c, int argc, char **argv, FILE *out, ch
         snprintf(c->models[c->nmodels++], sizeof c->models[0], "gemma3:latest");
         snprintf(c->models[c->nmodels++], sizeof c->models[0], "tiny:latest");
     }
+    for (size_t i = 0; i < c->nports; i++)
+        if (c->ports[i].num_parallel < 0)
+            c->ports[i].num_parallel = c->num_parallel;
     for (size_t i = 0; i < nfaults; i++)
         if (apply_fault(c, faults[i], err, errlen))
             return TDM_SIM_CLI_ERROR;

@@ -11,6 +11,7 @@
 #define TDM_SIM_NAME_MAX 64
 #define TDM_SIM_MAX_PORTS 64
 #define TDM_SIM_MAX_MODELS 64
+#define TDM_SIM_MAX_PARALLEL 65536
 
 /* Faults injected on one port (see --help). -1 / 0 mean "off". */
 typedef struct tdm_sim_faults {
@@ -30,6 +31,7 @@ typedef struct tdm_sim_faults {
 typedef struct tdm_sim_port_cfg {
     int port;                         /* 0: the OS picks */
     char device[TDM_SIM_NAME_MAX];    /* ports naming the same device share it */
+    int num_parallel;                 /* request slots (OLLAMA_NUM_PARALLEL); 0: no limit */
     tdm_sim_faults faults;
 } tdm_sim_port_cfg;
 
@@ -42,6 +44,7 @@ typedef struct tdm_sim_config {
     double decode_tps;      /* tokens/s of one stream alone on a device */
     double prefill_tps;     /* prompt tokens/s of one stream alone on a device */
     double alpha;           /* contention: rate/(1 + alpha*(k-1)) with k streams */
+    int num_parallel;       /* slots of a port that names none; 0: no limit (default) */
     double load_ms;         /* cold load time */
     double sched_ms;        /* Ollama's scheduling time per request, part of load_duration */
     int64_t keep_alive_ns;  /* default keep_alive (Ollama: 5m) */

@@ -56,6 +56,28 @@ void tdm_sim_emitlog_end(tdm_sim_emitlog *l, int port, uint64_t conn, uint64_t r
                    status, (long long)tokens, reason);
 }
 
+void tdm_sim_emitlog_queued(tdm_sim_emitlog *l, int port, uint64_t conn, uint64_t req,
+                            int64_t t_ns, int64_t due_ns, size_t ahead)
+{
+    if (l->fd < 0)
+        return;
+    tdm_buf_printf(&l->buf,
+                   "{\"port\":%d,\"conn\":%llu,\"req\":%llu,\"ev\":\"queued\",\"t_ns\":%lld,\"due_ns\":%lld,\"ahead\":%zu}\n",
+                   port, (unsigned long long)conn, (unsigned long long)req, (long long)t_ns,
+                   (long long)due_ns, ahead);
+}
+
+void tdm_sim_emitlog_slot(tdm_sim_emitlog *l, int port, uint64_t conn, uint64_t req,
+                          int64_t t_ns, int64_t due_ns, int64_t wait_ns)
+{
+    if (l->fd < 0)
+        return;
+    tdm_buf_printf(&l->buf,
+                   "{\"port\":%d,\"conn\":%llu,\"req\":%llu,\"ev\":\"slot\",\"t_ns\":%lld,\"due_ns\":%lld,\"wait_ns\":%lld}\n",
+                   port, (unsigned long long)conn, (unsigned long long)req, (long long)t_ns,
+                   (long long)due_ns, (long long)wait_ns);
+}
+
 size_t tdm_sim_emitlog_pending(const tdm_sim_emitlog *l)
 {
     return l->buf.len;

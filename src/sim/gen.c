@@ -1,5 +1,5 @@
 /* gen.c — one /api/generate or /api/chat request as a stream on its device: cold load,
- * prefill, one line per token, the final line with counters, and the injected faults.
+ * a wait for one of its port's slots (slots.c), prefill, one line per token, the final line with counters, and the injected faults.
  * Model times (due) drive the simulation and the counters; the emission log records
  * when each write actually reached the socket. Lines go out through the connection's
  * output path (cork.c); answering, finishing and closing the request go through the
@@ -28,14 +28,37 @@ static void log_end(tdm_sim_conn *c, int status, const char *reason)
                         c->gen.produced, reason);
 }
 
-/* The stream leaves its device and releases its model at model time t. */
+/* c holds a slot from model time t: its prompt evaluation starts on the device. */
+static void slot_begin(tdm_sim_conn *c, int64_t t)
+{
+    tdm_sim_gen *g = &c->gen;
+    g->has_slot = true;
+    g->t_slot = t;
+    g->phase = GEN_PREFILL;
+    if (c->port->slots.limit > 0)
+        tdm_sim_emitlog_slot(&c->srv->log, c->port->port, c->id, c->nreq, tdm_now_ns(), t,
+                             t - g->t_load_end);
+    tdm_sim_dev_start(&c->port->dev->dev, &c->job, t, g->prefill_work);
+}
+
+/* The stream leaves its device, its slot or place in the queue, and its model at model
+ * time t. A slot it gives back goes at once to the first request waiting on the port. */
 static void gen_release(tdm_sim_conn *c, int64_t t)
 {
     tdm_sim_gen *g = &c->gen;
     if (g->phase == GEN_IDLE)
         return;
-    tdm_sim_dev_remove(&c->port->dev->dev, &c->job, t);
-    tdm_sim_dev_touch(c->port->dev);
+    tdm_sim_port *p = c->port;
+    tdm_sim_dev_remove(&p->dev->dev, &c->job, t);
+    if (g->phase == GEN_QUEUED) {
+        tdm_sim_slots_cancel(&p->slots, &g->wait);
+    } else if (g->has_slot) {
+        g->has_slot = false;
+        tdm_sim_slot_wait *next = tdm_sim_slots_release(&p->slots);
+        if (next)
+            slot_begin(next->owner, t);
+    }
+    tdm_sim_dev_touch(p->dev);
     tdm_sim_loaded_release(&c->port->loaded[g->model], t, g->keep_alive_ns);
     g->phase = GEN_IDLE;
     c->srv->active_gens--;
@@ -122,7 +145,8 @@ static void finish(tdm_sim_conn *c, int64_t t)
         .total_duration = t - g->t_arrival,
         .load_duration = g->t_load_end - g->t_arrival,
         .prompt_eval_count = g->rq.prompt_tokens,
-        .prompt_eval_duration = g->t_prefill_end - g->t_load_end,
+        /* A wait for a slot is in total_duration only, as in Ollama. */
+        .prompt_eval_duration = g->t_prefill_end - g->t_slot,
         .eval_count = g->produced,
         .eval_duration = t - g->t_prefill_end,
     };
@@ -334,8 +358,14 @@ void tdm_sim_job_due(void *ctx, tdm_sim_job *job, int64_t due)
                 respond_whole(c, due, 200, "load");
             return;
         }
-        g->phase = GEN_PREFILL;
-        tdm_sim_dev_start(dev, &c->job, due, g->prefill_work);
+        if (tdm_sim_slots_acquire(&c->port->slots, &g->wait, due)) {
+            slot_begin(c, due);
+            return;
+        }
+        g->phase = GEN_QUEUED; /* off the device until a slot is handed over */
+        tdm_sim_emitlog_queued(&c->srv->log, c->port->port, c->id, c->nreq, tdm_now_ns(), due,
+                               c->port->slots.waiting - 1);
+        tdm_sim_dev_remove(dev, &c->job, due);
         return;
     case GEN_PREFILL:
         g->t_prefill_end = due;
@@ -395,6 +425,7 @@ void tdm_sim_gen_dispatch(tdm_sim_conn *c, int64_t t, bool chat, const char *bod
     tdm_sim_gen *g = &c->gen;
     char err[512];
     *g = (tdm_sim_gen){0};
+    tdm_sim_slot_wait_init(&g->wait, c);
     if (tdm_sim_genreq_parse(body, len, chat, &g->rq, err, sizeof err) != 0) {
         respond_error(c, t, 400, err, "bad-request");
         return;

@@ -214,6 +214,7 @@ static int setup(tdm_sim_server *s)
             fprintf(stderr, "tandem-sim: cannot create a timer for device %s\n", p->cfg->device);
             return -1;
         }
+        tdm_sim_slots_init(&p->slots, p->cfg->num_parallel);
         s->nports++;
         if (bind_port(s, p) != 0)
             return -1;
@@ -233,11 +234,16 @@ static int setup(tdm_sim_server *s)
     s->flush_open = true;
     s->flush_timer.data = s;
     uv_timer_start(&s->flush_timer, on_flush_timer, FLUSH_PERIOD_MS, FLUSH_PERIOD_MS);
-    for (size_t i = 0; i < s->nports; i++)
-        fprintf(stderr, "tandem-sim: listening on http://%s%s%s:%d (device %s)%s\n",
+    for (size_t i = 0; i < s->nports; i++) {
+        char slots[32] = "";
+        if (s->ports[i].slots.limit > 0)
+            snprintf(slots, sizeof slots, ", %d slot%s", s->ports[i].slots.limit,
+                     s->ports[i].slots.limit == 1 ? "" : "s");
+        fprintf(stderr, "tandem-sim: listening on http://%s%s%s:%d (device %s%s)%s\n",
                 strchr(cfg->host, ':') ? "[" : "", cfg->host, strchr(cfg->host, ':') ? "]" : "",
-                s->ports[i].port, s->ports[i].dev->name,
+                s->ports[i].port, s->ports[i].dev->name, slots,
                 s->ports[i].cfg->faults.refuse ? " [fault: refuse, not accepting]" : "");
+    }
     if (cfg->ready_file && write_ready_file(s, cfg->ready_file) != 0)
         return -1;
     return 0;

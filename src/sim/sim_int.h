@@ -19,6 +19,7 @@
 #include "sim/http.h"
 #include "sim/models.h"
 #include "sim/request.h"
+#include "sim/slots.h"
 #include "sim/timer.h"
 #include "sim/tokens.h"
 
@@ -43,17 +44,21 @@ typedef struct tdm_sim_port {
     tdm_sim_devrt *dev;
     tdm_sim_loaded loaded[TDM_SIM_MAX_MODELS]; /* residency of each served model */
     uint64_t gen_requests;/* generate/chat requests so far: seeds unseeded draws */
+    tdm_sim_slots slots;  /* OLLAMA_NUM_PARALLEL: streams running at once, and the queue */
     tdm_sim_server *srv;
 } tdm_sim_port;
 
 /* One generate/chat request in progress on a connection. */
-enum { GEN_IDLE = 0, GEN_LOAD, GEN_PREFILL, GEN_DECODE };
+/* GEN_QUEUED: loaded and scheduled, waiting for one of its port's slots (off the device). */
+enum { GEN_IDLE = 0, GEN_LOAD, GEN_QUEUED, GEN_PREFILL, GEN_DECODE };
 typedef struct tdm_sim_gen {
     int phase;
     tdm_sim_genreq rq;
     int model;                /* index into the served models */
     int64_t keep_alive_ns;
-    int64_t t_arrival, t_load_end, t_prefill_end, t_last_token;
+    int64_t t_arrival, t_load_end, t_slot, t_prefill_end, t_last_token;
+    tdm_sim_slot_wait wait;   /* its place in the port's queue */
+    bool has_slot;            /* holds one of the port's slots (prefill, decode) */
     int64_t n_target;         /* tokens to produce */
     int64_t produced;
     const char *done_reason;  /* "stop" or "length" */

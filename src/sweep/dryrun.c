@@ -1,6 +1,7 @@
 /* dryrun.c — `tandem-sweep --dry-run`: the whole plan on stdout without touching a
- * server or the output directory: cell count, order and seed, the exact command of
- * every child, and an estimated duration. */
+ * server or the output directory: cell count, order and seed, the axes and the server
+ * groups with their restarts, the exact command of every child, and an estimated
+ * duration. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,11 +37,42 @@ static void print_header(const tdm_sweep_ctx *c, const tdm_manifest *m)
         printf(" %s", e->configs[i].name);
     printf("\n");
     if (c->order == TDM_SWEEP_ORDER_BLOCKS)
-        printf("  order:     blocks of %zu cells (every variant x configuration once per block), shuffled with "
-               "seed %llu (%s)\n",
-               e->n_variants * e->n_configs, (unsigned long long)c->seed, c->seed_from);
+        printf("  order:     blocks of %zu cells (every variant x configuration%s once per block%s), shuffled "
+               "with seed %llu (%s)\n",
+               e->n_variants * e->n_configs * (e->n_client_points ? e->n_client_points : 1),
+               e->n_client_points > 1 ? " x client-side point" : "",
+               e->server_launcher ? ", within each server group" : "", (unsigned long long)c->seed, c->seed_from);
     else
         printf("  order:     sequential (variant by variant; drift can masquerade as a runtime effect)\n");
+}
+
+/* The axes, and the server groups with the launcher's environment for each. */
+static void print_axes(const tdm_experiment *e, size_t groups)
+{
+    for (int a = 0; a < TDM_AXIS_COUNT; a++) {
+        if (!e->axes[a].n)
+            continue;
+        printf("  axis %s:", tdm_sweep_axis_name((tdm_sweep_axis_id)a));
+        for (size_t k = 0; k < e->axes[a].n; k++)
+            printf(" %lld", (long long)e->axes[a].values[k]);
+        printf("%s\n", a >= TDM_AXIS_FIRST_SERVER ? "  (server side)" : "");
+    }
+    if (!e->server_launcher)
+        return;
+    printf("server groups: %zu, so %zu restart%s of the servers (server_launcher: %s), each waited for up to %lld ms "
+           "(not in the estimate):\n",
+           groups, groups, groups == 1 ? "" : "s", e->server_launcher, (long long)e->server_ready_timeout_ms);
+    for (size_t g = 0; g < groups; g++) {
+        char *desc = tdm_sweep_point_desc(e, g * e->n_client_points, true);
+        int64_t v;
+        printf("  group %zu: %s  env: TANDEM_SWEEP_GROUP=%zu", g + 1, desc && *desc ? desc : "(no server axis)", g + 1);
+        if (tdm_sweep_point_value(e, g * e->n_client_points, TDM_AXIS_NUM_PARALLEL, &v))
+            printf(" OLLAMA_NUM_PARALLEL=%lld", (long long)v);
+        if (tdm_sweep_point_value(e, g * e->n_client_points, TDM_AXIS_SERVERS_PER_GPU, &v))
+            printf(" TANDEM_SERVERS=%lld", (long long)v);
+        printf("\n");
+        free(desc);
+    }
 }
 
 int tdm_sweep_dry_run(tdm_sweep_ctx *c)
@@ -55,7 +87,7 @@ int tdm_sweep_dry_run(tdm_sweep_ctx *c)
     double total = 0, remaining = 0;
     bool known = true;
     for (size_t i = 0; i < c->n_cells; i++) {
-        double s = tdm_sweep_estimate_cell_s(e, c->cells[i].config);
+        double s = tdm_sweep_estimate_point_s(e, c->cells[i].config, c->cells[i].point);
         if (s < 0)
             known = false;
         double cell = s + (i + 1 < c->n_cells ? (double)e->run.cooldown_ms / 1000.0 : 0);
@@ -63,8 +95,14 @@ int tdm_sweep_dry_run(tdm_sweep_ctx *c)
         if (!m || tdm_cell_should_run(m->cells[i].state, c->o->retry_failed))
             remaining += cell;
     }
-    printf("cells: %zu (%zu variants x %zu configurations x %d repetitions)\n", c->n_cells, e->n_variants,
-           e->n_configs, e->repetitions);
+    size_t groups = e->n_points / (e->n_client_points ? e->n_client_points : 1);
+    if (e->n_points > 1)
+        printf("cells: %zu (%zu variants x %zu configurations x %zu points of the axes x %d repetitions)\n",
+               c->n_cells, e->n_variants, e->n_configs, e->n_points, e->repetitions);
+    else
+        printf("cells: %zu (%zu variants x %zu configurations x %d repetitions)\n", c->n_cells, e->n_variants,
+               e->n_configs, e->repetitions);
+    print_axes(e, groups);
     if (known) {
         char a[32], b[32];
         tdm_sweep_format_duration(total, a, sizeof a);
@@ -97,6 +135,12 @@ int tdm_sweep_dry_run(tdm_sweep_ctx *c)
             tdm_sweep_argv_free(argv);
             fprintf(stderr, "tandem-sweep: out of memory\n");
             return TDM_SWEEP_EXIT_ERROR;
+        }
+        if (e->server_launcher && (i == 0 || c->cells[i - 1].group != cell->group)) {
+            char *desc = tdm_sweep_point_desc(e, cell->group * e->n_client_points, true);
+            printf("== server group %zu/%zu%s%s%s: restart: %s\n", cell->group + 1, groups, desc && *desc ? " (" : "",
+                   desc ? desc : "", desc && *desc ? ")" : "", e->server_launcher);
+            free(desc);
         }
         printf("[%zu/%zu] block %d  %s%s%s%s\n    %s\n", i + 1, c->n_cells, cell->block, id, m ? "  (" : "",
                m ? tdm_cell_state_name(m->cells[i].state) : "", m ? ")" : "", cmd);

@@ -34,6 +34,9 @@ void tdm_experiment_init(tdm_experiment *e)
     e->run.retries = 3;
     e->run.retry_backoff_ms = 1000;
     e->run.gpu_telemetry = TDM_GPU_AUTO;
+    e->n_points = 1;
+    e->n_client_points = 1;
+    e->server_ready_timeout_ms = 120000;
 }
 
 static void free_strv(char **v, size_t n)
@@ -67,15 +70,20 @@ void tdm_experiment_free(tdm_experiment *e)
         free(c->collector_url);
         free(c->insight_url);
         free_strv(c->urls, c->n_urls);
+        tdm_sweep_points_free(c, e->n_points);
     }
     free(e->configs);
     free(e->run.keep_alive);
+    for (int a = 0; a < TDM_AXIS_COUNT; a++)
+        free(e->axes[a].values);
+    free(e->server_launcher);
     memset(e, 0, sizeof *e);
 }
 
 size_t tdm_experiment_cell_count(const tdm_experiment *e)
 {
-    return e->n_variants * e->n_configs * (size_t)(e->repetitions > 0 ? e->repetitions : 0);
+    return e->n_variants * e->n_configs * (e->n_points ? e->n_points : 1) *
+           (size_t)(e->repetitions > 0 ? e->repetitions : 0);
 }
 
 bool tdm_sweep_same_model(const char *a, const char *b)
@@ -394,6 +402,16 @@ int tdm_experiment_resolve(tdm_experiment *e, const char *src, tdm_buf *problems
                         e->variants[i]);
     }
 
+    tdm_sweep_count_points(e);
+    if (tdm_sweep_has_server_axes(e) && !e->server_launcher)
+        problem(&c, "server_launcher",
+                "missing; a server-side axis (num_parallel:, servers_per_gpu:) needs the servers restarted between "
+                "groups of cells, so name the command that (re)starts them (e.g. server_launcher: \"just "
+                "ollama-up\"; it gets OLLAMA_NUM_PARALLEL and TANDEM_SERVERS in its environment)");
+    if (e->axes[TDM_AXIS_NUM_PREDICT].n && e->run.has_num_predict)
+        problem(&c, "run.num_predict",
+                "given together with axes.num_predict; the axis sets every cell's --num-predict, so remove "
+                "run.num_predict");
     if (e->n_configs == 0)
         problem(&c, "configurations", "missing or empty; list at least one {name, scenario}");
     for (size_t i = 0; i < e->n_configs && !c.oom; i++) {
@@ -416,6 +434,7 @@ int tdm_experiment_resolve(tdm_experiment *e, const char *src, tdm_buf *problems
             continue;
         }
         const char *canon = builtin_name(cf->scenario);
+        int before = c.n;
         if (canon)
             resolve_builtin(&c, e, cf, f, canon);
         else if (looks_like_path(cf->scenario))
@@ -425,6 +444,17 @@ int tdm_experiment_resolve(tdm_experiment *e, const char *src, tdm_buf *problems
                     "scenario '%s' is neither a built-in (baseline-vs-chimera, chimera-hetero, chimera-homo) nor a "
                     "path to a .yaml file",
                     cf->scenario);
+        if (c.n == before && !c.oom) {
+            tdm_buf pb = {0};
+            int pr = tdm_sweep_resolve_points(e, cf, f, src, &pb);
+            if (problems && pb.len && tdm_buf_append(problems, pb.data, pb.len) != 0)
+                c.oom = true;
+            tdm_buf_free(&pb);
+            if (pr < 0)
+                c.oom = true;
+            else
+                c.n += pr;
+        }
     }
     if (tdm_experiment_cell_count(e) > MAX_CELLS)
         problem(&c, "repetitions", "%zu cells is more than %d; is that intended? split the experiment",

@@ -17,7 +17,15 @@
  *   run: {runs_per_cell, warmup, num_predict, seed, num_thread, calls_per_agent,
  *         keep_alive, cooldown_ms, unload_between_cells, cell_timeout_ms,
  *         http_timeout_ms, retries, retry_backoff_ms, expected_decode_tps,
- *         estimate_cell_s, gpu_telemetry: auto|on|off} */
+ *         estimate_cell_s, gpu_telemetry: auto|on|off}
+ *   axes: {agents: [1, 2, 4], num_predict: [...], num_parallel: [1, 2], servers_per_gpu: [1, 2]}
+ *   server_launcher: "just ollama-up", server_ready_timeout_ms
+ *
+ * Axes multiply the cells: every (variant, configuration) runs at every point of their
+ * product. agents sets a template scenario's agent_count and num_predict the cells'
+ * --num-predict; num_parallel and servers_per_gpu are the servers' own settings, so the
+ * cells are grouped by them and the servers_launcher is run before each group with them
+ * in its environment (OLLAMA_NUM_PARALLEL, TANDEM_SERVERS; run_servers.c). */
 #ifndef TDM_SWEEP_EXPERIMENT_H
 #define TDM_SWEEP_EXPERIMENT_H
 
@@ -47,6 +55,31 @@ typedef struct tdm_sweep_pins {
     tdm_vram_pin vram;    /* pins.model_in_vram: how much of the model must sit in VRAM */
 } tdm_sweep_pins;
 
+/* The axes, client-side first. Server-side ones need the servers restarted. */
+typedef enum tdm_sweep_axis_id {
+    TDM_AXIS_AGENTS = 0,      /* a template scenario's agent_count */
+    TDM_AXIS_NUM_PREDICT,     /* the cells' --num-predict */
+    TDM_AXIS_NUM_PARALLEL,    /* the servers' OLLAMA_NUM_PARALLEL */
+    TDM_AXIS_SERVERS_PER_GPU, /* how many servers the launcher starts (the scenario's first k endpoints) */
+    TDM_AXIS_COUNT
+} tdm_sweep_axis_id;
+#define TDM_AXIS_FIRST_SERVER TDM_AXIS_NUM_PARALLEL
+
+typedef struct tdm_sweep_axis {
+    int64_t *values; /* as listed; NULL when the experiment has no such axis */
+    size_t n;
+} tdm_sweep_axis;
+
+/* What one configuration is at one point of the axes. */
+typedef struct tdm_sweep_point {
+    char *yaml;            /* the rewritten scenario file (agents / servers axes), NULL: the file as is */
+    size_t yaml_len;
+    char **urls;           /* the servers it talks to there */
+    size_t n_urls;
+    size_t n_agents;
+    size_t calls_per_run;
+} tdm_sweep_point;
+
 typedef struct tdm_sweep_config {
     char *name;
     char *description;     /* may be NULL */
@@ -65,6 +98,7 @@ typedef struct tdm_sweep_config {
     size_t n_urls;
     size_t n_agents;       /* for the duration estimate */
     size_t calls_per_run;  /* calls in one phase: sum of every agent's steps */
+    tdm_sweep_point *points; /* per point of the axes (e->n_points of them) */
 } tdm_sweep_config;
 
 typedef struct tdm_sweep_run {
@@ -109,7 +143,21 @@ typedef struct tdm_experiment {
     tdm_sweep_config *configs;
     size_t n_configs;
     tdm_sweep_run run;
+    tdm_sweep_axis axes[TDM_AXIS_COUNT];
+    size_t n_points;        /* product of the axes' lengths (1 without axes) */
+    size_t n_client_points; /* product of the client-side axes: points per server group */
+    char *server_launcher;  /* shell command that (re)starts the servers; NULL: none */
+    int64_t server_ready_timeout_ms; /* launcher + readiness (default 120000) */
 } tdm_experiment;
+
+/* The axis' name in the experiment ("num_parallel"), and its short label in cell ids ("np"). */
+const char *tdm_sweep_axis_name(tdm_sweep_axis_id a);
+const char *tdm_sweep_axis_label(tdm_sweep_axis_id a);
+/* The value of axis a at point p; false when the experiment has no such axis. Points run
+ * with the client-side axes fastest: group = p / n_client_points. */
+bool tdm_sweep_point_value(const tdm_experiment *e, size_t p, tdm_sweep_axis_id a, int64_t *v);
+/* True when some server-side axis is given (the cells form groups). */
+bool tdm_sweep_has_server_axes(const tdm_experiment *e);
 
 /* Loads and validates an experiment. Returns 0, or -1 with every problem found appended
  * to problems, one per line ("path: field: problem; fix"). On failure e holds nothing
@@ -120,7 +168,7 @@ int tdm_experiment_load_string(const char *yaml, size_t len, const char *source,
                                tdm_experiment *e, tdm_buf *problems);
 void tdm_experiment_free(tdm_experiment *e);
 
-/* Number of cells: variants x configurations x repetitions. */
+/* Number of cells: variants x configurations x points x repetitions. */
 size_t tdm_experiment_cell_count(const tdm_experiment *e);
 
 /* "gemma3" and "gemma3:latest" name the same model. */

@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "core/scalar.h"
+#include "core/scenario.h"
+#include <stddef.h>
 #include "core/yaml_load.h"
 #include "sweep/experiment.h"
 #include "sweep/experiment_int.h"
@@ -58,8 +60,16 @@ typedef struct y_config {
     y_endpoints *endpoints;
 } y_config;
 
+/* axes: one list per axis, in tdm_sweep_axis_id order. */
+typedef struct y_axes {
+    char **agents, **num_predict, **num_parallel, **servers_per_gpu;
+    unsigned agents_count, num_predict_count, num_parallel_count, servers_per_gpu_count;
+} y_axes;
+
 typedef struct y_exp {
     char *name, *description, *output, *seed, *order, *repetitions;
+    char *server_launcher, *server_ready_timeout_ms;
+    y_axes *axes;
     y_pins *pins;
     y_endpoints *endpoints;
     char **variants;
@@ -139,6 +149,18 @@ static const cyaml_schema_value_t variant_schema = {
     CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
 };
 
+static const cyaml_schema_value_t axis_value_schema = {
+    CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
+};
+_Static_assert(TDM_AXIS_COUNT == 4, "a new axis needs its member in y_axes and its line in axes_fields below");
+static const cyaml_schema_field_t axes_fields[] = {
+    CYAML_FIELD_SEQUENCE("agents", OPT, y_axes, agents, &axis_value_schema, 1, CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("num_predict", OPT, y_axes, num_predict, &axis_value_schema, 1, CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("num_parallel", OPT, y_axes, num_parallel, &axis_value_schema, 1, CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("servers_per_gpu", OPT, y_axes, servers_per_gpu, &axis_value_schema, 1, CYAML_UNLIMITED),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t exp_fields[] = {
     STR("name", y_exp, name),
     STR("description", y_exp, description),
@@ -151,6 +173,9 @@ static const cyaml_schema_field_t exp_fields[] = {
     CYAML_FIELD_SEQUENCE("variants", OPT, y_exp, variants, &variant_schema, 0, CYAML_UNLIMITED),
     CYAML_FIELD_SEQUENCE("configurations", OPT, y_exp, configurations, &config_schema, 0, CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING_PTR("run", OPT_MAP, y_exp, run, run_fields),
+    CYAML_FIELD_MAPPING_PTR("axes", OPT_MAP, y_exp, axes, axes_fields),
+    STR("server_launcher", y_exp, server_launcher),
+    STR("server_ready_timeout_ms", y_exp, server_ready_timeout_ms),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t exp_schema = {
@@ -323,6 +348,44 @@ static void conv_run(ctx *c, const y_run *y, tdm_sweep_run *r)
                 y->gpu_telemetry);
 }
 
+/* Largest value per axis: agents as scenario.h allows, the rest generous but finite. */
+static const int64_t axis_max[TDM_AXIS_COUNT] = {TDM_TEMPLATE_MAX_AGENTS, 1000000000, 4096, 64};
+
+static void conv_axes(ctx *c, const y_axes *y, tdm_experiment *e)
+{
+    if (!y)
+        return;
+    char **const *vals[TDM_AXIS_COUNT] = {&y->agents, &y->num_predict, &y->num_parallel, &y->servers_per_gpu};
+    const unsigned counts[TDM_AXIS_COUNT] = {y->agents_count, y->num_predict_count, y->num_parallel_count,
+                                             y->servers_per_gpu_count};
+    for (int a = 0; a < TDM_AXIS_COUNT; a++) {
+        if (!counts[a])
+            continue;
+        if (!(e->axes[a].values = calloc(counts[a], sizeof *e->axes[a].values))) {
+            c->oom = true;
+            return;
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < counts[a]; i++) {
+            char f[64];
+            snprintf(f, sizeof f, "axes.%s[%zu]", tdm_sweep_axis_name((tdm_sweep_axis_id)a), i);
+            int64_t v = 0;
+            conv_int(c, f, (*vals[a])[i], 1, axis_max[a], &v);
+            if (v < 1)
+                continue;
+            bool dup_v = false;
+            for (size_t j = 0; j < k; j++)
+                dup_v = dup_v || e->axes[a].values[j] == v;
+            if (dup_v)
+                problem(c, f, "%lld is listed twice; list each value once (repetitions: sets the count)",
+                        (long long)v);
+            else
+                e->axes[a].values[k++] = v;
+        }
+        e->axes[a].n = k;
+    }
+}
+
 static void convert(ctx *c, const y_exp *y, tdm_experiment *e)
 {
     e->name = dup(c, y->name);
@@ -409,6 +472,14 @@ static void convert(ctx *c, const y_exp *y, tdm_experiment *e)
         }
     }
     conv_run(c, y->run, &e->run);
+    conv_axes(c, y->axes, e);
+    if (y->server_launcher) {
+        if (!*y->server_launcher)
+            problem(c, "server_launcher", "empty; write the command that (re)starts the servers, e.g. just ollama-up");
+        else
+            e->server_launcher = dup(c, y->server_launcher);
+    }
+    conv_ms(c, "server_ready_timeout_ms", y->server_ready_timeout_ms, 1000, &e->server_ready_timeout_ms);
 }
 
 /* ---- public ---------------------------------------------------------------------- */

@@ -14,35 +14,51 @@ uint64_t tdm_sweep_block_seed(uint64_t seed, int block)
     return tdm_splitmix64(&st);
 }
 
+/* The seed of block b of server group g: group 0 keeps the seeds of a sweep without axes. */
+static uint64_t group_block_seed(uint64_t seed, size_t g, int b)
+{
+    if (g == 0)
+        return tdm_sweep_block_seed(seed, b);
+    uint64_t st = seed ^ (0xD1B54A32D192ED03ULL * (uint64_t)g);
+    return tdm_sweep_block_seed(tdm_splitmix64(&st), b);
+}
+
 int tdm_sweep_plan(const tdm_experiment *e, tdm_sweep_order order, uint64_t seed, tdm_sweep_cell **cells, size_t *n)
 {
     *cells = NULL;
     *n = 0;
-    size_t pairs = e->n_variants * e->n_configs;
+    size_t ncp = e->n_client_points ? e->n_client_points : 1;
+    size_t groups = (e->n_points ? e->n_points : 1) / ncp;
+    size_t units = e->n_variants * e->n_configs * ncp; /* per group and block */
     size_t total = tdm_experiment_cell_count(e);
-    if (total == 0)
+    if (total == 0 || units == 0)
         return 0;
     tdm_sweep_cell *v = calloc(total, sizeof *v);
-    int *perm = calloc(pairs, sizeof *perm);
-    if (!v || !perm) {
+    int *perm = calloc(units, sizeof *perm);
+    if (!v || !perm || units > (size_t)INT32_MAX) {
         free(v);
         free(perm);
         return -1;
     }
     size_t k = 0;
-    if (order == TDM_SWEEP_ORDER_SEQUENTIAL) {
-        for (size_t vi = 0; vi < e->n_variants; vi++)
-            for (size_t ci = 0; ci < e->n_configs; ci++)
-                for (int r = 1; r <= e->repetitions; r++)
-                    v[k++] = (tdm_sweep_cell){vi, ci, r, r, k};
-    } else {
+    for (size_t g = 0; g < groups; g++) {
+        if (order == TDM_SWEEP_ORDER_SEQUENTIAL) {
+            for (size_t vi = 0; vi < e->n_variants; vi++)
+                for (size_t ci = 0; ci < e->n_configs; ci++)
+                    for (size_t q = 0; q < ncp; q++)
+                        for (int r = 1; r <= e->repetitions; r++) {
+                            v[k] = (tdm_sweep_cell){vi, ci, r, r, k, g * ncp + q, g};
+                            k++;
+                        }
+            continue;
+        }
         for (int b = 1; b <= e->repetitions; b++) {
-            for (size_t p = 0; p < pairs; p++)
+            for (size_t p = 0; p < units; p++)
                 perm[p] = (int)p;
-            tdm_shuffle_ints(perm, pairs, tdm_sweep_block_seed(seed, b));
-            for (size_t p = 0; p < pairs; p++) {
-                size_t pair = (size_t)perm[p];
-                v[k] = (tdm_sweep_cell){pair / e->n_configs, pair % e->n_configs, b, b, k};
+            tdm_shuffle_ints(perm, units, group_block_seed(seed, g, b));
+            for (size_t p = 0; p < units; p++) {
+                size_t u = (size_t)perm[p], pair = u / ncp, q = u % ncp;
+                v[k] = (tdm_sweep_cell){pair / e->n_configs, pair % e->n_configs, b, b, k, g * ncp + q, g};
                 k++;
             }
         }
@@ -53,20 +69,73 @@ int tdm_sweep_plan(const tdm_experiment *e, tdm_sweep_order order, uint64_t seed
     return 0;
 }
 
-char *tdm_sweep_cell_id(const tdm_experiment *e, const tdm_sweep_cell *c)
+char *tdm_sweep_point_desc(const tdm_experiment *e, size_t point, bool server_only)
 {
     tdm_buf b = {0};
-    tdm_buf_printf(&b, "%s/%s/rep%d", e->configs[c->config].name, e->variants[c->variant], c->repetition);
+    tdm_buf_append_str(&b, "");
+    for (int a = server_only ? TDM_AXIS_FIRST_SERVER : 0; a < TDM_AXIS_COUNT; a++) {
+        int64_t val;
+        if (tdm_sweep_point_value(e, point, (tdm_sweep_axis_id)a, &val))
+            tdm_buf_printf(&b, "%s%s=%lld", b.len ? " " : "", tdm_sweep_axis_name((tdm_sweep_axis_id)a),
+                           (long long)val);
+    }
+    return tdm_buf_steal(&b);
+}
+
+char *tdm_sweep_cell_config_part(const tdm_experiment *e, const tdm_sweep_cell *c)
+{
+    tdm_buf b = {0};
+    tdm_buf_append_str(&b, e->configs[c->config].name);
+    for (int a = 0; a < TDM_AXIS_COUNT; a++) {
+        int64_t val;
+        if (tdm_sweep_point_value(e, c->point, (tdm_sweep_axis_id)a, &val))
+            tdm_buf_printf(&b, ".%s%lld", tdm_sweep_axis_label((tdm_sweep_axis_id)a), (long long)val);
+    }
+    return tdm_buf_steal(&b);
+}
+
+char *tdm_sweep_cell_id(const tdm_experiment *e, const tdm_sweep_cell *c)
+{
+    char *cp = tdm_sweep_cell_config_part(e, c);
+    if (!cp)
+        return NULL;
+    tdm_buf b = {0};
+    tdm_buf_printf(&b, "%s/%s/rep%d", cp, e->variants[c->variant], c->repetition);
+    free(cp);
     return tdm_buf_steal(&b);
 }
 
 char *tdm_sweep_cell_dir(const char *out, const tdm_experiment *e, const tdm_sweep_cell *c, tdm_sweep_dir_kind kind)
 {
+    char *cp = tdm_sweep_cell_config_part(e, c);
+    if (!cp)
+        return NULL;
     tdm_buf b = {0};
     const char *pre = kind == TDM_SWEEP_DIR_FINAL ? "" : ".";
     const char *post = kind == TDM_SWEEP_DIR_TMP ? ".tmp" : kind == TDM_SWEEP_DIR_FAILED ? ".failed" : "";
-    tdm_buf_printf(&b, "%s/%s/%s/%srep%d%s", out, e->configs[c->config].name, e->variants[c->variant], pre,
-                   c->repetition, post);
+    tdm_buf_printf(&b, "%s/%s/%s/%srep%d%s", out, cp, e->variants[c->variant], pre, c->repetition, post);
+    free(cp);
+    return tdm_buf_steal(&b);
+}
+
+char *tdm_sweep_point_scenario_path(const tdm_experiment *e, const tdm_sweep_cell *c, const char *cell_dir)
+{
+    const tdm_sweep_config *cf = &e->configs[c->config];
+    if (!cf->points || !cf->points[c->point].yaml || !cf->scenario_path)
+        return NULL;
+    /* cell_dir is <out>/<configuration part>/<variant>/<rep dir>: two levels up. */
+    char *d = strdup(cell_dir);
+    for (int up = 0; d && up < 2; up++) {
+        char *slash = strrchr(d, '/');
+        if (slash && slash != d)
+            *slash = '\0';
+    }
+    const char *base = strrchr(cf->scenario_path, '/');
+    base = base ? base + 1 : cf->scenario_path;
+    tdm_buf b = {0};
+    if (d)
+        tdm_buf_printf(&b, "%s/.scenario/%s", d, base);
+    free(d);
     return tdm_buf_steal(&b);
 }
 
@@ -164,11 +233,16 @@ char **tdm_sweep_child_argv(const tdm_experiment *e, const tdm_sweep_cell *c, co
         if (r->calls_per_agent)
             push_num(&a, "--calls-per-agent", r->calls_per_agent, true);
     } else {
+        char *rewritten = tdm_sweep_point_scenario_path(e, c, outdir);
         push(&a, "--scenario-file");
-        push(&a, cf->scenario_path);
+        push(&a, rewritten ? rewritten : cf->scenario_path);
+        free(rewritten);
     }
     push_num(&a, "--runs", r->runs_per_cell, true);
-    if (r->has_num_predict)
+    int64_t np;
+    if (tdm_sweep_point_value(e, c->point, TDM_AXIS_NUM_PREDICT, &np))
+        push_num(&a, "--num-predict", (double)np, true);
+    else if (r->has_num_predict)
         push_num(&a, "--num-predict", (double)r->num_predict, true);
     if (r->has_seed)
         push_num(&a, "--seed", (double)r->seed, true);
@@ -233,15 +307,24 @@ char *tdm_sweep_shell_join(char *const *argv)
 
 double tdm_sweep_estimate_cell_s(const tdm_experiment *e, size_t k)
 {
+    return tdm_sweep_estimate_point_s(e, k, 0);
+}
+
+double tdm_sweep_estimate_point_s(const tdm_experiment *e, size_t k, size_t p)
+{
     const tdm_sweep_run *r = &e->run;
     if (r->estimate_cell_s > 0)
         return r->estimate_cell_s;
-    if (r->expected_decode_tps <= 0 || !r->has_num_predict)
+    int64_t num_predict = r->num_predict;
+    bool has = r->has_num_predict || tdm_sweep_point_value(e, p, TDM_AXIS_NUM_PREDICT, &num_predict);
+    if (r->expected_decode_tps <= 0 || !has)
         return -1;
     const tdm_sweep_config *cf = &e->configs[k];
-    double call_s = (double)r->num_predict / r->expected_decode_tps;
-    double phase_s = (double)cf->calls_per_run * call_s;
-    double warm_s = r->warmup ? (double)cf->n_agents * (1.0 / r->expected_decode_tps + 0.5) : 0;
+    size_t calls = cf->points ? cf->points[p].calls_per_run : cf->calls_per_run;
+    size_t agents = cf->points ? cf->points[p].n_agents : cf->n_agents;
+    double call_s = (double)num_predict / r->expected_decode_tps;
+    double phase_s = (double)calls * call_s;
+    double warm_s = r->warmup ? (double)agents * (1.0 / r->expected_decode_tps + 0.5) : 0;
     /* one sequential and one concurrent phase per run; ~1 s to start and check servers */
     return (double)r->runs_per_cell * 2.0 * phase_s + warm_s + 1.0;
 }

@@ -7,10 +7,17 @@
  * seed derived from the sweep's recorded seed and b, so slow drift of the host (thermal
  * state, background load, a server warming up) spreads over every variant instead of
  * masquerading as a runtime effect. Sequential order runs variant by variant,
- * configuration by configuration, repetition by repetition. */
+ * configuration by configuration, repetition by repetition.
+ *
+ * With axes, a cell also has a point of their product. Points that differ in a
+ * server-side axis (num_parallel, servers_per_gpu) form groups run one after the other,
+ * so the servers are restarted once per group; inside a group the blocks (or the
+ * sequential order) go over every (variant, configuration, client-side point), the
+ * first group with the seeds a sweep without axes would use. */
 #ifndef TDM_SWEEP_PLAN_H
 #define TDM_SWEEP_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +29,8 @@ typedef struct tdm_sweep_cell {
     int repetition;      /* 1.. */
     int block;           /* 1..; = repetition in blocks order */
     size_t order_index;  /* 0-based position in the run order */
+    size_t point;        /* index of its point of the axes (experiment.h); 0 without axes */
+    size_t group;        /* its server group: point / n_client_points */
 } tdm_sweep_cell;
 
 /* Fills *cells (heap, in run order) and *n. Returns 0, or -1 on out of memory. */
@@ -41,6 +50,15 @@ char *tdm_sweep_cell_id(const tdm_experiment *e, const tdm_sweep_cell *c);
  *   <out>/<configuration>/<variant>/.rep<k>.failed */
 typedef enum tdm_sweep_dir_kind { TDM_SWEEP_DIR_FINAL, TDM_SWEEP_DIR_TMP, TDM_SWEEP_DIR_FAILED } tdm_sweep_dir_kind;
 char *tdm_sweep_cell_dir(const char *out, const tdm_experiment *e, const tdm_sweep_cell *c, tdm_sweep_dir_kind kind);
+/* The first part of a cell's id: the configuration's name, then each axis as label and
+ * value ("gain.agents4.np2"). Heap; NULL on out of memory. */
+char *tdm_sweep_cell_config_part(const tdm_experiment *e, const tdm_sweep_cell *c);
+/* "agents=4 num_parallel=2" (or "" without axes) for a point. Heap. */
+char *tdm_sweep_point_desc(const tdm_experiment *e, size_t point, bool server_only);
+/* Where a cell's rewritten scenario (points that change it) is written, beside the
+ * variants' directories: <out>/<configuration part>/.scenario/<file name>. NULL when the
+ * cell runs the scenario file as it is (or on out of memory). cell_dir: any of its dirs. */
+char *tdm_sweep_point_scenario_path(const tdm_experiment *e, const tdm_sweep_cell *c, const char *cell_dir);
 
 /* The child's argv (NULL-terminated, heap strings; free with tdm_sweep_argv_free):
  *   <binary> run (--scenario NAME --model M --collector-ollama-url U --insight-ollama-url U
@@ -61,6 +79,8 @@ int tdm_sweep_shell_quote(tdm_buf *b, const char *word);
  * run.num_predict). The decode-rate estimate assumes no gain from running together
  * (the concurrent phase as long as the sequential one): an upper bound on one GPU. */
 double tdm_sweep_estimate_cell_s(const tdm_experiment *e, size_t k);
+/* The same at point p of the axes (its agents and num_predict). */
+double tdm_sweep_estimate_point_s(const tdm_experiment *e, size_t k, size_t p);
 
 /* "2h05m", "3m12s", "45s". */
 void tdm_sweep_format_duration(double s, char *out, size_t outlen);

@@ -76,8 +76,11 @@ static int pins_first(tdm_sweep_runner *r, bool cell_mode, size_t only)
         return -1;
     if (r->to_run == 0)
         return 0;
-    char **urls = cell_mode ? c->e.configs[c->cells[only].config].urls : c->urls;
-    size_t nu = cell_mode ? c->e.configs[c->cells[only].config].n_urls : c->n_urls;
+    /* With a launcher the servers are (re)started before the first cell, and checked then. */
+    if (c->e.server_launcher)
+        return 0;
+    char **urls = cell_mode ? tdm_sweep_cell_point(c, only)->urls : c->urls;
+    size_t nu = cell_mode ? tdm_sweep_cell_point(c, only)->n_urls : c->n_urls;
     int bad = tdm_sweep_check_pins(r, urls, nu, c->e.pins.vram != TDM_VRAM_UNCHECKED, true);
     if (c->e.pins.gpu)
         r->gpu_ok = tdm_sweep_gpu_name_matches(c->e.pins.gpu, r->gpu_why, sizeof r->gpu_why);
@@ -155,6 +158,7 @@ int tdm_sweep_execute(tdm_sweep_ctx *c)
     memset(&r, 0, sizeof r);
     r.c = c;
     r.lock_fd = -1;
+    r.group_up = -1;
     r.gpu_ok = true;
     r.save = o->cell == NULL;
     int rc = TDM_SWEEP_EXIT_ERROR;

@@ -138,7 +138,7 @@ typedef enum attempt_end { ATTEMPT_FINAL, ATTEMPT_RETRY, ATTEMPT_INTERRUPT } att
 
 /* Between cells: cool-down, pins again (a server restarted mid-sweep may be another
  * version), then the unload, so each cell starts from the same state. */
-static tdm_sweep_cell_outcome before_cell(tdm_sweep_runner *r, const tdm_sweep_config *cf)
+static tdm_sweep_cell_outcome before_cell(tdm_sweep_runner *r, const tdm_sweep_point *cf)
 {
     tdm_sweep_ctx *c = r->c;
     const tdm_experiment *e = &c->e;
@@ -158,6 +158,27 @@ static tdm_sweep_cell_outcome before_cell(tdm_sweep_runner *r, const tdm_sweep_c
                 tdm_sweep_unload(cf->urls[u], e->pins.model, (int)e->run.http_timeout_ms, err, sizeof err) != 0)
                 tdm_sweep_progress(c, "warning: %s: unload failed: %s\n", cf->urls[u], err);
     return TDM_SWEEP_CELL_DONE;
+}
+
+/* A point that rewrites the scenario: its text, written where the child's
+ * --scenario-file points (the same for every variant and repetition of the point). */
+static tdm_sweep_cell_outcome write_scenario(tdm_sweep_runner *r, size_t i, const char *cell_dir)
+{
+    tdm_sweep_ctx *c = r->c;
+    const tdm_sweep_point *pt = tdm_sweep_cell_point(c, i);
+    char *path = tdm_sweep_point_scenario_path(&c->e, &c->cells[i], cell_dir);
+    if (!path)
+        return TDM_SWEEP_CELL_DONE;
+    char err[1024] = "";
+    char *dir = parent_of(path);
+    int rc = dir ? tdm_mkdirs(dir, err, sizeof err) : -1;
+    if (rc == 0)
+        rc = tdm_write_file_atomic(path, pt->yaml, pt->yaml_len, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "tandem-sweep: cannot write the scenario %s: %s; check the output directory\n", path, err);
+    free(dir);
+    free(path);
+    return rc == 0 ? TDM_SWEEP_CELL_DONE : TDM_SWEEP_CELL_STOP_ERROR;
 }
 
 /* Stops the cell for a signal: the manifest says so and why, the temporary directory goes. */
@@ -411,7 +432,9 @@ tdm_sweep_cell_outcome tdm_sweep_run_cell(tdm_sweep_runner *r, size_t i, size_t 
     tdm_sweep_cell_outcome outcome = TDM_SWEEP_CELL_STOP_ERROR;
     if (!j.fin || !j.tmp || !j.fail || !j.out_log || !j.err_log || !j.argv)
         fprintf(stderr, "tandem-sweep: out of memory\n");
-    else if ((outcome = before_cell(r, &c->e.configs[cell->config])) == TDM_SWEEP_CELL_DONE &&
+    else if ((outcome = tdm_sweep_servers_for(r, i)) == TDM_SWEEP_CELL_DONE &&
+             (outcome = write_scenario(r, i, j.tmp)) == TDM_SWEEP_CELL_DONE &&
+             (outcome = before_cell(r, tdm_sweep_cell_point(c, i))) == TDM_SWEEP_CELL_DONE &&
              (outcome = run_attempts(r, &j, done_before, failed_before)) == TDM_SWEEP_CELL_DONE) {
         check_vram(r, &j);
         outcome = finish_cell(r, &j, done_before);

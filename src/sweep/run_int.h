@@ -2,8 +2,9 @@
  * invocation keeps, the pins as last checked, the ETA's counters) and the functions each
  * part offers the parts above it. The parts, each calling only those listed after it:
  * run.c (the orchestration), run_lock.c (lock, manifest, reconciliation with the disk),
- * run_cell.c (one cell), run_record.c (cell.json, provenance), run_report.c (progress and
- * summary), run_pins.c (the pins per cell), run_util.c (the leaf). Not for other modules. */
+ * run_cell.c (one cell), run_servers.c (the server launcher between groups of cells),
+ * run_record.c (cell.json, provenance), run_report.c (progress and summary), run_pins.c
+ * (the pins per cell), run_util.c (the leaf). Not for other modules. */
 #ifndef TDM_SWEEP_RUN_INT_H
 #define TDM_SWEEP_RUN_INT_H
 
@@ -34,7 +35,16 @@ typedef struct tdm_sweep_runner {
     double ran_s;          /* their total time, for the ETA */
     bool child_ran;        /* a cool-down is due before the next cell */
     int lock_fd;
+    long group_up;         /* the server group the launcher last started; -1: none yet */
+    size_t restarts;       /* launcher runs by this invocation */
 } tdm_sweep_runner;
+
+/* Cell i's configuration at its point: its servers, agents and calls. */
+const tdm_sweep_point *tdm_sweep_cell_point(const tdm_sweep_ctx *c, size_t i);
+
+/* run_servers.c: before a cell of another server group than the one up, the launcher
+ * with the group's settings, the servers' readiness and their pins. */
+tdm_sweep_cell_outcome tdm_sweep_servers_for(tdm_sweep_runner *r, size_t i);
 
 /* run_util.c: the leaf. */
 size_t tdm_sweep_url_index(const tdm_sweep_ctx *c, const char *u);
@@ -44,8 +54,9 @@ bool tdm_sweep_runner_save(tdm_sweep_runner *r);
 void tdm_sweep_one_line(const char *s, char *out, size_t max);
 
 /* run_pins.c: the pins as this run checked them, per server and per cell. */
-bool tdm_sweep_cell_pins_ok(const tdm_sweep_runner *r, const tdm_sweep_config *cf);
-json_t *tdm_sweep_cell_pin_mismatches(const tdm_sweep_runner *r, const tdm_sweep_config *cf);
+/* A cell's servers are those of its configuration at its point (tdm_sweep_cell_point). */
+bool tdm_sweep_cell_pins_ok(const tdm_sweep_runner *r, const tdm_sweep_point *pt);
+json_t *tdm_sweep_cell_pin_mismatches(const tdm_sweep_runner *r, const tdm_sweep_point *pt);
 json_t *tdm_sweep_pins_expected(const tdm_experiment *e);
 int tdm_sweep_check_pins(tdm_sweep_runner *r, char **urls, size_t n, bool gpu, bool announce);
 void tdm_sweep_print_refusal(tdm_sweep_runner *r, char **urls, size_t n);

@@ -9,25 +9,25 @@
 #include "core/buf.h"
 #include "sweep/run_int.h"
 
-bool tdm_sweep_cell_pins_ok(const tdm_sweep_runner *r, const tdm_sweep_config *cf)
+bool tdm_sweep_cell_pins_ok(const tdm_sweep_runner *r, const tdm_sweep_point *pt)
 {
     if (!r->gpu_ok)
         return false;
-    for (size_t u = 0; u < cf->n_urls; u++) {
-        const tdm_pincheck *p = &r->pins[tdm_sweep_url_index(r->c, cf->urls[u])];
+    for (size_t u = 0; u < pt->n_urls; u++) {
+        const tdm_pincheck *p = &r->pins[tdm_sweep_url_index(r->c, pt->urls[u])];
         if (!p->reachable || p->n_mismatches)
             return false;
     }
     return true;
 }
 
-json_t *tdm_sweep_cell_pin_mismatches(const tdm_sweep_runner *r, const tdm_sweep_config *cf)
+json_t *tdm_sweep_cell_pin_mismatches(const tdm_sweep_runner *r, const tdm_sweep_point *pt)
 {
     json_t *a = json_array();
     if (!r->gpu_ok)
         json_array_append_new(a, json_string(r->gpu_why));
-    for (size_t u = 0; u < cf->n_urls; u++) {
-        const tdm_pincheck *p = &r->pins[tdm_sweep_url_index(r->c, cf->urls[u])];
+    for (size_t u = 0; u < pt->n_urls; u++) {
+        const tdm_pincheck *p = &r->pins[tdm_sweep_url_index(r->c, pt->urls[u])];
         if (!p->reachable) {
             char msg[1400];
             snprintf(msg, sizeof msg, "%s: not verified, unreachable when checked (%s)", p->url,

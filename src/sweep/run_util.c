@@ -39,3 +39,9 @@ void tdm_sweep_one_line(const char *s, char *out, size_t max)
     }
     out[o] = '\0';
 }
+
+const tdm_sweep_point *tdm_sweep_cell_point(const tdm_sweep_ctx *c, size_t i)
+{
+    const tdm_sweep_cell *cell = &c->cells[i];
+    return &c->e.configs[cell->config].points[cell->point];
+}

@@ -362,7 +362,8 @@ static void test_validation_messages(void **state)
         {"top_k: -1", "options.top_k", "out of range"},
         {"repeat_penalty: -1", "options.repeat_penalty", "out of range"},
         {"seed: 0x10", "options.seed", "not a whole number"},
-        {"num_ctx: 99999999999999999999", "options.num_ctx", "not a whole number"},
+        {"num_ctx: 99999999999999999999", "options.num_ctx", "out of range (from -9007199254740992"},
+        {"num_ctx: 12x", "options.num_ctx", "not a whole number"},
     };
     for (size_t i = 0; i < sizeof o / sizeof o[0]; i++) {
         char y[512];

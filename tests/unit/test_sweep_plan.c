@@ -108,7 +108,7 @@ static void test_ids_dirs_argv(void **state)
          "  - {name: het, scenario: chimera-hetero, chimera: {num_gpu: 80, temperature: 0.7},"
          " chimera2: {num_ctx: 1024}}\n",
          &e);
-    tdm_sweep_cell c = {0, 0, 2, 2, 1};
+    tdm_sweep_cell c = {0, 0, 2, 2, 1, 0, 0};
     char *id = tdm_sweep_cell_id(&e, &c);
     assert_string_equal(id, "het/smol-1kb/rep2");
     char *fin = tdm_sweep_cell_dir("/o", &e, &c, TDM_SWEEP_DIR_FINAL);
@@ -145,7 +145,7 @@ static void test_argv_gpu_telemetry(void **state)
          "run: {gpu_telemetry: 'off'}\n"
          "configurations:\n  - {name: homo, scenario: chimera-homo}\n",
          &e);
-    tdm_sweep_cell c = {0, 0, 1, 1, 0};
+    tdm_sweep_cell c = {0, 0, 1, 1, 0, 0, 0};
     char **argv = tdm_sweep_child_argv(&e, &c, "/bin/tandem-smol", "/o");
     char *cmd = tdm_sweep_shell_join(argv);
     assert_non_null(strstr(cmd, " --gpu-telemetry=off --output-dir /o --quiet"));
