@@ -25,23 +25,23 @@ do for [t=1:2] {
     }
     set multiplot layout 1,2 title ttl font ",14"
     if (kind == 1) {
-        set ylabel "efficiency = 100 x T_seq / (N x T_conc)  (%, mean, 95% bootstrap CI)"
+        set ylabel "efficiency (%; mean, 95% bootstrap CI)"
         set yrange [0:yhi]
         set title "Efficiency against N"
         plot for [i=0:nvar-1] dat index i using 1:2:3:4 with yerrorlines ls ls_of(i) title columnheader(1), \
              100 with lines dt 2 lw 1.5 lc rgb ref_grey title "100% = perfect parallelism", \
              100.0/x with lines dt 3 lw 2 lc rgb ref_grey title "100/N % = no gain"
-        set ylabel "aggregate output tokens/s, concurrent phase (mean, 95% CI)"
+        set ylabel "output tokens/s, concurrent (mean, 95% CI)"
         set yrange [0:*]
         set title "Aggregate tokens/s against N"
         plot for [i=0:nvar-1] dat index i using 1:5:6:7 with yerrorlines ls ls_of(i) title columnheader(1)
     } else {
-        set ylabel "TTFT, concurrent phase (ms; solid: p50, dotted: p99)"
+        set ylabel "TTFT, concurrent (ms; solid p50, dotted p99)"
         set yrange [0:*]
         set title "Time to first token against N"
         plot for [i=0:nvar-1] dat index i using 1:8 with linespoints ls ls_of(i) title columnheader(1), \
              for [i=0:nvar-1] dat index i using 1:9 with linespoints ls ls_of(i) dt 3 notitle
-        set ylabel "per-agent slowdown T_conc_i / T_seq_i (mean, 95% CI)"
+        set ylabel "slowdown T_conc_i / T_seq_i (mean, 95% CI)"
         set yrange [0:*]
         set title "Per-agent slowdown against N"
         plot for [i=0:nvar-1] dat index i using 1:10:11:12 with yerrorlines ls ls_of(i) title columnheader(1), \

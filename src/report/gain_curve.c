@@ -101,9 +101,31 @@ static bool is_count_key(const char *k, size_t len)
 /* "agents=4, num_parallel=2, chimera" -> "num_parallel=2": the "key=value" parts other
  * than the agent count. A bare name (a scenario's) usually says N itself, so it is left
  * out rather than split one curve into one line per point. */
+/* Whether the configuration names its agent count ("..., agents=4": a sweep point). */
+static bool names_count(const char *config)
+{
+    for (const char *p = config; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        while (len && *p == ' ') {
+            p++;
+            len--;
+        }
+        const char *eq = memchr(p, '=', len);
+        if (eq && eq > p && is_count_key(p, (size_t)(eq - p)))
+            return true;
+        p = end ? end + 1 : NULL;
+    }
+    return false;
+}
+
+/* The line a configuration belongs to: its key=value parts but the agent count; for a
+ * sweep point (one that names its count) its bare name too ("shared, agents=4" and
+ * "shared, agents=8" are one line "shared"). */
 static char *config_parts(const char *config)
 {
     tdm_buf b = {0};
+    bool sweep_point = names_count(config);
     const char *p = config;
     while (p && *p) {
         const char *end = strchr(p, ',');
@@ -115,7 +137,7 @@ static char *config_parts(const char *config)
         while (len && p[len - 1] == ' ')
             len--;
         const char *eq = memchr(p, '=', len);
-        if (eq && eq > p && !is_count_key(p, (size_t)(eq - p))) {
+        if ((eq && eq > p && !is_count_key(p, (size_t)(eq - p))) || (!eq && len && sweep_point)) {
             if (b.len)
                 tdm_buf_append_str(&b, ", ");
             tdm_buf_append(&b, p, len);
@@ -373,7 +395,11 @@ static bool runs_of_curve(const tdm_rep_dataset *ds, run_line *rl, bool *oom)
             continue;
         rl[r].used = true;
         rl[r].parts = config_parts(ds->dirs[run->dir].configuration);
-        rl[r].layout = layout_of(&ds->dirs[run->dir], run->n_agents);
+        /* a sweep point's configuration is its line; otherwise the servers tell layouts apart
+         * (a fixed pool of servers would read as a different layout at every N) */
+        rl[r].layout = names_count(ds->dirs[run->dir].configuration)
+                           ? NULL
+                           : layout_of(&ds->dirs[run->dir], run->n_agents);
         if (!rl[r].parts)
             *oom = true;
         if (first && first != run->n_agents)

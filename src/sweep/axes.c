@@ -207,3 +207,17 @@ int tdm_sweep_resolve_points(tdm_experiment *e, tdm_sweep_config *cf, const char
     free(text);
     return bad;
 }
+
+char *tdm_sweep_group_env(const tdm_experiment *e, size_t g)
+{
+    size_t p = g * e->n_client_points;
+    tdm_buf b = {0};
+    int64_t v;
+    tdm_buf_printf(&b, "TANDEM_SWEEP_GROUP=%zu", g + 1);
+    if (tdm_sweep_point_value(e, p, TDM_AXIS_NUM_PARALLEL, &v))
+        tdm_buf_printf(&b, " OLLAMA_NUM_PARALLEL=%lld TANDEM_OLLAMA_NUM_PARALLEL=%lld TANDEM_NUM_PARALLEL=%lld",
+                       (long long)v, (long long)v, (long long)v);
+    if (tdm_sweep_point_value(e, p, TDM_AXIS_SERVERS_PER_GPU, &v))
+        tdm_buf_printf(&b, " TANDEM_SERVERS=%lld", (long long)v);
+    return tdm_buf_steal(&b);
+}

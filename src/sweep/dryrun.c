@@ -64,13 +64,9 @@ static void print_axes(const tdm_experiment *e, size_t groups)
            groups, groups, groups == 1 ? "" : "s", e->server_launcher, (long long)e->server_ready_timeout_ms);
     for (size_t g = 0; g < groups; g++) {
         char *desc = tdm_sweep_point_desc(e, g * e->n_client_points, true);
-        int64_t v;
-        printf("  group %zu: %s  env: TANDEM_SWEEP_GROUP=%zu", g + 1, desc && *desc ? desc : "(no server axis)", g + 1);
-        if (tdm_sweep_point_value(e, g * e->n_client_points, TDM_AXIS_NUM_PARALLEL, &v))
-            printf(" OLLAMA_NUM_PARALLEL=%lld", (long long)v);
-        if (tdm_sweep_point_value(e, g * e->n_client_points, TDM_AXIS_SERVERS_PER_GPU, &v))
-            printf(" TANDEM_SERVERS=%lld", (long long)v);
-        printf("\n");
+        char *env = tdm_sweep_group_env(e, g);
+        printf("  group %zu: %s  env: %s\n", g + 1, desc && *desc ? desc : "(no server axis)", env ? env : "");
+        free(env);
         free(desc);
     }
 }

@@ -156,6 +156,9 @@ const char *tdm_sweep_axis_label(tdm_sweep_axis_id a);
 /* The value of axis a at point p; false when the experiment has no such axis. Points run
  * with the client-side axes fastest: group = p / n_client_points. */
 bool tdm_sweep_point_value(const tdm_experiment *e, size_t p, tdm_sweep_axis_id a, int64_t *v);
+/* "TANDEM_SWEEP_GROUP=1 OLLAMA_NUM_PARALLEL=2 ...": the environment the launcher gets for
+ * server group g (heap), what the run exports and --dry-run shows. */
+char *tdm_sweep_group_env(const tdm_experiment *e, size_t g);
 /* True when some server-side axis is given (the cells form groups). */
 bool tdm_sweep_has_server_axes(const tdm_experiment *e);
 

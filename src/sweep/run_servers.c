@@ -48,16 +48,10 @@ static int group_urls(const tdm_experiment *e, size_t g, char ***urls, size_t *n
 /* "export OLLAMA_NUM_PARALLEL=2 ...; <launcher>" for /bin/sh -c. */
 static char *launcher_script(const tdm_experiment *e, size_t g)
 {
-    size_t p = g * e->n_client_points;
+    char *env = tdm_sweep_group_env(e, g);
     tdm_buf b = {0};
-    int64_t v;
-    tdm_buf_printf(&b, "export TANDEM_SWEEP_GROUP=%zu", g + 1);
-    if (tdm_sweep_point_value(e, p, TDM_AXIS_NUM_PARALLEL, &v))
-        tdm_buf_printf(&b, " OLLAMA_NUM_PARALLEL=%lld TANDEM_OLLAMA_NUM_PARALLEL=%lld TANDEM_NUM_PARALLEL=%lld",
-                       (long long)v, (long long)v, (long long)v);
-    if (tdm_sweep_point_value(e, p, TDM_AXIS_SERVERS_PER_GPU, &v))
-        tdm_buf_printf(&b, " TANDEM_SERVERS=%lld", (long long)v);
-    tdm_buf_printf(&b, "; %s", e->server_launcher);
+    tdm_buf_printf(&b, "export %s; %s", env ? env : "", e->server_launcher);
+    free(env);
     return tdm_buf_steal(&b);
 }
 
@@ -151,6 +145,12 @@ tdm_sweep_cell_outcome tdm_sweep_servers_for(tdm_sweep_runner *r, size_t i)
         goto done;
     }
     r->group_up = (long)g;
+    /* the servers as this group checked them, in the manifest (no pins before a launcher ran) */
+    if (r->save) {
+        tdm_sweep_set_info(r);
+        if (!tdm_sweep_runner_save(r))
+            goto done;
+    }
     outcome = TDM_SWEEP_CELL_DONE;
 done:
     free(urls);

@@ -138,6 +138,8 @@ def test_restarts_between_groups_only(setup):
     ids = [c["id"] for c in m["cells"]]
     assert len(ids) == 12 and len(set(ids)) == 12
     assert all(c["state"] == "ok" for c in m["cells"]), m["cells"]
+    # the servers as the last group's launch checked them (none are known before a launcher ran)
+    assert m["experiment"]["servers"] and all(sv["reachable"] and sv["version"] for sv in m["experiment"]["servers"])
     groups = []
     for cid in ids:
         with open(os.path.join(out, cid, "cell.json")) as f:
@@ -164,3 +166,15 @@ def test_restarts_between_groups_only(setup):
     again = sweep(exp, out)
     assert again.returncode == 0, again.stderr
     assert (state / "restarts.log").read_text().count("\n") == 2
+
+    # the report: one configuration per point, one gain-curve line per num_parallel group
+    # (not one per agents-to-servers ratio), each over agents 1, 2, 4
+    rep = os.path.join(str(state), "..", "report")
+    p = subprocess.run([os.path.join(bindir(), "tandem-report"), out, "--out", rep, "--no-plots"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    with open(os.path.join(rep, "analysis.json")) as f:
+        an = json.load(f)
+    assert len(an["configurations"]) == 6, an["configurations"]
+    ns = {line["layout"]: sorted(pt["n_agents"] for pt in line["points"]) for line in an["gain_curve"]["lines"]}
+    assert ns == {"gain, num_parallel=1": [1, 2, 4], "gain, num_parallel=2": [1, 2, 4]}, ns
