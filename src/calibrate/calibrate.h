@@ -63,6 +63,7 @@ typedef struct tdm_cal_child {
     double user_s, sys_s;         /* the child's rusage (itself and its waited-for children) */
     double wall_s;
     long nvcsw, nivcsw;           /* voluntary / involuntary (preempted) context switches */
+    long max_rss_kb;              /* peak resident set (wait4's ru_maxrss, KiB) */
     double foreign_cores;         /* other load on the machine meanwhile (load.c), if measured */
     bool timed_out;
 } tdm_cal_child;
@@ -141,6 +142,8 @@ typedef struct tdm_cal_eff {
     double foreign_cores;         /* other load on the machine during the run */
     double lost_ms;               /* mean of T_conc - T_seq / N: what the harness lost */
     double cpu_s;
+    long max_rss_kb;              /* the client process's peak RSS (KiB), whole run */
+    double rss_per_agent_kb;      /* max_rss_kb / n: memory per agent, fixed part included */
     size_t matched_calls;         /* concurrent-phase calls matched to the emission log */
     double ttft_err_p50_ms, ttft_err_p99_ms, ttft_err_max_ms;
     double tok_delay_p50_ms, tok_delay_p99_ms;  /* every token, concurrent phase */

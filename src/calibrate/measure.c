@@ -291,6 +291,8 @@ void tdm_cal_measure_efficiency(const tdm_cal_opts *o, tdm_cal_row *row, int n, 
     bool complete = json_array_size(json_object_get(sum, "runs")) == (size_t)e->runs;
     e->cpu_s = res.user_s + res.sys_s;
     e->nivcsw = res.nivcsw;
+    e->max_rss_kb = res.max_rss_kb;
+    e->rss_per_agent_kb = (double)res.max_rss_kb / n;
     e->foreign_cores = res.foreign_cores;
     json_decref(sum);
     client_timing(out, e->runs, e);

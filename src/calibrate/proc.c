@@ -131,6 +131,7 @@ int tdm_cal_wait(pid_t pid, int64_t t0, int timeout_s, tdm_cal_child *res, char 
     res->sys_s = tv_s(ru.ru_stime);
     res->nvcsw = ru.ru_nvcsw;
     res->nivcsw = ru.ru_nivcsw;
+    res->max_rss_kb = ru.ru_maxrss; /* Linux reports KiB */
     res->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/cli.h"
@@ -83,6 +84,43 @@ static void catch_interrupts(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* Descriptors a run needs besides one connection per agent: stdio, the event loop's
+ * epoll/timer/wakeup fds, result files, telemetry and preflight pipes. */
+#define FD_RESERVE 64
+
+/* Every agent keeps one connection open from the warm-up to the end, so a run with
+ * hundreds of agents needs more descriptors than the usual soft limit of 1,024. The soft
+ * limit is raised (never lowered) up to the hard limit; a hard limit that is too low is
+ * an error found before anything runs rather than EMFILE at the concurrent release.
+ * Returns 0, or -1 with err. */
+static int ensure_fd_limit(size_t n_agents, char *err, size_t errlen)
+{
+    rlim_t need = (rlim_t)n_agents + FD_RESERVE;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0; /* nothing known: let the run say so if it ever hits the limit */
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+        return 0;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+        snprintf(err, errlen,
+                 "%zu agents need %llu open files (one connection per agent + %d), but the hard limit on open files "
+                 "(RLIMIT_NOFILE) is %llu; raise it (as root: 'ulimit -Hn %llu' in the shell that starts tandem, "
+                 "LimitNOFILE= for a systemd unit, or nofile in /etc/security/limits.conf) or run fewer agents",
+                 n_agents, (unsigned long long)need, FD_RESERVE, (unsigned long long)rl.rlim_max,
+                 (unsigned long long)need);
+        return -1;
+    }
+    /* An unlimited hard limit still stops at fs.nr_open: ask for what is needed there. */
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? need : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        snprintf(err, errlen, "%zu agents need %llu open files, but raising the soft limit to the hard limit failed: %s; "
+                 "raise it with 'ulimit -n %llu' before starting tandem",
+                 n_agents, (unsigned long long)need, strerror(errno), (unsigned long long)need);
+        return -1;
+    }
+    return 0;
+}
+
 static int cmd_run(const char *prog, int argc, char **argv)
 {
     tdm_cli cli;
@@ -97,6 +135,11 @@ static int cmd_run(const char *prog, int argc, char **argv)
         fprintf(stderr, "tandem: %s\n", err);
         tdm_cli_free(&cli);
         return rc;
+    }
+    if (ensure_fd_limit(cli.scenario.n_agents, err, sizeof err) != 0) {
+        fprintf(stderr, "tandem: %s\n", err);
+        tdm_cli_free(&cli);
+        return TDM_EXIT_ERROR;
     }
     tdm_runtime *rt = tdm_variant_runtime.create(&cli.runtime, err, sizeof err);
     if (!rt) {

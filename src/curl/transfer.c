@@ -9,6 +9,10 @@
 
 #include "core/clock.h"
 
+/* Longest idle time of a kept connection (CURLOPT_MAXAGE_CONN, seconds): 30 days, in
+ * effect "never" for a run, and within an int for every libcurl version. */
+#define TDM_CURL_MAX_IDLE_S 2592000L
+
 /* One decoded slice of the current read goes to the core; non-zero stops the decoder
  * (and so the transfer) once the core has settled the call as failed. */
 static int on_slice(void *ud, const char *data, size_t len)
@@ -148,6 +152,12 @@ bool tdm_curl_transfer_next(tdm_curl_transfer *t, int64_t now)
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)s->timeouts.total_ms);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 0L); /* set for one retry only (retry_stale) */
+    /* Keep an idle connection however long the agent waits for its turn. curl closes one
+     * idle for more than 118 s by default: at 512 agents the sequential phase lasts over
+     * four minutes, so most agents' connections were gone by the release and 287 of 512
+     * concurrent calls began with a TCP connect. A server that did close one is met by
+     * the stale-connection retry (tdm_curl_transfer_retry_stale). */
+    curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, TDM_CURL_MAX_IDLE_S);
     tdm_call_begin(&t->call, now);
     return true;
 }
