@@ -75,11 +75,13 @@ def test_tokens_held_back_still_precede_a_disconnect(tmp_path):
     """At instant rates tokens 1..3 of a run wait for its end; a disconnect fault after
     4 tokens must still deliver all 4 before the connection drops."""
     variant = "smol" if "smol" in VARIANTS else VARIANTS[0]
-    for attempt in range(3):  # each attempt a fresh simulator and run
+    for attempt in range(3):  # each attempt a fresh simulator, run and output folder
+        out = tmp_path / ("attempt%d" % attempt)
+        out.mkdir()
         with start_sim(["--decode-tps", "1e6", "--prefill-tps", "1e8", "--port", "0",
                         "--fault", "#0:disconnect:4"]) as sim:
             res = run_variant(variant, scenario_yaml([sim.url(0)], num_predict=50, steps=1, warmup=False,
-                                                     extra="phases: [sequential]\n"), tmp_path)
+                                                     extra="phases: [sequential]\n"), out)
         assert res.returncode == 3, res.stderr
         call = res.calls("sequential")[0]
         assert call["error"]["kind"] == "disconnected", call["error"]
