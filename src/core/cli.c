@@ -16,6 +16,7 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/scalar.h"
 #include "core/scenario_builtin.h"
 
 enum {
@@ -117,15 +118,6 @@ void tdm_cli_usage(FILE *out, const char *prog, const tdm_runtime_ops *ops)
             prog, ops->summary, prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
-/* A bound as people write it: 1000000000, never 1e+09. */
-static const char *plain(char *buf, size_t len, double v)
-{
-    if (v == floor(v) && fabs(v) < 1e18)
-        snprintf(buf, len, "%.0f", v);
-    else
-        snprintf(buf, len, "%g", v);
-    return buf;
-}
 
 /* One numeric flag value; the message says which of three things is wrong: not a number
  * at all, not whole, or outside [lo, hi]. */
@@ -136,8 +128,8 @@ static int parse_num(const char *flag, const char *v, double lo, double hi, bool
     char a[40], b[40];
     errno = 0;
     double d = strtod(v, &end);
-    plain(a, sizeof a, lo);
-    plain(b, sizeof b, hi);
+    tdm_scalar_plain(a, sizeof a, lo);
+    tdm_scalar_plain(b, sizeof b, hi);
     if (end == v || *end || isnan(d)) {
         snprintf(err, errlen, "%s: '%s' is not a number; give %s from %s to %s", flag, v,
                  integer ? "an integer" : "a number", a, b);

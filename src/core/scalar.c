@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -73,4 +74,13 @@ bool tdm_scalar_bool(const char *s, bool *out)
             return *out = false, true;
     }
     return false;
+}
+
+const char *tdm_scalar_plain(char *buf, size_t len, double v)
+{
+    if (v == floor(v) && fabs(v) < 1e18)
+        snprintf(buf, len, "%.0f", v);
+    else
+        snprintf(buf, len, "%g", v);
+    return buf;
 }

@@ -6,6 +6,7 @@
 #define TDM_SCALAR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Optional sign, then decimal digits only. */
@@ -16,5 +17,9 @@ bool tdm_scalar_u64(const char *s, uint64_t *out);
 bool tdm_scalar_double(const char *s, double *out);
 /* true/yes/on or false/no/off, any case. */
 bool tdm_scalar_bool(const char *s, bool *out);
+
+/* A number as people write it in a message: integers plainly (16777216, never
+ * 1.67772e+07), others with %g. Returns buf. */
+const char *tdm_scalar_plain(char *buf, size_t len, double v);
 
 #endif

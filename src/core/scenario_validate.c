@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/scalar.h"
+
 #define PREVIOUS_MARK "{previous}"
 #define RUNS_MAX 10000
 #define LINE_MIN 1024u
@@ -173,26 +175,17 @@ static bool valid_keep_alive(const char *s)
     return true;
 }
 
-/* A number as people write it: integers plainly (16777216, never 1.67772e+07). */
-static const char *plain(char *buf, size_t len, double v)
-{
-    if (v == floor(v) && fabs(v) < 1e18)
-        snprintf(buf, len, "%.0f", v);
-    else
-        snprintf(buf, len, "%g", v);
-    return buf;
-}
 
 /* "from A to B", "A or more" or "at most B" for the range [lo, hi]. */
 static const char *range_text(char *buf, size_t len, double lo, double hi)
 {
     char a[40], b[40];
     if (isfinite(lo) && isfinite(hi))
-        snprintf(buf, len, "from %s to %s", plain(a, sizeof a, lo), plain(b, sizeof b, hi));
+        snprintf(buf, len, "from %s to %s", tdm_scalar_plain(a, sizeof a, lo), tdm_scalar_plain(b, sizeof b, hi));
     else if (isfinite(lo))
-        snprintf(buf, len, "%s or more", plain(a, sizeof a, lo));
+        snprintf(buf, len, "%s or more", tdm_scalar_plain(a, sizeof a, lo));
     else
-        snprintf(buf, len, "at most %s", plain(b, sizeof b, hi));
+        snprintf(buf, len, "at most %s", tdm_scalar_plain(b, sizeof b, hi));
     return buf;
 }
 
@@ -247,7 +240,7 @@ static int check_options(const char *field, const tdm_options *o, char *err, siz
         }
         char vb[40], rb[100];
         if (v < lo || v > hi)
-            return fail(err, errlen, "%s.%s: %s is out of range (%s)%s%s", field, name, plain(vb, sizeof vb, v),
+            return fail(err, errlen, "%s.%s: %s is out of range (%s)%s%s", field, name, tdm_scalar_plain(vb, sizeof vb, v),
                         range_text(rb, sizeof rb, lo, hi), fix ? "; " : "", fix ? fix : "");
     }
     return 0;
