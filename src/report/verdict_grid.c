@@ -54,8 +54,9 @@ void tdm_rep_verdict_grid(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep_
     tdm_buf_append_str(b, ", pooled over configurations, on every metric with an equivalence margin (difference, "
                           "then the verdict; see Method):\n\n| variant |");
     for (int j = 0; j < nc; j++) {
-        char mt[64];
-        tdm_buf_printf(b, " %s (%s) |", tdm_rep_vw_label(cols[j]), tdm_rep_vw_margin(an, cols[j], mt, sizeof mt));
+        char mt[64] = "";
+        const char *m = tdm_rep_vw_margin(an, cols[j], mt, sizeof mt);
+        tdm_buf_printf(b, " %s (%s) |", tdm_rep_vw_label(cols[j]), m ? m : "no margin");
     }
     tdm_buf_append_str(b, "\n|---|");
     for (int j = 0; j < nc; j++)

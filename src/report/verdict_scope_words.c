@@ -21,7 +21,7 @@ void tdm_rep_verdict_beyond_words(tdm_buf *b, const tdm_rep_analysis *an, const 
     tdm_buf_printf(b, "Differences beyond their margins (pooled, against %s): ", label(an, vd->ref));
     for (size_t i = 0; i < vd->nbeyond; i++) {
         const tdm_rep_comparison *c = vd->beyond[i];
-        char mt[64], p[32];
+        char mt[64] = "", p[32];
         tdm_rep_vw_margin(an, c->metric, mt, sizeof mt);
         tdm_rep_fmt_p(p, sizeof p, c->p_welch_holm);
         tdm_buf_printf(b, "%s%s's %s %s by ", i ? "; " : "", label(an, c->a), tdm_rep_vw_label(c->metric),
