@@ -9,48 +9,9 @@
 
 /* A non-2xx body is a short JSON error; more than this is not worth keeping. */
 #define ERROR_BODY_MAX 65536
-/* ... and a message quotes at most this much of it: a proxy's HTML page must not fill
- * the console or the records. */
+/* ... and a message quotes at most this much of it, on one line (tdm_utf8_excerpt): a
+ * proxy's HTML page must not fill the console or the records. */
 #define ERROR_QUOTE_MAX 200
-
-/* At most ERROR_QUOTE_MAX bytes of a server's body on one line, never cutting a
- * character: runs of white space (newlines too) become one space, other control bytes
- * and invalid UTF-8 '?', and "..." marks a cut. out holds ERROR_QUOTE_MAX + 4 bytes. */
-static void excerpt(const char *text, size_t len, char *out)
-{
-    const unsigned char *s = (const unsigned char *)text;
-    size_t i = 0, o = 0;
-    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
-        i++;
-    while (i < len) {
-        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
-            while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
-                i++;
-            if (i == len)
-                break;
-            if (o + 1 > ERROR_QUOTE_MAX)
-                break;
-            out[o++] = ' ';
-            continue;
-        }
-        size_t k = tdm_utf8_seq_len(s + i, len - i);
-        if (o + (k ? k : 1) > ERROR_QUOTE_MAX)
-            break;
-        if (k == 0 || (k == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
-            out[o++] = '?';
-            i++;
-            continue;
-        }
-        memcpy(out + o, s + i, k);
-        o += k;
-        i += k;
-    }
-    if (i < len) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o] = '\0';
-}
 
 void tdm_call_init(tdm_call *c, tdm_call_record *rec, const tdm_timeouts *t, size_t max_line)
 {
@@ -218,9 +179,10 @@ static void fail_from_status(tdm_call *c)
     bool parsed = c->error_body.len > 0 &&
                   tdm_ollama_parse_line(c->error_body.data, c->error_body.len, &l, err, sizeof err) == 0;
     if (parsed && l.error)
-        excerpt(l.error, strlen(l.error), msg);
+        tdm_utf8_excerpt(l.error, strlen(l.error), ERROR_QUOTE_MAX, true, msg);
     else
-        excerpt(c->error_body.data ? c->error_body.data : "", c->error_body.len, msg);
+        tdm_utf8_excerpt(c->error_body.data ? c->error_body.data : "", c->error_body.len, ERROR_QUOTE_MAX, true,
+                         msg);
     if (r->http_status == 404 && strstr(msg, "not found"))
         tdm_record_fail(r, TDM_ERR_MODEL_NOT_FOUND, c->t_read, "HTTP 404: %s", msg);
     else

@@ -31,17 +31,12 @@ static void skip_rest(tdm_agent_job *j, int64_t now)
 
 /* After an interrupt nothing new starts: what is left is recorded as not run, with
  * the reason, so the partial run's records still account for every planned call. */
-static void stop_rest(tdm_agent_job *j, int64_t now)
+void tdm_job_cancel(tdm_agent_job *j, int64_t now)
 {
     for (size_t i = j->next; i < j->n_calls; i++)
         tdm_record_fail(&j->records[i], TDM_ERR_SKIPPED, now, "%s",
                         "not run: the run was interrupted (SIGINT/SIGTERM) before this call started");
     j->next = j->n_calls;
-}
-
-void tdm_job_cancel(tdm_agent_job *j, int64_t now)
-{
-    stop_rest(j, now);
 }
 
 void tdm_job_warmup_step(const tdm_scenario *s, const tdm_step *first, tdm_step *warm, tdm_options *extra)
@@ -62,7 +57,7 @@ tdm_call_record *tdm_job_next(tdm_agent_job *j, char **url, char **body, int64_t
         return NULL;
     /* The interrupt first: a call it cut must not be named as the reason for the rest. */
     if (tdm_interrupt_requested()) {
-        stop_rest(j, now);
+        tdm_job_cancel(j, now);
         return NULL;
     }
     if (j->next > 0 && !j->records[j->next - 1].ok) {
@@ -101,7 +96,7 @@ bool tdm_job_call_finished(tdm_agent_job *j, int64_t now)
     bool stopped = tdm_interrupt_requested();
     if (j->next >= j->n_calls || last_failed || stopped) {
         if (stopped)
-            stop_rest(j, now);
+            tdm_job_cancel(j, now);
         else if (last_failed)
             skip_rest(j, now);
         if (j->t_end == 0)

@@ -19,31 +19,6 @@
 /* Error messages quote at most this many bytes of the offending line. */
 #define QUOTE_MAX 80
 
-/* Copies at most max bytes of line into out (max + 4 bytes), never cutting a character, with
- * control bytes and invalid UTF-8 shown as '?' (the message ends up in logs and in JSON
- * results, which must stay valid UTF-8), and "..." when something was left out. */
-static void quote_line(const char *line, size_t len, size_t max, char *out)
-{
-    const unsigned char *s = (const unsigned char *)line;
-    size_t i = 0;
-    while (i < len) {
-        size_t k = tdm_utf8_seq_len(s + i, len - i);
-        if (i + (k ? k : 1) > max)
-            break;
-        if (k == 0 || (k == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
-            out[i++] = '?';
-            continue;
-        }
-        memcpy(out + i, s + i, k);
-        i += k;
-    }
-    if (i < len) {
-        memcpy(out + i, "...", 3);
-        i += 3;
-    }
-    out[i] = '\0';
-}
-
 /* Writes "<reason>; line: <first bytes of the line>" to err and returns -1. */
 __attribute__((format(printf, 5, 6))) static int fail(const char *line, size_t len, char *err,
                                                        size_t errlen, const char *fmt, ...)
@@ -51,7 +26,7 @@ __attribute__((format(printf, 5, 6))) static int fail(const char *line, size_t l
     if (!err || errlen == 0)
         return -1;
     char quote[QUOTE_MAX + 4];
-    quote_line(line, len, QUOTE_MAX, quote);
+    tdm_utf8_excerpt(line, len, QUOTE_MAX, false, quote);
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(err, errlen, fmt, ap);
@@ -228,7 +203,7 @@ int tdm_ollama_parse_tree(const char *line, size_t len, tdm_ollama_line *out, ch
     if (!root) {
         /* jansson's text may echo bytes of the line ("near '...'"): mask them as well. */
         char why[sizeof jerr.text + 4];
-        quote_line(jerr.text, strnlen(jerr.text, sizeof jerr.text), sizeof jerr.text, why);
+        tdm_utf8_excerpt(jerr.text, strnlen(jerr.text, sizeof jerr.text), sizeof jerr.text, false, why);
         return fail(line, len, err, errlen, "not valid JSON (at byte %d: %s)", jerr.position, why);
     }
 

@@ -80,3 +80,42 @@ char *tdm_utf8_sanitize(const char *s, size_t len, size_t *outlen)
     *outlen = o;
     return out;
 }
+
+static bool is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+void tdm_utf8_excerpt(const char *text, size_t len, size_t max, bool fold_space, char *out)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0, o = 0;
+    while (fold_space && i < len && is_space(s[i]))
+        i++;
+    while (i < len) {
+        if (fold_space && is_space(s[i])) {
+            while (i < len && is_space(s[i]))
+                i++;
+            if (i == len || o + 1 > max)
+                break;
+            out[o++] = ' ';
+            continue;
+        }
+        size_t k = tdm_utf8_seq_len(s + i, len - i);
+        if (o + (k ? k : 1) > max)
+            break;
+        if (k == 0 || (k == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
+            out[o++] = '?';
+            i++;
+            continue;
+        }
+        memcpy(out + o, s + i, k);
+        o += k;
+        i += k;
+    }
+    if (i < len) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+}

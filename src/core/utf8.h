@@ -22,6 +22,11 @@ size_t tdm_utf8_decode(const unsigned char *s, size_t left, uint32_t *cp);
 size_t tdm_utf8_seq_len(const unsigned char *s, size_t left);
 /* True when s[0..len) is valid UTF-8 with no NUL byte. */
 bool tdm_utf8_valid(const char *s, size_t len);
+/* A quotable excerpt of s[0..len) for a message, into out (max + 4 bytes): at most max
+ * bytes, never cutting a character, control bytes and invalid UTF-8 as '?', "..." when
+ * something was left out. With fold_space, leading white space is dropped and each run
+ * of white space (newlines too) becomes one space, so a server's page reads as one line. */
+void tdm_utf8_excerpt(const char *s, size_t len, size_t max, bool fold_space, char *out);
 /* A heap copy with every invalid byte (and NUL) replaced by U+FFFD; *outlen gets its
  * length. NULL only when out of memory. */
 char *tdm_utf8_sanitize(const char *s, size_t len, size_t *outlen);

@@ -9,9 +9,10 @@
 
 #include "reactorhttp/transfer.h"
 
-int tdm_h1call_fetch(const char *url, const char *body, long timeout_ms, long *status, tdm_buf *out, char *err,
-                     size_t errlen)
+int tdm_h1call_fetch_op(tdm_runtime *rt, const char *url, const char *body, long timeout_ms, long *status,
+                        tdm_buf *out, char *err, size_t errlen)
 {
+    (void)rt; /* probes never share the measured connections */
     int st = 0;
     int ms = timeout_ms <= 0 ? 0 : timeout_ms > INT_MAX ? INT_MAX : (int)timeout_ms;
     int rc = tdm_http1_fetch(url, body ? "POST" : "GET", body, ms, &st, out, err, errlen);

@@ -18,6 +18,7 @@
 
 #include "core/call.h"
 #include "core/job.h"
+#include "core/runtime.h"
 #include "http1/http1.h"
 
 typedef struct tdm_h1call tdm_h1call;
@@ -85,9 +86,10 @@ void tdm_h1call_add_stats(const tdm_h1call *t, tdm_http1_conn_stats *acc);
 /* ---- fetch.c: shared by the variants on tandem's own client ---------------------------- */
 
 /* The runtime's fetch op (see runtime.h) with tdm_http1_fetch: a blocking request on a
- * fresh connection, GET when body is NULL, else POST. Never libcurl. */
-int tdm_h1call_fetch(const char *url, const char *body, long timeout_ms, long *status, tdm_buf *out, char *err,
-                     size_t errlen);
+ * fresh connection, GET when body is NULL, else POST. Never libcurl. Variants name it
+ * directly as their .fetch (the runtime is not used). */
+int tdm_h1call_fetch_op(tdm_runtime *rt, const char *url, const char *body, long timeout_ms, long *status,
+                        tdm_buf *out, char *err, size_t errlen);
 /* The client's counters as a JSON object, for describe(). */
 struct json_t *tdm_h1call_stats_json(const tdm_http1_conn_stats *s);
 

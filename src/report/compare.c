@@ -120,6 +120,28 @@ static int compare_one(tdm_rep_analysis *an, int scope, int config, int metric, 
     return rc;
 }
 
+/* Whether Mann-Whitney could have reached alpha in its Holm family of k comparisons at
+ * all: a comparison's adjusted p is at least its own smallest attainable p
+ * (tdm_stats_mw_min_p) and at least k times the family's smallest attainable p. When
+ * either is alpha or more, its "not significant" says nothing: the report then says "too
+ * few runs", not "does not". */
+static void mark_reachable(tdm_rep_analysis *an, const size_t *idx, size_t k)
+{
+    double fam_min = INFINITY;
+    for (size_t j = 0; j < k; j++) {
+        const tdm_rep_comparison *c = &an->cmp[idx[j]];
+        double m = tdm_stats_mw_min_p(c->n_a, c->n_b);
+        if (isfinite(m))
+            fam_min = fmin(fam_min, m);
+    }
+    double alpha = an->settings.alpha;
+    for (size_t j = 0; j < k; j++) {
+        tdm_rep_comparison *c = &an->cmp[idx[j]];
+        double m = tdm_stats_mw_min_p(c->n_a, c->n_b);
+        c->mw_reachable = isfinite(m) && m < alpha && (double)k * fam_min < alpha;
+    }
+}
+
 /* Holm over each family; then the verdicts. TOST p is left unadjusted: each
  * equivalence judgement is Schuirmann's test at alpha, the (1 - 2 alpha) CI against the
  * margin, which is what the report states beside it. */
@@ -147,7 +169,11 @@ static int adjust(tdm_rep_analysis *an)
                         idx[k] = i;
                         p[k++] = isfinite(pv) && pv >= 0.0 && pv <= 1.0 ? pv : NAN;
                     }
-                    if (k == 0 || tdm_stats_holm(p, k, adj) != TDM_STATS_OK)
+                    if (k == 0)
+                        continue;
+                    if (which == 1)
+                        mark_reachable(an, idx, k);
+                    if (tdm_stats_holm(p, k, adj) != TDM_STATS_OK)
                         continue;
                     for (size_t j = 0; j < k; j++) {
                         if (which == 0)

@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "core/quantile.h"
 #include "report/analysis.h"
+#include "report/values.h"
 
 const char *tdm_rep_knee_key(int reason)
 {
@@ -271,7 +272,7 @@ static int point_of(const tdm_rep_analysis *an, const run_line *rl, const tdm_re
         k++;
         for (size_t i = run->first_call; i < run->first_call + run->n_calls; i++) {
             const tdm_rep_call *c = &ds->calls[i];
-            if (c->phase == TDM_PHASE_CONCURRENT && c->ok && !c->m.cold_load && isfinite(c->m.ttft_ms))
+            if (tdm_rep_call_counts(c, TDM_REP_CONC) && isfinite(c->m.ttft_ms))
                 ttft[nt++] = c->m.ttft_ms;
         }
     }

@@ -444,7 +444,7 @@ static int cmp_double(const void *a, const void *b)
 
 /* The values of a per-call metric for one variant, concurrent phase, of the calls at
  * step `step` (the last panel takes every later step too). The same calls as
- * tdm_rep_values picks (successful, not a cold load, a finite value), split by step:
+ * tdm_rep_values picks (tdm_rep_call_counts, a finite value), split by step:
  * an agent's first call carries its whole prompt, later ones a growing context. */
 static double *step_values(const tdm_rep_dataset *ds, int variant, int metric, int step, bool and_later, size_t *n)
 {
@@ -465,7 +465,7 @@ static double *step_values(const tdm_rep_dataset *ds, int variant, int metric, i
             const tdm_rep_run *r = &ds->runs[cell->runs[k]];
             for (size_t i = r->first_call; i < r->first_call + r->n_calls && *n < all; i++) {
                 const tdm_rep_call *call = &ds->calls[i];
-                if (call->phase != TDM_PHASE_CONCURRENT || !call->ok || call->m.cold_load)
+                if (!tdm_rep_call_counts(call, TDM_REP_CONC))
                     continue;
                 if (call->step != step && !(and_later && call->step > step))
                     continue;

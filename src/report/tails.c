@@ -39,11 +39,10 @@ const char *tdm_rep_tail_label(int tail)
 }
 
 /* The e2e latencies of a cell's calls in one phase. values.c has no metric id for e2e
- * (it is not summarised elsewhere), so this picks the same calls it would: successful,
- * not cold, of the phase, with a finite value. NULL with *n = 0 when none or out of memory. */
+ * (it is not summarised elsewhere), so this picks the calls by its rule
+ * (tdm_rep_call_counts) with a finite value. NULL with *n = 0 when none or out of memory. */
 static double *e2e_values(const tdm_rep_dataset *ds, const tdm_rep_cell *cell, int phase, size_t *n)
 {
-    tdm_phase want = phase == TDM_REP_SEQ ? TDM_PHASE_SEQUENTIAL : TDM_PHASE_CONCURRENT;
     size_t cap = 0;
     for (size_t k = 0; k < cell->n_runs; k++)
         cap += ds->runs[cell->runs[k]].n_calls;
@@ -55,7 +54,7 @@ static double *e2e_values(const tdm_rep_dataset *ds, const tdm_rep_cell *cell, i
         const tdm_rep_run *r = &ds->runs[cell->runs[k]];
         for (size_t i = r->first_call; i < r->first_call + r->n_calls; i++) {
             const tdm_rep_call *c = &ds->calls[i];
-            if (c->phase == want && c->ok && !c->m.cold_load && isfinite(c->m.e2e_ms))
+            if (tdm_rep_call_counts(c, phase) && isfinite(c->m.e2e_ms))
                 v[(*n)++] = c->m.e2e_ms;
         }
     }

@@ -31,6 +31,12 @@ static double call_value(const tdm_call_metrics *m, int metric)
     }
 }
 
+bool tdm_rep_call_counts(const tdm_rep_call *c, int phase)
+{
+    tdm_phase want = phase == TDM_REP_SEQ ? TDM_PHASE_SEQUENTIAL : TDM_PHASE_CONCURRENT;
+    return c->phase == want && c->ok && !c->m.cold_load;
+}
+
 double *tdm_rep_values(const tdm_rep_dataset *ds, int variant, int config, int also, int metric, int phase,
                        size_t *n, size_t *n_undefined)
 {
@@ -40,7 +46,6 @@ double *tdm_rep_values(const tdm_rep_dataset *ds, int variant, int config, int a
     const tdm_rep_metric_def *def = tdm_rep_metric(metric);
     if (!def)
         return NULL;
-    tdm_phase want = phase == TDM_REP_SEQ ? TDM_PHASE_SEQUENTIAL : TDM_PHASE_CONCURRENT;
     size_t cap = 0;
     for (size_t c = 0; c < ds->n_cells; c++) {
         const tdm_rep_cell *cell = &ds->cells[c];
@@ -70,7 +75,7 @@ double *tdm_rep_values(const tdm_rep_dataset *ds, int variant, int config, int a
             }
             for (size_t i = r->first_call; i < r->first_call + r->n_calls; i++) {
                 const tdm_rep_call *call = &ds->calls[i];
-                if (call->phase != want || !call->ok || call->m.cold_load)
+                if (!tdm_rep_call_counts(call, phase))
                     continue;
                 double x = call_value(&call->m, metric);
                 if (isfinite(x))

@@ -68,13 +68,6 @@ static int run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_r
     return 0;
 }
 
-static int fetch(tdm_runtime *rt, const char *url, const char *body, long timeout_ms, long *status, tdm_buf *out,
-                 char *err, size_t errlen)
-{
-    (void)rt;
-    return tdm_h1call_fetch(url, body, timeout_ms, status, out, err, errlen);
-}
-
 static json_t *describe(tdm_runtime *rt)
 {
     return json_pack("{s:s, s:i, s:s, s:s, s:I, s:{s:s, s:I, s:s, s:s}, s:s}", "runtime",
@@ -109,7 +102,7 @@ const tdm_runtime_ops tdm_variant_runtime = {
     .summary = TDM_VARIANT_SUMMARY,
     .create = create,
     .run_jobs = run_jobs,
-    .fetch = fetch,
+    .fetch = tdm_h1call_fetch_op,
     .describe = describe,
     .run_stats = run_stats,
     .destroy = destroy,

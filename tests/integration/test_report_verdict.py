@@ -115,3 +115,17 @@ def test_the_grid_has_every_margin_metric(seed):
     assert "| variant | legacy efficiency (±1 pp) | client TTFT (±5 ms) |" in s
     for v in ("async-std (seed)", "smol (seed)", "smol-1kb (seed)", "tokio-localset (seed)"):
         assert re.search(r"^\| %s \|" % re.escape(v), s, re.M), v
+
+
+def test_mann_whitney_too_few_runs_is_said_not_does_not(seed):
+    """With 5 runs a side and Holm over the configurations' family, Mann-Whitney cannot
+    reach alpha: those rows say so, instead of "does not"; it is said "does not" only
+    where it could have found a difference (the pooled TTFT of 53 calls a side)."""
+    an, md = seed
+    rows = [line for line in md.splitlines() if "Mann" in line and line.startswith("|")]
+    too_few = [r for r in rows if "too few runs for Mann–Whitney at this correction" in r]
+    does_not = [r for r in rows if "(Mann-Whitney does not)" in r]
+    assert len(too_few) >= 20 and all(" 5 / 5 " in r for r in too_few)
+    assert does_not and all(" 5 / 5 " not in r for r in does_not)
+    unreachable = [c for c in an["comparisons"] if c["mw_reachable"] is False]
+    assert unreachable and all(c["n_a"] <= 5 for c in unreachable if c["scope"] == "configuration")
