@@ -98,13 +98,18 @@ def find_tool(name, env, script):
 # ---- the plan (src/core/plan.c) ---------------------------------------------------------------
 
 class PlanAgent:
-    """One agent of the plan: its server (url), model, POST URL and request bodies."""
-    __slots__ = ("index", "name", "url", "model", "post_url", "steps", "warmup")
+    """One agent of the plan: its server (url), model, POST URL, request bodies and how
+    long after the concurrent phase's release its first call is due (start_ns)."""
+    __slots__ = ("index", "name", "url", "model", "post_url", "steps", "warmup", "start_ns")
 
     def __init__(self, index, doc, scen):
         self.index, self.name, self.url, self.post_url = index, doc["name"], doc["server"], doc["url"]
         self.model = scen["model"]
         self.steps, self.warmup = doc["steps"], doc.get("warmup")
+        # The core validated start_ms (a number >= 0). It is there only with open-loop
+        # arrivals (the first arrival's is 0); absent: no due time, released with the rest.
+        start = scen.get("start_ms")
+        self.start_ns = None if start is None else round(start * 1e6)
 
 
 def load_plan(variant, args, script):
@@ -142,7 +147,7 @@ COUNTER_NAMES = ("total_duration", "load_duration", "prompt_eval_count", "prompt
 
 
 class Record:
-    __slots__ = ("run", "phase", "agent", "step", "t_begin", "t_start", "t_first_byte", "t_done", "connect_ns",
+    __slots__ = ("run", "phase", "agent", "step", "t_due", "t_begin", "t_start", "t_first_byte", "t_done", "connect_ns",
                  "reused_connection", "ev_t", "ev_content", "ev_thinking", "bytes", "reads", "frames",
                  "http_status", "text", "thinking_bytes_total", "have_final", "done_reason", "server", "ok",
                  "error_kind", "error_message", "request_url", "request_bytes", "first_error")
@@ -150,6 +155,7 @@ class Record:
     def __init__(self, run, phase, agent, step):
         self.run, self.phase, self.agent, self.step = run, phase, agent, step
         self.t_begin = self.t_start = self.t_first_byte = self.t_done = self.connect_ns = 0
+        self.t_due = 0  # when the call was due to start; 0 = no due time of its own
         self.reused_connection = False
         self.first_error = None  # set when the call was resent once after a stale kept-alive connection
         self.ev_t, self.ev_content, self.ev_thinking = [], [], []
@@ -184,9 +190,9 @@ class Record:
             "run": self.run, "phase": self.phase, "agent": self.agent, "step": self.step,
             "url": self.request_url, "request_bytes": self.request_bytes, "ok": self.ok,
             "error": None if self.ok else {"kind": self.error_kind, "message": self.error_message or ""},
-            "http_status": self.http_status, "t_begin_ns": self.t_begin, "t_start_ns": self.t_start,
-            "t_first_byte_ns": self.t_first_byte, "t_done_ns": self.t_done, "connect_ns": self.connect_ns,
-            "reused_connection": self.reused_connection}
+            "http_status": self.http_status, "t_due_ns": self.t_due, "t_begin_ns": self.t_begin,
+            "t_start_ns": self.t_start, "t_first_byte_ns": self.t_first_byte, "t_done_ns": self.t_done,
+            "connect_ns": self.connect_ns, "reused_connection": self.reused_connection}
         if self.first_error is not None:  # optional keys, only after a retry (docs/records.md)
             o["retried_stale_connection"] = True
             o["first_error"] = self.first_error
@@ -234,40 +240,20 @@ def _utf8_char_len(b, i):
     return n
 
 
-def quote_line(line, limit=80):
-    """At most `limit` bytes of line, never cutting a character, control bytes and invalid
-    UTF-8 as '?', "..." when something was left out."""
-    out = bytearray()
-    i = 0
-    while i < len(line):
-        k = _utf8_char_len(line, i)
-        if i + (k or 1) > limit:
-            break
-        if k == 0 or (k == 1 and (line[i] < 0x20 or line[i] == 0x7F)):
-            out += b"?"
-            i += 1
-            continue
-        out += line[i:i + k]
-        i += k
-    if i < len(line):
-        out += b"..."
-    return out.decode("utf-8")
-
-
 ERROR_QUOTE_MAX = 200
 _WHITE = b" \t\r\n"
 
 
-def excerpt(text, limit=ERROR_QUOTE_MAX):
-    """src/core/call.c excerpt(): at most `limit` bytes of a server's body on one line,
-    never cutting a character; white-space runs become one space, other control bytes and
-    invalid UTF-8 '?', "..." when something was left out."""
+def excerpt(text, limit, fold_space):
+    """tdm_utf8_excerpt (src/core/utf8.c): at most `limit` bytes of text, never cutting a
+    character, control bytes and invalid UTF-8 as '?', "..." when something was left out;
+    with fold_space, leading white space dropped and each white-space run one space."""
     out = bytearray()
     i, n = 0, len(text)
-    while i < n and text[i] in _WHITE:
+    while fold_space and i < n and text[i] in _WHITE:
         i += 1
     while i < n:
-        if text[i] in _WHITE:
+        if fold_space and text[i] in _WHITE:
             while i < n and text[i] in _WHITE:
                 i += 1
             if i == n or len(out) + 1 > limit:
@@ -286,6 +272,16 @@ def excerpt(text, limit=ERROR_QUOTE_MAX):
     if i < n:
         out += b"..."
     return out.decode("utf-8", "replace")
+
+
+def quote_line(line, limit=80):
+    """A protocol line in an error message (src/core/ollama_proto.c)."""
+    return excerpt(line, limit, False)
+
+
+def server_excerpt(text):
+    """A server's error body in a message, on one line (src/core/call.c)."""
+    return excerpt(text, ERROR_QUOTE_MAX, True)
 
 
 def _type_name(v):
@@ -573,7 +569,7 @@ class Call:
                     text = err.encode("utf-8", "surrogatepass")
             except LineError:
                 pass
-        msg = excerpt(text)
+        msg = server_excerpt(text)
         if r.http_status == 404 and "not found" in msg:
             r.fail("model_not_found", self.t_read, "HTTP 404: %s" % msg)
         else:
@@ -1140,11 +1136,23 @@ class AgentJob:
     """The agent's calls one after another: the next request body from the plan, with
     "{previous}" replaced by the text the previous call generated; after a failed call the
     rest are recorded as skipped."""
-    __slots__ = ("agent", "agent_index", "warmup", "records", "next", "t_begin", "t_end", "mark")
+    __slots__ = ("agent", "agent_index", "warmup", "records", "next", "t_begin", "t_end", "mark", "start_ns",
+                 "t_release")
 
     def __init__(self, agent, warmup, records, mark):
         self.agent, self.agent_index, self.warmup, self.records, self.mark = agent, agent.index, warmup, records, mark
         self.next = self.t_begin = self.t_end = 0
+        # Only the concurrent phase has arrivals; the sequential one runs calls back to back.
+        conc = not warmup and records and records[0].phase == "concurrent"
+        self.start_ns = agent.start_ns if conc else None  # None: no due time (not timed)
+        self.t_release = 0  # the phase's release (run_jobs); 0 until then
+
+    def due(self):
+        """tdm_job_due: the instant the next call is due, or 0 when it may be handed out
+        at once. next_call must not be asked before it."""
+        if self.start_ns is None or self.next != 0 or self.t_release <= 0 or self.next >= len(self.records):
+            return 0
+        return self.t_release + self.start_ns
 
     def _skip_rest(self, now):
         for r in self.records[self.next:]:
@@ -1170,6 +1178,7 @@ class AgentJob:
             self._skip_rest(now)
             return None
         r = self.records[self.next]
+        r.t_due = self.due()
         t = self.agent.warmup if self.warmup else self.agent.steps[r.step]
         prev = self.records[self.next - 1].text_str() if self.next > 0 else ""
         prompt = t["prompt"].replace(self.mark, prev)
@@ -1235,6 +1244,7 @@ class Runner:
         self.agents = [PlanAgent(i, a, scen["agents"][i]) for i, a in enumerate(plan["agents"])]
         self.timeouts, self.max_line = scen["timeouts"], scen["max_line_bytes"]
         self.watchdogs = set()  # of the calls in flight: an interrupt moves their deadline
+        self.held = set()  # futures of the agents waiting for their first call's due instant
 
     def on_interrupt(self):
         """The loop's SIGINT/SIGTERM handler (src/core/main.c on_interrupt)."""
@@ -1248,6 +1258,9 @@ class Runner:
         sys.stderr.flush()
         for wd in list(self.watchdogs):
             wd.tighten()
+        for f in list(self.held):  # a held agent starts nothing now: wake it to record its calls as not run
+            if not f.done():
+                f.set_result(None)
 
     def interrupted_note(self, interrupted_run, done_runs):
         """The last lines after an interrupt (src/core/runner.c interrupted_note)."""
@@ -1276,13 +1289,38 @@ class Runner:
 
     async def run_jobs(self, jobs):
         """All jobs released together; returns t_release. As in the C variants, every
-        agent's first call is handed out at the release instant."""
+        agent's first call is handed out at the release instant, or, with start_ms,
+        not before t_release + start_ms."""
         now = monotonic_ns()
+        for j in jobs:  # tdm_jobs_released: held calls are due relative to this instant
+            j.t_release = now
         await asyncio.gather(*(self._run_agent(j, now) for j in jobs))
         self.report_failures(jobs)
         return now
 
+    async def _hold_until(self, t_due):
+        """Sleeps until monotonic_ns() >= t_due, or until an interrupt. The loop's timers
+        may fire a little early, hence the check before leaving."""
+        loop = asyncio.get_running_loop()
+        while not INTERRUPT["count"]:
+            left = t_due - monotonic_ns()
+            if left <= 0:
+                return
+            f = loop.create_future()
+            timer = loop.call_later(left / 1e9, lambda: f.done() or f.set_result(None))
+            self.held.add(f)
+            try:
+                await f
+            finally:
+                timer.cancel()
+                self.held.discard(f)
+
     async def _run_agent(self, job, now):
+        t_due = job.due()
+        if t_due:
+            # An interrupt ends the hold early; next_call then records the calls as not run.
+            await self._hold_until(t_due)
+            now = monotonic_ns()
         while True:
             nxt = job.next_call(now)
             if nxt is None:

@@ -6,6 +6,7 @@ bodies the C variants send.
     TANDEM_BIN=build/bin python3 -m pytest -q clients/tandemkit # + the plan of tandem-report
 """
 
+import asyncio
 import json
 import os
 import subprocess
@@ -238,3 +239,121 @@ def test_plan_orders_are_the_runners():
     plan = _plan("--scenario", "chimera-homo", "--runs", "4", "--order-seed", "42")
     assert plan["sequential_orders"] == [[1, 0], [0, 1], [1, 0], [0, 1]]
     assert not _plan("--scenario", "chimera-homo", "--phases", "conc")["sequential_orders"]
+
+
+# ---- start_ms: an agent's first concurrent call held until it is due (runner.c, job.c) ----------
+
+class _FakeRuntime:
+    """Answers every call at once with one final line; remembers when each call began."""
+
+    def __init__(self):
+        self.begun = []
+
+    async def call(self, agent_index, call, url, body):
+        now = T.monotonic_ns()
+        self.begun.append((agent_index, call.rec.t_begin))
+        call.request_started(now, 0, False)
+        call.status(200, now)
+        call.body(b'{"response":"x","done":true}\n', now)
+        call.end(now)
+
+
+def _runner(start_ms, steps=1):
+    """A Runner over agents whose scenario entries give start_ms (None: the key absent),
+    with the scenario's arrivals object the kit must carry without reading."""
+    scen_agents, agents = [], []
+    for i, ms in enumerate(start_ms):
+        sa = {"name": "a%d" % i, "model": "m"}
+        if ms is not None:
+            sa["start_ms"] = ms
+        scen_agents.append(sa)
+        step = {"prompt": "p", "body_before": '{"prompt":', "body_after": "}"}
+        agents.append({"name": "a%d" % i, "server": "http://h:1", "url": "http://h:1/api/generate",
+                       "steps": [step] * steps, "warmup": step})
+    plan = {"settings": {"quiet": True}, "output_dir": "unused", "previous_mark": "{previous}", "variant": "kit-test",
+            "sequential_orders": [list(range(len(agents)))], "agents": agents,
+            "scenario": {"name": "s", "agents": scen_agents, "max_line_bytes": 1 << 20,
+                         "arrivals": {"process": "poisson", "rate": 2.5, "duration_s": 10, "count": 3},
+                         "timeouts": {"connect_ms": 5000, "first_byte_ms": 5000, "idle_ms": 5000, "total_ms": 5000}}}
+    rt = _FakeRuntime()
+    return T.Runner(rt, plan, "0"), rt
+
+
+def _phase(runner, phase):
+    d = T.RunData(1, [a.name for a in runner.agents])
+    failed = asyncio.run(getattr(runner, phase)(d))
+    return d, failed
+
+
+@pytest.fixture
+def no_interrupt():
+    yield
+    T.INTERRUPT.update(count=0, deadline=0)
+
+
+def test_start_ms_holds_the_first_concurrent_call():
+    runner, rt = _runner([None, 20, 0.5, 0], steps=2)
+    d, failed = _phase(runner, "concurrent")
+    assert failed == 0 and len(rt.begun) == 8
+    by = {(c.agent, c.step): c for c in d.calls}
+    t_release = d.conc[1][0]
+    assert all(t[0] == t_release for t in d.conc)
+    first = by[(1, 0)]
+    assert first.t_due == t_release + 20 * 1000000 and first.t_begin >= first.t_due
+    assert by[(2, 0)].t_due == t_release + 500000 and by[(2, 0)].t_begin >= by[(2, 0)].t_due
+    assert d.conc[1][1] == first.t_begin  # the agent's phase begins with its first call
+    # the first arrival (start_ms 0) is due at the release itself
+    assert by[(3, 0)].t_due == t_release and by[(3, 0)].t_begin >= t_release
+    # only an agent's first call with start_ms has a due time of its own
+    assert all(by[k].t_due == 0 for k in [(0, 0), (0, 1), (1, 1), (2, 1), (3, 1)])
+    assert by[(0, 0)].t_begin == t_release
+
+
+def test_job_due_mirrors_tdm_job_due():
+    a = _agent(["p", "q"])
+    a.start_ns = 7
+    c = T.AgentJob(a, False, [T.Record(1, "concurrent", 0, k) for k in range(2)], "{previous}")
+    assert c.due() == 0  # not released yet
+    c.t_release = 100
+    assert c.due() == 107
+    r, _, _ = c.next_call(107)
+    assert r.t_due == 107 and c.due() == 0
+    r.ok = True
+    r, _, _ = c.next_call(200)
+    assert r.t_due == 0
+    s = T.AgentJob(a, False, [T.Record(1, "sequential", 0, 0)], "{previous}")
+    w = T.AgentJob(a, True, [T.Record(1, "warmup", 0, 0)], "{previous}")
+    s.t_release = w.t_release = 100
+    assert s.due() == 0 and w.due() == 0
+
+
+def test_start_ms_is_ignored_outside_the_concurrent_phase():
+    runner, rt = _runner([60000, 60000])  # held, these would outlast the test run
+    d, failed = _phase(runner, "sequential")
+    assert failed == 0 and [c.t_due for c in d.calls] == [0, 0]
+    assert all(c.t_begin == d.seq[c.agent][0] for c in d.calls)
+    d, failed = _phase(runner, "warmup")
+    assert failed == 0 and [c.t_due for c in d.calls] == [0, 0]
+
+
+def test_interrupt_while_held_records_the_call_as_not_run(no_interrupt):
+    runner, rt = _runner([None, 60000])
+
+    async def go(d):
+        asyncio.get_running_loop().call_later(0.01, runner.on_interrupt)
+        return await runner.concurrent(d)
+    d = T.RunData(1, ["a0", "a1"])
+    asyncio.run(go(d))
+    held = [c for c in d.calls if c.agent == 1][0]
+    assert [a for a, _ in rt.begun] == [0]
+    assert held.error_kind == "skipped" and "interrupted" in held.error_message and held.t_begin == 0
+    assert held.t_due == 0  # as tdm_job_next: a due time only on a call handed out
+
+
+def test_record_t_due_ns_just_before_t_begin_ns():
+    r = T.Record(1, "concurrent", 0, 0)
+    keys = list(r.to_json())
+    assert keys.index("t_due_ns") + 1 == keys.index("t_begin_ns") and r.to_json()["t_due_ns"] == 0
+    r.t_due, r.t_begin = 5, 7
+    j = json.loads(T.json_text(r.to_json()))
+    assert (j["t_due_ns"], j["t_begin_ns"]) == (5, 7)

@@ -18,7 +18,8 @@ int64_t tdm_now_ns(void);
 #define TDM_RFC3339_LEN 40
 void tdm_wall_rfc3339(char *out, size_t outlen);
 
-/* Sleep for ns nanoseconds (restarts on EINTR). Never used inside a measured phase. */
+/* Sleep for ns nanoseconds (restarts on EINTR). Never while a call is in flight: inside a
+ * measured phase only to hold an open-loop arrival until it is due (job.c). */
 void tdm_sleep_ns(int64_t ns);
 
 #endif

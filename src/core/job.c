@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/interrupt.h"
 #include "core/request.h"
 
@@ -19,6 +20,34 @@ void tdm_job_init(tdm_agent_job *j, const tdm_scenario *s, int agent_index, bool
     j->next = 0;
     j->t_begin = 0;
     j->t_end = 0;
+    /* Only the concurrent phase has arrivals; the sequential one runs calls back to back. */
+    j->timed = s->arrivals.process != TDM_ARRIVALS_NONE && !warmup && n_calls > 0 &&
+               records[0].phase == TDM_PHASE_CONCURRENT;
+    j->start_ns = j->timed ? j->agent->start_ns : 0;
+    j->t_release = 0;
+}
+
+void tdm_jobs_released(tdm_agent_job *jobs, size_t n, int64_t t_release)
+{
+    for (size_t i = 0; i < n; i++)
+        jobs[i].t_release = t_release;
+}
+
+int64_t tdm_job_due(const tdm_agent_job *j)
+{
+    if (!j->timed || j->next != 0 || j->t_release <= 0 || j->next >= j->n_calls)
+        return 0;
+    return j->t_release + j->start_ns;
+}
+
+/* Slices short enough that an interrupt ends a long hold within a human's patience. */
+#define HOLD_SLICE_NS 50000000LL
+
+void tdm_job_wait_due(const tdm_agent_job *j)
+{
+    int64_t due = tdm_job_due(j);
+    for (int64_t now = tdm_now_ns(); due > now && !tdm_interrupt_requested(); now = tdm_now_ns())
+        tdm_sleep_ns(due - now < HOLD_SLICE_NS ? due - now : HOLD_SLICE_NS);
 }
 
 static void skip_rest(tdm_agent_job *j, int64_t now)
@@ -65,6 +94,7 @@ tdm_call_record *tdm_job_next(tdm_agent_job *j, char **url, char **body, int64_t
         return NULL;
     }
     tdm_call_record *r = &j->records[j->next];
+    r->t_due = tdm_job_due(j);
     const tdm_step *step = &j->agent->steps[r->step];
     tdm_step warm;
     tdm_options extra = {0};

@@ -24,6 +24,10 @@ typedef struct tdm_agent_job {
     size_t next;                 /* index of the next call to hand out */
     int64_t t_begin;             /* the agent started (client clock) */
     int64_t t_end;               /* the agent's last call finished */
+    bool timed;                  /* the first call has a due time: an open-loop arrival, in the
+                                  * concurrent phase (never in the warm-up or sequential phase) */
+    int64_t start_ns;            /* timed: the first call is due this long after the release */
+    int64_t t_release;           /* the phase's release (tdm_jobs_released); 0 until then */
 } tdm_agent_job;
 
 /* Prepares a job whose records array (n_calls = steps, or 1 for warm-up) is already
@@ -34,6 +38,23 @@ void tdm_job_init(tdm_agent_job *j, const tdm_scenario *s, int agent_index, bool
 /* The warm-up call's step: the agent's first step with the warm-up prompt (warm shares
  * first's strings), and in extra the options it overrides (num_predict). */
 void tdm_job_warmup_step(const tdm_scenario *s, const tdm_step *first, tdm_step *warm, tdm_options *extra);
+
+/* Every runtime calls this at the instant it takes as the phase's release (the
+ * t_release run_jobs returns), before handing out any call: held calls are due
+ * relative to it. */
+void tdm_jobs_released(tdm_agent_job *jobs, size_t n, int64_t t_release);
+
+/* The client-clock instant the job's next call is due, or 0 when it may be handed out
+ * at once (it has no due time, or the job has nothing left). A runtime must not call
+ * tdm_job_next for this job before that instant: it arms a timer for it (event loops)
+ * or sleeps until it (blocking threads). Open-loop arrivals use it; a closed-loop
+ * scenario never holds a call. */
+int64_t tdm_job_due(const tdm_agent_job *j);
+
+/* For runtimes whose threads block: sleeps until the job's next call is due, or until an
+ * interrupt (then tdm_job_next records the rest as not run). Returns at once when
+ * nothing is held. */
+void tdm_job_wait_due(const tdm_agent_job *j);
 
 /* Hands out the next call: fills *url and *body (heap strings the caller frees) and
  * returns its record, or returns NULL when the agent has no more calls. When an earlier

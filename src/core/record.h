@@ -60,6 +60,8 @@ typedef struct tdm_call_record {
     int step;                /* index into the agent's steps */
 
     /* client timeline (monotonic ns; 0 = not reached) */
+    int64_t t_due;           /* the call was due to start (an open-loop arrival); 0: no due time of its
+                              * own, it started at the release or when the agent's previous call ended */
     int64_t t_begin;         /* the call was handed to the transport */
     int64_t t_start;         /* just before the first request byte was written */
     int64_t t_first_byte;    /* first response byte */

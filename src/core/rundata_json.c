@@ -41,6 +41,7 @@ json_t *tdm_record_to_json(const tdm_call_record *r)
         json_object_set_new(o, "error", json_pack("{s:s, s:s}", "kind", tdm_error_kind_name(r->error_kind),
                                                   "message", r->error_message ? r->error_message : ""));
     json_object_set_new(o, "http_status", json_integer(r->http_status));
+    json_object_set_new(o, "t_due_ns", json_integer(r->t_due));
     json_object_set_new(o, "t_begin_ns", json_integer(r->t_begin));
     json_object_set_new(o, "t_start_ns", json_integer(r->t_start));
     json_object_set_new(o, "t_first_byte_ns", json_integer(r->t_first_byte));
@@ -134,6 +135,8 @@ int tdm_record_from_json(json_t *o, tdm_call_record *r, char *err, size_t errlen
     if (get_int(o, "http_status", &v, err, errlen))
         return -1;
     r->http_status = (int)v;
+    /* Absent in records written before open-loop arrivals existed: no due time. */
+    r->t_due = json_integer_value(json_object_get(o, "t_due_ns"));
     r->bytes = (uint64_t)json_integer_value(json_object_get(o, "bytes"));
     r->reads = (uint64_t)json_integer_value(json_object_get(o, "reads"));
     r->frames = (uint64_t)json_integer_value(json_object_get(o, "frames"));

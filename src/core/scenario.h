@@ -35,6 +35,8 @@ typedef struct tdm_agent {
     tdm_options options;
     tdm_step *steps;
     size_t n_steps;
+    int64_t start_ns;  /* with the scenario's arrivals, concurrent phase only: the agent's first
+                        * call is due this long after the release (0: at the release) */
 } tdm_agent;
 
 typedef struct tdm_timeouts {
@@ -47,6 +49,34 @@ typedef struct tdm_timeouts {
 /* The warm-up's prompt unless the scenario names one: short, and shares no prefix with
  * any real prompt. */
 #define TDM_WARMUP_PROMPT "Reply with the single word: ready."
+
+/* Open-loop arrivals: instead of every agent released together, calls arrive by a
+ * seeded process at a rate for a duration (arrivals.c). Each arrival is one generated
+ * agent making one call, so every consumer still sees ordinary agents; what makes them
+ * open-loop is their start_ns. */
+typedef enum tdm_arrival_process {
+    TDM_ARRIVALS_NONE = 0,     /* the barrier release: every agent starts at once */
+    TDM_ARRIVALS_POISSON = 1,  /* exponential gaps with mean 1/rate, drawn from the seed */
+    TDM_ARRIVALS_CONSTANT = 2, /* one call every 1/rate seconds, the first at the release */
+} tdm_arrival_process;
+
+typedef struct tdm_arrivals {
+    tdm_arrival_process process;
+    double rate;        /* offered load: calls per second */
+    double duration_s;  /* calls arrive in [0, duration_s) after the release */
+    size_t count;       /* how many arrived (the agents generated) */
+} tdm_arrivals;
+
+/* "poisson", "constant"; NULL for NONE. */
+const char *tdm_arrival_process_name(tdm_arrival_process p);
+
+/* The arrival instants, in ns after the release, increasing: *out (heap, freed by the
+ * caller) holds *n of them. The Poisson draws come from seed alone (splitmix64), so a
+ * scenario's arrivals are the same on every machine. Returns 0, or -1 with err naming
+ * the field and the fix (no arrival in the duration, more than TDM_TEMPLATE_MAX_AGENTS,
+ * out of memory). */
+int tdm_arrivals_offsets(const tdm_arrivals *a, uint64_t seed, int64_t **out, size_t *n, char *err,
+                         size_t errlen);
 
 typedef struct tdm_scenario {
     char *name;
@@ -64,6 +94,7 @@ typedef struct tdm_scenario {
     double contention_threshold_pct; /* decode drop that counts as contention; default 10 */
     uint64_t max_line_bytes;  /* longest NDJSON line accepted; default 8 MiB */
     tdm_timeouts timeouts;
+    tdm_arrivals arrivals;    /* open-loop arrivals; process NONE (the default): the barrier */
     tdm_agent *agents;
     size_t n_agents;
 } tdm_scenario;
@@ -124,6 +155,9 @@ typedef struct tdm_agent_template {
     tdm_placement placement;
     const size_t *list;         /* TDM_PLACE_LIST: indices into endpoints */
     size_t n_list;
+    const int64_t *start_ns;    /* NULL, or count start offsets (arrivals): agent k gets start_ns[k]
+                                 * and, the template's steps being a pool of prompts, only its
+                                 * step k mod (steps): one call per arrival */
 } tdm_agent_template;
 
 #define TDM_TEMPLATE_MAX_AGENTS 65536
@@ -138,6 +172,7 @@ int tdm_scenario_expand_template(tdm_scenario *s, const tdm_agent_template *t, c
 typedef struct tdm_scenario_override {
     long agent_count;           /* > 0: replaces agent_count: (the file must have agent_template:) */
     size_t endpoints_limit;     /* > 0: keeps only the first k of endpoints: (servers started) */
+    double arrival_rate;        /* > 0: replaces arrivals.rate (the file must have arrivals:) */
 } tdm_scenario_override;
 
 /* Rewrites a scenario file's text with the override applied and returns it as YAML

@@ -55,7 +55,7 @@ static json_t *step_json(const tdm_step *st)
     return NULL;
 }
 
-static json_t *agent_json(const tdm_agent *a)
+static json_t *agent_json(const tdm_agent *a, bool timed)
 {
     json_t *o = json_object();
     json_t *steps = json_array();
@@ -68,10 +68,15 @@ static json_t *agent_json(const tdm_agent *a)
         json_t *st = step_json(&a->steps[k]);
         ok = st && json_array_append_new(steps, st) == 0;
     }
-    if (ok && put(o, "steps", steps))
-        return o;
-    if (!ok)
+    if (!ok) {
         json_decref(steps);
+        json_decref(o);
+        return NULL;
+    }
+    /* put() owns steps from here, whatever it returns. start_ms only with open-loop
+     * arrivals (the first arrival's is 0): closed-loop scenarios keep their JSON as it was. */
+    if (put(o, "steps", steps) && (!timed || put(o, "start_ms", json_real((double)a->start_ns / 1e6))))
+        return o;
     json_decref(o);
     return NULL;
 }
@@ -115,9 +120,14 @@ json_t *tdm_scenario_to_json(const tdm_scenario *s)
               put(o, "max_line_bytes", json_integer((json_int_t)s->max_line_bytes)) &&
               put(o, "timeouts", timeouts_json(&s->timeouts));
     for (size_t i = 0; ok && i < s->n_agents; i++) {
-        json_t *a = agent_json(&s->agents[i]);
+        json_t *a = agent_json(&s->agents[i], s->arrivals.process != TDM_ARRIVALS_NONE);
         ok = a && json_array_append_new(agents, a) == 0;
     }
+    if (ok && s->arrivals.process != TDM_ARRIVALS_NONE)
+        ok = put(o, "arrivals",
+                 json_pack("{s:s, s:f, s:f, s:I}", "process", tdm_arrival_process_name(s->arrivals.process), "rate",
+                           s->arrivals.rate, "duration_s", s->arrivals.duration_s, "count",
+                           (json_int_t)s->arrivals.count));
     if (ok && put(o, "agents", agents))
         return o;
     if (!ok)

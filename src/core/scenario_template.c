@@ -93,6 +93,20 @@ static int copy_agent(const tdm_agent *tmpl, tdm_agent *out)
     return 0;
 }
 
+/* Keeps only step k of an agent's steps (an arrival's one prompt from the pool). */
+static void keep_one_step(tdm_agent *a, size_t keep)
+{
+    for (size_t i = 0; i < a->n_steps; i++) {
+        if (i == keep)
+            continue;
+        free(a->steps[i].name);
+        free(a->steps[i].prompt);
+        free(a->steps[i].system);
+    }
+    a->steps[0] = a->steps[keep];
+    a->n_steps = 1;
+}
+
 static int set_str(char **dst, const char *s)
 {
     char *d = strdup(s);
@@ -145,6 +159,11 @@ int tdm_scenario_expand_template(tdm_scenario *s, const tdm_agent_template *t, c
         }
         if (t->n_endpoints && set_str(&a->url, t->endpoints[endpoint_of(t, k, n)]) != 0)
             goto oom;
+        if (t->start_ns) {
+            a->start_ns = t->start_ns[k];
+            if (a->n_steps > 1)
+                keep_one_step(a, k % a->n_steps);
+        }
     }
     tdm_agent *grown = realloc(s->agents, (before + n) * sizeof *grown);
     if (!grown)

@@ -333,6 +333,9 @@ int tdm_scenario_validate(const tdm_scenario *s, char *err, size_t errlen)
                     s->warmup_num_predict);
     if (!s->sequential && !s->concurrent)
         return fail(err, errlen, "phases: none selected; list sequential and/or concurrent");
+    if (s->arrivals.process != TDM_ARRIVALS_NONE && !s->concurrent)
+        return fail(err, errlen,
+                    "phases: arrivals: time the concurrent phase, which is not selected; add concurrent to phases:");
     if (!isfinite(s->contention_threshold_pct) || s->contention_threshold_pct < 0 ||
         s->contention_threshold_pct > 100)
         return fail(err, errlen, "contention_threshold_pct: %g is out of range (from 0 to 100); give a percentage",

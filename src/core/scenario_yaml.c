@@ -12,6 +12,8 @@
  *   agent_template: {an agent without url}, agent_count: N,
  *   endpoints: [URL, ...], placement: round_robin|packed, placement_list: [index, ...]
  *              N agents from one template, appended to agents: (scenario_template.c)
+ *   arrivals: {process: poisson|constant, rate, duration_s}   with agent_template: instead
+ *              of agent_count: open-loop calls, one agent per arrival (arrivals.c)
  *
  * Every scalar is read by libcyaml as a string and converted here. libcyaml 1.3.1
  * (Debian) parses numbers and booleans loosely: "1.5" and "12abc" load as the integer
@@ -70,6 +72,10 @@ typedef struct y_timeouts {
     char *connect_ms, *first_byte_ms, *idle_ms, *total_ms;
 } y_timeouts;
 
+typedef struct y_arrivals {
+    char *process, *rate, *duration_s;
+} y_arrivals;
+
 typedef struct y_scenario {
     char *name, *description, *runs, *seed, *warmup, *warmup_num_predict, *warmup_prompt;
     char *contention_threshold_pct, *max_line_bytes;
@@ -84,6 +90,7 @@ typedef struct y_scenario {
     unsigned endpoints_count;
     char **placement_list;
     unsigned placement_list_count;
+    y_arrivals *arrivals;
 } y_scenario;
 
 /* ---- the schema ----------------------------------------------------------------------- */
@@ -154,6 +161,13 @@ static const cyaml_schema_field_t timeouts_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t arrivals_fields[] = {
+    STR("process", y_arrivals, process),
+    STR("rate", y_arrivals, rate),
+    STR("duration_s", y_arrivals, duration_s),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_value_t string_schema = {
     CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
 };
@@ -184,6 +198,7 @@ static const cyaml_schema_field_t scenario_fields[] = {
     CYAML_FIELD_SEQUENCE("endpoints", OPT, y_scenario, endpoints, &string_schema, 0, CYAML_UNLIMITED),
     STR("placement", y_scenario, placement),
     CYAML_FIELD_SEQUENCE("placement_list", OPT, y_scenario, placement_list, &string_schema, 0, CYAML_UNLIMITED),
+    CYAML_FIELD_MAPPING_PTR("arrivals", OPT, y_scenario, arrivals, arrivals_fields),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t scenario_schema = {
@@ -441,9 +456,42 @@ static int convert(ctx *c, const y_scenario *y, tdm_scenario *s)
     return 0;
 }
 
+/* arrivals: {process, rate, duration_s}: the process and its numbers; the instants are
+ * drawn by conv_template, which generates one agent per arrival. */
+static int conv_arrivals(ctx *c, const y_arrivals *y, tdm_arrivals *a)
+{
+    *a = (tdm_arrivals){.process = TDM_ARRIVALS_POISSON};
+    if (y->process && strcmp(y->process, "constant") == 0)
+        a->process = TDM_ARRIVALS_CONSTANT;
+    else if (y->process && strcmp(y->process, "poisson") != 0)
+        return fail(c, "arrivals.process",
+                    "'%s' is not an arrival process; write poisson (exponential gaps, the default) or constant "
+                    "(one call every 1/rate s)",
+                    y->process);
+    if (!y->rate)
+        return fail(c, "arrivals.rate", "missing; give the offered load in calls per second (rate: 2.5)");
+    if (!tdm_scalar_double(y->rate, &a->rate) || !(a->rate > 0) || !isfinite(a->rate))
+        return fail(c, "arrivals.rate", "'%s' is not a positive number of calls per second; write e.g. 2.5",
+                    y->rate);
+    if (!y->duration_s)
+        return fail(c, "arrivals.duration_s", "missing; say for how many seconds calls arrive (duration_s: 60)");
+    if (!tdm_scalar_double(y->duration_s, &a->duration_s) || !(a->duration_s > 0) || !isfinite(a->duration_s))
+        return fail(c, "arrivals.duration_s", "'%s' is not a positive number of seconds; write e.g. 60",
+                    y->duration_s);
+    return 0;
+}
+
 /* agent_template: and its companions, expanded into agents (scenario_template.c). */
 static int conv_template(ctx *c, const y_scenario *y, tdm_scenario *s)
 {
+    if (y->arrivals && !y->agent_template)
+        return fail(c, "arrivals",
+                    "needs agent_template: (the calls' server, model and pool of prompts: one call per arrival, "
+                    "its prompt the template's steps in turn); add one");
+    if (y->arrivals && y->agent_count)
+        return fail(c, "agent_count",
+                    "given together with arrivals:, which decide how many calls arrive (about rate x duration_s); "
+                    "remove agent_count:");
     if (!y->agent_template) {
         const char *stray = y->agent_count      ? "agent_count"
                             : y->endpoints      ? "endpoints"
@@ -457,18 +505,22 @@ static int conv_template(ctx *c, const y_scenario *y, tdm_scenario *s)
                         stray);
         return 0;
     }
-    if (!y->agent_count)
+    if (!y->arrivals && !y->agent_count)
         return fail(c, "agent_count", "missing; say how many agents agent_template: generates (agent_count: 4)");
     if (y->agent_template->url)
         return fail(c, "agent_template.url",
                     "the generated agents take their server from endpoints: (round robin), so the template has "
                     "no url; move it into endpoints: [%s]",
                     y->agent_template->url);
-    int count;
-    if (conv_int(c, "agent_count", y->agent_count, 1, TDM_TEMPLATE_MAX_AGENTS, &count))
+    int count = 1; /* with arrivals:, set once they are drawn (below) */
+    if (y->arrivals && conv_arrivals(c, y->arrivals, &s->arrivals) != 0)
         return -1;
-    if (count < 1 || count > TDM_TEMPLATE_MAX_AGENTS)
-        return fail(c, "agent_count", "%d is out of range; use 1 to %d", count, TDM_TEMPLATE_MAX_AGENTS);
+    if (!y->arrivals) {
+        if (conv_int(c, "agent_count", y->agent_count, 1, TDM_TEMPLATE_MAX_AGENTS, &count))
+            return -1;
+        if (count < 1 || count > TDM_TEMPLATE_MAX_AGENTS)
+            return fail(c, "agent_count", "%d is out of range; use 1 to %d", count, TDM_TEMPLATE_MAX_AGENTS);
+    }
     tdm_agent_template t = {.count = count, .endpoints = y->endpoints, .n_endpoints = y->endpoints_count};
     if (y->placement && strcmp(y->placement, "round_robin") == 0)
         t.placement = TDM_PLACE_ROUND_ROBIN;
@@ -514,12 +566,25 @@ static int conv_template(ctx *c, const y_scenario *y, tdm_scenario *s)
         one.n_agents = 1;
         rc = conv_agent(c, "agent_template", y->agent_template, y->defaults, &one.agents[0]);
     }
+    /* Arrivals: one generated agent per arrival, started at its instant. */
+    int64_t *starts = NULL;
+    char msg[900];
+    if (rc == 0 && y->arrivals) {
+        size_t n;
+        if ((rc = tdm_arrivals_offsets(&s->arrivals, s->seed, &starts, &n, msg, sizeof msg)) == 0) {
+            s->arrivals.count = n;
+            t.count = (long)n; /* at most TDM_TEMPLATE_MAX_AGENTS */
+            t.start_ns = starts;
+        } else if (c->err && c->errlen) {
+            snprintf(c->err, c->errlen, "%s: %s", c->src, msg);
+        }
+    }
     if (rc == 0) {
         t.agent = &one.agents[0];
-        char msg[900];
         if ((rc = tdm_scenario_expand_template(s, &t, msg, sizeof msg)) != 0 && c->err && c->errlen)
             snprintf(c->err, c->errlen, "%s: %s", c->src, msg);
     }
+    free(starts);
     tdm_scenario_free(&one);
     free(list);
     return rc;
@@ -663,7 +728,8 @@ int tdm_scenario_yaml_override(const char *yaml, size_t len, const char *source_
      * libcyaml owns its allocations. */
     char *old_count = y->agent_count, *old_name = y->name;
     unsigned old_endpoints = y->endpoints_count;
-    char count[32];
+    char *old_rate = y->arrivals ? y->arrivals->rate : NULL;
+    char count[32], rate[32];
     char *derived = NULL;
     if (ov->agent_count > 0) {
         if (!y->agent_template) {
@@ -674,6 +740,16 @@ int tdm_scenario_yaml_override(const char *yaml, size_t len, const char *source_
         }
         snprintf(count, sizeof count, "%ld", ov->agent_count);
         y->agent_count = count;
+    }
+    if (ov->arrival_rate > 0) {
+        if (!y->arrivals) {
+            fail(&c, "arrivals",
+                 "missing, but the sweep sets the arrival rate (axis arrival_rate:); give the calls an open-loop "
+                 "process: arrivals: {process: poisson, rate: 1, duration_s: 60} beside agent_template:");
+            goto restore;
+        }
+        snprintf(rate, sizeof rate, "%.17g", ov->arrival_rate);
+        y->arrivals->rate = rate;
     }
     if (ov->endpoints_limit > 0) {
         if (y->endpoints_count < ov->endpoints_limit) {
@@ -715,6 +791,8 @@ int tdm_scenario_yaml_override(const char *yaml, size_t len, const char *source_
     }
     cyaml_mem(NULL, saved, 0);
 restore:
+    if (y->arrivals)
+        y->arrivals->rate = old_rate;
     y->agent_count = old_count;
     y->name = old_name;
     y->endpoints_count = old_endpoints;

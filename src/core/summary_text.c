@@ -8,6 +8,9 @@
 
 #include "core/buf.h"
 
+/* Agents listed in the console table; the rest are in summary.json. */
+#define AGENTS_SHOWN 20
+
 static double get(json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);
@@ -314,9 +317,15 @@ void tdm_summary_print_table(const tdm_summary_inputs *in, json_t *summary, FILE
     fprintf(out, "\n%-16s %12s %12s %12s %12s %10s\n", "agent (last run)", "TTFT seq ms", "TTFT conc ms",
             "tok/s seq", "tok/s conc", "slowdown");
     json_t *last = json_array_get(runs, json_array_size(runs) - 1);
-    json_t *a;
-    json_array_foreach(json_object_get(last, "agents"), i, a)
+    json_t *agents = json_object_get(last, "agents"), *a;
+    /* Hundreds of agents (open-loop arrivals, large N) would bury the rest of the output. */
+    size_t n_agents = json_array_size(agents), shown = n_agents > AGENTS_SHOWN + 4 ? AGENTS_SHOWN : n_agents;
+    json_array_foreach(agents, i, a)
     {
+        if (i == shown) {
+            fprintf(out, "... and %zu more agents (summary.json)\n", n_agents - shown);
+            break;
+        }
         fprintf(out, "%-16.16s %12s %12s %12s %12s %10s\n", json_string_value(json_object_get(a, "name")),
                 fmt(x[0], 32, get(a, "ttft_seq_ms"), 1, ""), fmt(x[1], 32, get(a, "ttft_conc_ms"), 1, ""),
                 fmt(x[2], 32, get(a, "decode_tps_seq"), 1, ""), fmt(x[3], 32, get(a, "decode_tps_conc"), 1, ""),

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "core/clock.h"
+#include "core/interrupt.h"
 
 int tdm_curl_multi_init(tdm_curl_multi *m, long buffer_size, size_t max_agents, tdm_curl_multi_done_fn on_done,
                         void *ud)
@@ -53,9 +54,31 @@ static void job_done(tdm_curl_multi *m, tdm_curl_transfer *t)
         m->on_done(t->job, m->on_done_ud);
 }
 
-/* Starts the agent's next call, or records that the agent is done. */
+/* The hold timer at the earliest held call's due instant, or stopped when none is held.
+ * A scan over the agents: holds are few events per agent, and only open-loop runs have any. */
+static void arm_hold(tdm_curl_multi *m)
+{
+    if (!m->on_hold)
+        return;
+    int64_t first = 0;
+    for (size_t i = 0; m->held > 0 && i < m->max_agents; i++) {
+        int64_t due = m->transfers[i].held_until;
+        if (due > 0 && (first == 0 || due < first))
+            first = due;
+    }
+    m->on_hold(first, m->on_hold_ud);
+}
+
+/* Starts the agent's next call (once it is due), or records that the agent is done. */
 static void start_or_finish(tdm_curl_multi *m, tdm_curl_transfer *t, int64_t now)
 {
+    int64_t due = tdm_job_due(t->job);
+    if (due > now && m->on_hold && !tdm_interrupt_requested()) {
+        t->held_until = due;
+        m->held++;
+        arm_hold(m);
+        return;
+    }
     while (tdm_curl_transfer_next(t, now)) {
         if (curl_multi_add_handle(m->multi, t->easy) == CURLM_OK) {
             m->added++;
@@ -139,8 +162,35 @@ void tdm_curl_multi_action(tdm_curl_multi *m, curl_socket_t s, int flags)
     settle(m);
 }
 
+void tdm_curl_multi_on_hold(tdm_curl_multi *m, tdm_curl_multi_hold_fn fn, void *ud)
+{
+    m->on_hold = fn;
+    m->on_hold_ud = ud;
+}
+
+void tdm_curl_multi_release_due(tdm_curl_multi *m, int64_t now)
+{
+    bool all = tdm_interrupt_requested();
+    for (size_t i = 0; m->held > 0 && i < m->max_agents; i++) {
+        tdm_curl_transfer *t = &m->transfers[i];
+        if (t->held_until > 0 && (all || t->held_until <= now)) {
+            t->held_until = 0;
+            m->held--;
+            start_or_finish(m, t, now);
+        }
+    }
+    /* A timer that fired early (libuv counts whole milliseconds) finds its call still held
+     * and is armed again for the rest. */
+    arm_hold(m);
+    settle(m);
+}
+
 void tdm_curl_multi_check_timeouts(tdm_curl_multi *m, int64_t now)
 {
+    /* What a hold timer should have released (one that could not be armed), and after
+     * an interrupt every held call. */
+    if (m->held > 0)
+        tdm_curl_multi_release_due(m, now);
     for (size_t i = 0; i < m->max_agents; i++) {
         tdm_curl_transfer *t = &m->transfers[i];
         if (t->active && tdm_call_check_timeouts(&t->call, now))

@@ -14,7 +14,13 @@
  * callback. Every function below that may start calls (tdm_curl_multi_kick, _action,
  * _check_timeouts) ends by running curl once for all handles added so far, outside any
  * curl callback, so every released agent's request is written in that one pass instead of
- * one loop round trip (and, on libuv, at least a 1 ms timer) later. */
+ * one loop round trip (and, on libuv, at least a 1 ms timer) later.
+ *
+ * Held calls: a call that is not due yet (tdm_job_due: an open-loop arrival) is not
+ * added; the multi asks the driver, through its hold callback, for one timer at the
+ * earliest due instant, and the driver calls tdm_curl_multi_release_due when it fires.
+ * An interrupt releases every held call at the next timeout check, and the core then
+ * records it as not run. */
 #ifndef TDM_CURL_MULTI_H
 #define TDM_CURL_MULTI_H
 
@@ -27,6 +33,8 @@
 
 /* Called each time a job has finished all its calls (active already decremented). */
 typedef void (*tdm_curl_multi_done_fn)(tdm_agent_job *job, void *ud);
+/* Asks the driver for its hold timer at the client-clock instant due; 0: stop it. */
+typedef void (*tdm_curl_multi_hold_fn)(int64_t due, void *ud);
 
 typedef struct tdm_curl_multi {
     CURLM *multi;
@@ -37,6 +45,9 @@ typedef struct tdm_curl_multi {
     long buffer_size;             /* CURLOPT_BUFFERSIZE */
     tdm_curl_multi_done_fn on_done;
     void *on_done_ud;
+    size_t held;                  /* transfers waiting for their call's due instant */
+    tdm_curl_multi_hold_fn on_hold;
+    void *on_hold_ud;
 } tdm_curl_multi;
 
 /* Creates the multi handle and room for max_agents transfers; on_done may be NULL.
@@ -57,7 +68,15 @@ void tdm_curl_multi_kick(tdm_curl_multi *m);
 /* curl_multi_socket_action(s, flags) — s is a socket curl asked to watch, or
  * CURL_SOCKET_TIMEOUT when curl's timer fired — then settles what finished. */
 void tdm_curl_multi_action(tdm_curl_multi *m, curl_socket_t s, int flags);
-/* Fails every in-flight call whose first-byte or idle timeout has passed. */
+/* Fails every in-flight call whose first-byte or idle timeout has passed, and releases
+ * held calls already due (after an interrupt every held call, which then ends as not run). */
 void tdm_curl_multi_check_timeouts(tdm_curl_multi *m, int64_t now);
+
+/* Installs the driver's hold timer; without one, no call is ever held (calls start when
+ * the job hands them out). */
+void tdm_curl_multi_on_hold(tdm_curl_multi *m, tdm_curl_multi_hold_fn fn, void *ud);
+/* The hold timer fired: starts every held call now due, runs curl for them, and re-arms
+ * the timer for the next one. Not from inside a curl callback. */
+void tdm_curl_multi_release_due(tdm_curl_multi *m, int64_t now);
 
 #endif

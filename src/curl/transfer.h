@@ -42,6 +42,7 @@ typedef struct tdm_curl_transfer {
     bool chunked;            /* the current response is Transfer-Encoding: chunked */
     tdm_http1_chunked dechunk; /* its decoder (libcurl passes the raw framing through) */
     void *owner;             /* the runtime's own per-transfer data */
+    int64_t held_until;      /* the next call waits for this instant (an open-loop arrival); 0: none */
 } tdm_curl_transfer;
 
 /* Creates the easy handle; returns 0 or -1. */

@@ -19,6 +19,7 @@ struct tdm_reactorcurl {
     tdm_curl_multi m;
     tdm_reactor_timer curl_timer;  /* curl's own timeouts (CURLMOPT_TIMERFUNCTION) */
     tdm_reactor_timer check_timer; /* our first-byte / idle timeouts */
+    tdm_reactor_timer hold_timer;  /* the next held call's due instant (open-loop arrivals) */
 };
 
 static void on_fd(tdm_reactor *r, int fd, unsigned events, void *ud)
@@ -73,6 +74,27 @@ static int on_timer_request(CURLM *m, long timeout_ms, void *userp)
                : -1;
 }
 
+static void on_hold_timer(tdm_reactor *r, tdm_reactor_timer *tm, void *ud)
+{
+    (void)r;
+    (void)tm;
+    tdm_reactorcurl *d = ud;
+    tdm_curl_multi_release_due(&d->m, tdm_now_ns());
+}
+
+/* If the timer cannot be armed (the timerfd failed), the call is released on the next
+ * timeout check instead: late, and its record shows how late, but never lost. */
+static void on_hold_request(int64_t due, void *ud)
+{
+    tdm_reactorcurl *d = ud;
+    if (due == 0) {
+        tdm_reactor_timer_stop(d->r, &d->hold_timer);
+        return;
+    }
+    int64_t wait = due - tdm_now_ns();
+    tdm_reactor_timer_start(d->r, &d->hold_timer, wait > 0 ? wait : 0, 0, on_hold_timer, d);
+}
+
 static void on_job_done(tdm_agent_job *job, void *ud)
 {
     (void)job;
@@ -99,6 +121,7 @@ tdm_reactorcurl *tdm_reactorcurl_create(tdm_reactor *r, long buffer_size, size_t
         return NULL;
     }
     d->r = r;
+    tdm_curl_multi_on_hold(&d->m, on_hold_request, d);
     curl_multi_setopt(d->m.multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(d->m.multi, CURLMOPT_SOCKETDATA, d);
     curl_multi_setopt(d->m.multi, CURLMOPT_TIMERFUNCTION, on_timer_request);
@@ -152,5 +175,6 @@ void tdm_reactorcurl_destroy(tdm_reactorcurl *d)
     tdm_curl_multi_cleanup(&d->m);
     tdm_reactor_timer_stop(d->r, &d->curl_timer);
     tdm_reactor_timer_stop(d->r, &d->check_timer);
+    tdm_reactor_timer_stop(d->r, &d->hold_timer);
     free(d);
 }

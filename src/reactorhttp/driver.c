@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/interrupt.h"
 #include "reactorhttp/transfer.h"
 
 /* How often in-flight calls are checked for timeouts: the same 100 ms as the curl
@@ -18,6 +19,8 @@ typedef struct slot {
     tdm_reactorhttp *d;
     bool initialised;
     int watch_errno;        /* the reactor refused the connection's fd (0: fine) */
+    bool held;              /* hold_timer runs: the agent's next call is not due yet */
+    tdm_reactor_timer hold_timer;
 } slot;
 
 struct tdm_reactorhttp {
@@ -52,6 +55,26 @@ static void on_watch(void *ud, int fd, unsigned want)
         s->watch_errno = errno ? errno : EIO;
 }
 
+static void on_hold_timer(tdm_reactor *r, tdm_reactor_timer *tm, void *ud)
+{
+    (void)r;
+    (void)tm;
+    slot *s = ud;
+    s->held = false;
+    tdm_h1call_resume(&s->xfer, tdm_now_ns());
+}
+
+/* If the timer cannot be armed (the timerfd failed), the call is released on the next
+ * timeout check instead: late, and its record shows how late, but never lost. */
+static void on_hold(tdm_h1call *t, int64_t due, void *ud)
+{
+    slot *s = t->owner;
+    tdm_reactorhttp *d = ud;
+    int64_t wait = due - tdm_now_ns();
+    s->held = true;
+    tdm_reactor_timer_start(d->r, &s->hold_timer, wait > 0 ? wait : 0, 0, on_hold_timer, s);
+}
+
 static void on_job_done(tdm_h1call *t, void *ud)
 {
     (void)t;
@@ -66,8 +89,16 @@ static void on_check_timer(tdm_reactor *r, tdm_reactor_timer *tm, void *ud)
     (void)tm;
     tdm_reactorhttp *d = ud;
     int64_t now = tdm_now_ns();
+    bool stopping = tdm_interrupt_requested();
     for (size_t i = 0; i < d->max_agents; i++) {
         slot *s = &d->slots[i];
+        if (s->initialised && s->held && (stopping || !tdm_reactor_timer_active(&s->hold_timer))) {
+            /* After an interrupt a held call ends now, as not run; and a hold whose timer
+             * could not be armed is not left waiting. */
+            tdm_reactor_timer_stop(d->r, &s->hold_timer);
+            s->held = false;
+            tdm_h1call_resume(&s->xfer, now);
+        }
         if (!s->initialised || !s->xfer.active)
             continue;
         if (s->watch_errno) {
@@ -105,6 +136,8 @@ int tdm_reactorhttp_add_job(tdm_reactorhttp *d, tdm_agent_job *job, int64_t now)
     if (!s->initialised) {
         tdm_http1_conn_opts opts = {.read_buf = d->read_buf, .watch = on_watch, .watch_ud = s};
         tdm_h1call_init(&s->xfer, &opts, on_job_done, d);
+        tdm_h1call_on_hold(&s->xfer, on_hold);
+        s->xfer.owner = s;
         s->d = d;
         s->initialised = true;
     }
@@ -150,8 +183,10 @@ void tdm_reactorhttp_destroy(tdm_reactorhttp *d)
     if (!d)
         return;
     for (size_t i = 0; i < d->max_agents; i++)
-        if (d->slots[i].initialised)
+        if (d->slots[i].initialised) {
+            tdm_reactor_timer_stop(d->r, &d->slots[i].hold_timer);
             tdm_h1call_cleanup(&d->slots[i].xfer); /* its watcher removes the fd */
+        }
     tdm_reactor_timer_stop(d->r, &d->check_timer);
     free(d->slots);
     free(d);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/interrupt.h"
 #include "reactor/reactor.h"
 
 static void start_next(tdm_h1call *t, int64_t now);
@@ -331,6 +332,16 @@ static bool issue(tdm_h1call *t, int64_t now)
 static void start_next(tdm_h1call *t, int64_t now)
 {
     for (;;) {
+        /* Not due yet (an open-loop arrival): a blocking thread sleeps, a reactor's
+         * driver arms a timer and resumes here when it fires. */
+        int64_t due = tdm_job_due(t->job);
+        if (due > now && t->opts.blocking) {
+            tdm_job_wait_due(t->job);
+            now = tdm_now_ns();
+        } else if (due > now && t->on_hold && !tdm_interrupt_requested()) {
+            t->on_hold(t, due, t->ud);
+            return;
+        }
         free(t->url);
         free(t->body);
         t->url = t->body = NULL;
@@ -357,6 +368,17 @@ static void start_next(tdm_h1call *t, int64_t now)
             return;
         }
     }
+}
+
+void tdm_h1call_on_hold(tdm_h1call *t, tdm_h1call_hold_fn fn)
+{
+    t->on_hold = fn;
+}
+
+void tdm_h1call_resume(tdm_h1call *t, int64_t now)
+{
+    if (t->job && !t->active)
+        start_next(t, now);
 }
 
 void tdm_h1call_start_job(tdm_h1call *t, tdm_agent_job *job, int64_t now)

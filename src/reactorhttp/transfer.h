@@ -26,6 +26,9 @@ typedef struct tdm_h1call tdm_h1call;
 /* Called when the agent has finished all its calls (possibly from inside
  * tdm_h1call_start_job when the job has nothing to do or fails at once). */
 typedef void (*tdm_h1call_done_fn)(tdm_h1call *t, void *ud);
+/* Reactor use: asks the driver to call tdm_h1call_resume at the client-clock instant due,
+ * when the agent's next call is not due yet (an open-loop arrival). */
+typedef void (*tdm_h1call_hold_fn)(tdm_h1call *t, int64_t due, void *ud);
 
 struct tdm_h1call {
     tdm_http1_conn *conn;          /* the agent's connection, kept across calls and phases */
@@ -45,6 +48,7 @@ struct tdm_h1call {
     uint64_t retries_at_start;
     tdm_http1_conn_stats retired;  /* counters of connections already freed */
     tdm_h1call_done_fn on_done;
+    tdm_h1call_hold_fn on_hold;    /* reactor use; blocking use sleeps instead (tdm_job_wait_due) */
     void *ud;
     void *owner;                   /* the driver's own data */
 };
@@ -55,6 +59,12 @@ void tdm_h1call_init(tdm_h1call *t, const tdm_http1_conn_opts *opts, tdm_h1call_
 /* Frees the connection (its watcher hears REMOVE) and any call in flight, whose record
  * is left as it was. */
 void tdm_h1call_cleanup(tdm_h1call *t);
+
+/* Reactor use: installs the driver's hold timer. Without one a call is never held. */
+void tdm_h1call_on_hold(tdm_h1call *t, tdm_h1call_hold_fn fn);
+/* Reactor use: the hold timer fired; starts the agent's next call if it is due by now
+ * (else asks for the timer again), or every held call after an interrupt. */
+void tdm_h1call_resume(tdm_h1call *t, int64_t now);
 
 /* Starts job's first call; the rest follow from the connection's callbacks. When the
  * job has nothing to run, or every call fails before any I/O, on_done is called before

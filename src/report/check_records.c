@@ -126,6 +126,15 @@ static void check_times(ctx *c, json_t *call, json_int_t *t_begin, json_int_t *t
     }
     *t_begin = have[0] ? t[0] : -1;
     *t_start = have[1] ? t[1] : -1;
+    /* Optional: records written before open-loop arrivals existed have no due time. */
+    json_int_t due = 0;
+    if (json_object_get(call, "t_due_ns") &&
+        want_int(c, call, "t_due_ns", "t_due_ns", 0, TDM_REP_MAX_ABS_INT,
+                 "client-clock nanoseconds the call was due (an open-loop arrival), 0 if it had no due time", &due) &&
+        due != 0 && have[0] && t[0] != 0 && t[0] < due)
+        bad(c, "t_begin_ns", "is %lld, before 't_due_ns' (%lld); a held call is handed to the transport only once it "
+                             "is due",
+            (long long)t[0], (long long)due);
 }
 
 static void check_events(ctx *c, json_t *call, json_int_t t_begin, json_int_t t_start)

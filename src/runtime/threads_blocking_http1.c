@@ -148,6 +148,7 @@ static int run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_r
             pthread_cond_wait(&rt->all_waiting, &rt->mu);
         /* Taken before any thread can move: every t_begin is at or after it. */
         *t_release = tdm_now_ns();
+        tdm_jobs_released(jobs, n, *t_release);
         rt->go = true;
     }
     pthread_cond_broadcast(&rt->gate);

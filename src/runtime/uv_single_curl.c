@@ -52,6 +52,7 @@ static int run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_r
      * them: every request is written in that one pass, before the loop waits. */
     int64_t now = tdm_now_ns();
     *t_release = now;
+    tdm_jobs_released(jobs, n, now);
     for (size_t i = 0; i < n; i++) {
         if (tdm_uvcurl_add_job(rt->driver, &jobs[i], now) != 0) {
             snprintf(err, errlen, "cannot start agent %d's transfer", jobs[i].agent_index);

@@ -213,6 +213,7 @@ static int run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_r
     else
         rt->next_worker = (rt->next_worker + wake) % rt->n_workers;
     *t_release = tdm_now_ns();
+    tdm_jobs_released(jobs, n, *t_release);
     pthread_mutex_unlock(&rt->mu);
     for (int i = 0; i < wake; i++)
         uv_async_send(&rt->workers[(first + i) % rt->n_workers].wake);

@@ -37,7 +37,9 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 
 static void run_job_blocking(tdm_curl_transfer *t)
 {
-    while (tdm_curl_transfer_next(t, tdm_now_ns())) {
+    /* An open-loop arrival holds its pool thread until it is due: pool threads are as
+     * many as agents (up to POOL_MAX), so a held arrival delays no other. */
+    for (tdm_job_wait_due(t->job); tdm_curl_transfer_next(t, tdm_now_ns()); tdm_job_wait_due(t->job)) {
         curl_easy_setopt(t->easy, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(t->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
         curl_easy_setopt(t->easy, CURLOPT_XFERINFODATA, t);
@@ -121,6 +123,7 @@ static int run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_r
         w[i].req.data = &w[i];
     }
     *t_release = tdm_now_ns();
+    tdm_jobs_released(jobs, n, *t_release);
     for (size_t i = 0; i < n; i++)
         uv_queue_work(&rt->loop, &w[i].req, work, after_work);
     uv_run(&rt->loop, UV_RUN_DEFAULT); /* returns once every after_work has run */

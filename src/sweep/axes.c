@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/scenario.h"
 #include "sweep/experiment.h"
 #include "sweep/experiment_int.h"
 
-static const char *const axis_names[TDM_AXIS_COUNT] = {"agents", "num_predict", "num_parallel", "servers_per_gpu"};
-static const char *const axis_labels[TDM_AXIS_COUNT] = {"agents", "predict", "np", "spg"};
+static const char *const axis_names[TDM_AXIS_COUNT] = {"agents", "num_predict", "arrival_rate", "num_parallel",
+                                                        "servers_per_gpu"};
+static const char *const axis_labels[TDM_AXIS_COUNT] = {"agents", "predict", "rate", "np", "spg"};
 
 const char *tdm_sweep_axis_name(tdm_sweep_axis_id a)
 {
@@ -23,6 +25,45 @@ const char *tdm_sweep_axis_name(tdm_sweep_axis_id a)
 const char *tdm_sweep_axis_label(tdm_sweep_axis_id a)
 {
     return a < TDM_AXIS_COUNT ? axis_labels[a] : "?";
+}
+
+double tdm_sweep_axis_value_number(tdm_sweep_axis_id a, int64_t v)
+{
+    return a == TDM_AXIS_ARRIVAL_RATE ? (double)v / 1000.0 : (double)v;
+}
+
+const char *tdm_sweep_axis_value_text(tdm_sweep_axis_id a, int64_t v, bool for_id, char *buf, size_t len)
+{
+    if (a != TDM_AXIS_ARRIVAL_RATE) {
+        snprintf(buf, len, "%lld", (long long)v);
+        return buf;
+    }
+    snprintf(buf, len, "%lld", (long long)(v / 1000));
+    int64_t frac = v % 1000;
+    if (frac) {
+        /* the thousandths without trailing zeros: 2500 -> "2.5", 125 -> "0.125" */
+        char digits[8];
+        snprintf(digits, sizeof digits, "%03lld", (long long)frac);
+        for (size_t k = strlen(digits); k > 0 && digits[k - 1] == '0'; k--)
+            digits[k - 1] = '\0';
+        size_t used = strlen(buf);
+        snprintf(buf + used, len > used ? len - used : 0, "%s%s", for_id ? "p" : ".", digits);
+    }
+    return buf;
+}
+
+char *tdm_sweep_point_desc(const tdm_experiment *e, size_t point, bool server_only)
+{
+    tdm_buf b = {0};
+    tdm_buf_append_str(&b, "");
+    for (int a = server_only ? TDM_AXIS_FIRST_SERVER : 0; a < TDM_AXIS_COUNT; a++) {
+        int64_t val;
+        char t[48];
+        if (tdm_sweep_point_value(e, point, (tdm_sweep_axis_id)a, &val))
+            tdm_buf_printf(&b, "%s%s=%s", b.len ? " " : "", tdm_sweep_axis_name((tdm_sweep_axis_id)a),
+                           tdm_sweep_axis_value_text((tdm_sweep_axis_id)a, val, false, t, sizeof t));
+    }
+    return tdm_buf_steal(&b);
 }
 
 bool tdm_sweep_has_server_axes(const tdm_experiment *e)
@@ -128,12 +169,14 @@ static int file_point(tdm_experiment *e, tdm_sweep_config *cf, const char *text,
                       const char *f, const char *src, tdm_buf *problems)
 {
     tdm_sweep_point *pt = &cf->points[p];
-    tdm_scenario_override ov = {0, 0};
+    tdm_scenario_override ov = {0, 0, 0.0};
     int64_t v;
     if (tdm_sweep_point_value(e, p, TDM_AXIS_AGENTS, &v))
         ov.agent_count = (long)v;
     if (tdm_sweep_point_value(e, p, TDM_AXIS_SERVERS_PER_GPU, &v))
         ov.endpoints_limit = (size_t)v;
+    if (tdm_sweep_point_value(e, p, TDM_AXIS_ARRIVAL_RATE, &v))
+        ov.arrival_rate = tdm_sweep_axis_value_number(TDM_AXIS_ARRIVAL_RATE, v);
     char err[2048];
     if (tdm_scenario_yaml_override(text, len, cf->scenario_path, &ov, &pt->yaml, &pt->yaml_len, err, sizeof err)) {
         tdm_buf_printf(problems, "%s: %s.scenario: %s\n", src, f, err);
@@ -141,9 +184,9 @@ static int file_point(tdm_experiment *e, tdm_sweep_config *cf, const char *text,
     }
     tdm_scenario s;
     if (tdm_scenario_load_string(pt->yaml, pt->yaml_len, cf->scenario_path, &s, err, sizeof err) != 0) {
-        tdm_buf_printf(problems, "%s: %s.scenario: at %s %ld%s: %s\n", src, f, ov.agent_count ? "agents" : "servers",
-                       ov.agent_count ? ov.agent_count : (long)ov.endpoints_limit,
-                       ov.agent_count ? "" : " (servers_per_gpu)", err);
+        char *at = tdm_sweep_point_desc(e, p, false);
+        tdm_buf_printf(problems, "%s: %s.scenario: at %s: %s\n", src, f, at ? at : "this point", err);
+        free(at);
         return 1;
     }
     pt->n_agents = s.n_agents;
@@ -164,7 +207,8 @@ int tdm_sweep_resolve_points(tdm_experiment *e, tdm_sweep_config *cf, const char
 {
     if (!(cf->points = calloc(e->n_points, sizeof *cf->points)))
         return -1;
-    bool rewrite = e->axes[TDM_AXIS_AGENTS].n || e->axes[TDM_AXIS_SERVERS_PER_GPU].n;
+    bool rewrite =
+        e->axes[TDM_AXIS_AGENTS].n || e->axes[TDM_AXIS_SERVERS_PER_GPU].n || e->axes[TDM_AXIS_ARRIVAL_RATE].n;
     if (rewrite && cf->builtin) {
         tdm_buf_printf(problems,
                        "%s: %s: the built-in scenario %s has two fixed agents, so axes agents: and servers_per_gpu: "

@@ -53,8 +53,9 @@ static void print_axes(const tdm_experiment *e, size_t groups)
         if (!e->axes[a].n)
             continue;
         printf("  axis %s:", tdm_sweep_axis_name((tdm_sweep_axis_id)a));
+        char t[48];
         for (size_t k = 0; k < e->axes[a].n; k++)
-            printf(" %lld", (long long)e->axes[a].values[k]);
+            printf(" %s", tdm_sweep_axis_value_text((tdm_sweep_axis_id)a, e->axes[a].values[k], false, t, sizeof t));
         printf("%s\n", a >= TDM_AXIS_FIRST_SERVER ? "  (server side)" : "");
     }
     if (!e->server_launcher)

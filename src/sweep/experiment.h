@@ -59,6 +59,7 @@ typedef struct tdm_sweep_pins {
 typedef enum tdm_sweep_axis_id {
     TDM_AXIS_AGENTS = 0,      /* a template scenario's agent_count */
     TDM_AXIS_NUM_PREDICT,     /* the cells' --num-predict */
+    TDM_AXIS_ARRIVAL_RATE,    /* an open-loop scenario's arrivals.rate, held in thousandths of calls/s */
     TDM_AXIS_NUM_PARALLEL,    /* the servers' OLLAMA_NUM_PARALLEL */
     TDM_AXIS_SERVERS_PER_GPU, /* how many servers the launcher starts (the scenario's first k endpoints) */
     TDM_AXIS_COUNT
@@ -153,6 +154,14 @@ typedef struct tdm_experiment {
 /* The axis' name in the experiment ("num_parallel"), and its short label in cell ids ("np"). */
 const char *tdm_sweep_axis_name(tdm_sweep_axis_id a);
 const char *tdm_sweep_axis_label(tdm_sweep_axis_id a);
+/* A value of axis a as people write it: arrival_rate in calls/s ("2.5"), the others whole
+ * numbers. for_id writes no '.', which separates the parts of a cell id ("2p5"). */
+const char *tdm_sweep_axis_value_text(tdm_sweep_axis_id a, int64_t v, bool for_id, char *buf, size_t len);
+/* "agents=4 num_parallel=2" (or "" without axes) for a point, only its server-side axes
+ * with server_only. Heap; NULL on out of memory. */
+char *tdm_sweep_point_desc(const tdm_experiment *e, size_t point, bool server_only);
+/* The value as a number in the axis' unit (calls/s for arrival_rate). */
+double tdm_sweep_axis_value_number(tdm_sweep_axis_id a, int64_t v);
 /* The value of axis a at point p; false when the experiment has no such axis. Points run
  * with the client-side axes fastest: group = p / n_client_points. */
 bool tdm_sweep_point_value(const tdm_experiment *e, size_t p, tdm_sweep_axis_id a, int64_t *v);

@@ -62,8 +62,8 @@ typedef struct y_config {
 
 /* axes: one list per axis, in tdm_sweep_axis_id order. */
 typedef struct y_axes {
-    char **agents, **num_predict, **num_parallel, **servers_per_gpu;
-    unsigned agents_count, num_predict_count, num_parallel_count, servers_per_gpu_count;
+    char **agents, **num_predict, **arrival_rate, **num_parallel, **servers_per_gpu;
+    unsigned agents_count, num_predict_count, arrival_rate_count, num_parallel_count, servers_per_gpu_count;
 } y_axes;
 
 typedef struct y_exp {
@@ -152,10 +152,11 @@ static const cyaml_schema_value_t variant_schema = {
 static const cyaml_schema_value_t axis_value_schema = {
     CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
 };
-_Static_assert(TDM_AXIS_COUNT == 4, "a new axis needs its member in y_axes and its line in axes_fields below");
+_Static_assert(TDM_AXIS_COUNT == 5, "a new axis needs its member in y_axes and its line in axes_fields below");
 static const cyaml_schema_field_t axes_fields[] = {
     CYAML_FIELD_SEQUENCE("agents", OPT, y_axes, agents, &axis_value_schema, 1, CYAML_UNLIMITED),
     CYAML_FIELD_SEQUENCE("num_predict", OPT, y_axes, num_predict, &axis_value_schema, 1, CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("arrival_rate", OPT, y_axes, arrival_rate, &axis_value_schema, 1, CYAML_UNLIMITED),
     CYAML_FIELD_SEQUENCE("num_parallel", OPT, y_axes, num_parallel, &axis_value_schema, 1, CYAML_UNLIMITED),
     CYAML_FIELD_SEQUENCE("servers_per_gpu", OPT, y_axes, servers_per_gpu, &axis_value_schema, 1, CYAML_UNLIMITED),
     CYAML_FIELD_END,
@@ -349,14 +350,33 @@ static void conv_run(ctx *c, const y_run *y, tdm_sweep_run *r)
 }
 
 /* Largest value per axis: agents as scenario.h allows, the rest generous but finite. */
-static const int64_t axis_max[TDM_AXIS_COUNT] = {TDM_TEMPLATE_MAX_AGENTS, 1000000000, 4096, 64};
+static const int64_t axis_max[TDM_AXIS_COUNT] = {TDM_TEMPLATE_MAX_AGENTS, 1000000000, 1000000000, 4096, 64};
+
+/* arrival_rate: calls per second with at most three decimals, held in thousandths. */
+static void conv_rate(ctx *c, const char *f, const char *s, int64_t *out)
+{
+    double r;
+    *out = 0;
+    if (!tdm_scalar_double(s, &r) || !(r > 0) || r > 1e6) {
+        problem(c, f, "'%s' is not a rate; write calls per second above 0 (e.g. 0.5 or 4)", s);
+        return;
+    }
+    double milli = r * 1000.0;
+    if (fabs(milli - nearbyint(milli)) > 1e-6 * milli) {
+        problem(c, f, "%s has more than three decimals; round it to 0.001 calls/s", s);
+        return;
+    }
+    *out = (int64_t)llround(milli);
+}
 
 static void conv_axes(ctx *c, const y_axes *y, tdm_experiment *e)
 {
     if (!y)
         return;
-    char **const *vals[TDM_AXIS_COUNT] = {&y->agents, &y->num_predict, &y->num_parallel, &y->servers_per_gpu};
-    const unsigned counts[TDM_AXIS_COUNT] = {y->agents_count, y->num_predict_count, y->num_parallel_count,
+    char **const *vals[TDM_AXIS_COUNT] = {&y->agents, &y->num_predict, &y->arrival_rate, &y->num_parallel,
+                                          &y->servers_per_gpu};
+    const unsigned counts[TDM_AXIS_COUNT] = {y->agents_count, y->num_predict_count, y->arrival_rate_count,
+                                             y->num_parallel_count,
                                              y->servers_per_gpu_count};
     for (int a = 0; a < TDM_AXIS_COUNT; a++) {
         if (!counts[a])
@@ -370,15 +390,18 @@ static void conv_axes(ctx *c, const y_axes *y, tdm_experiment *e)
             char f[64];
             snprintf(f, sizeof f, "axes.%s[%zu]", tdm_sweep_axis_name((tdm_sweep_axis_id)a), i);
             int64_t v = 0;
-            conv_int(c, f, (*vals[a])[i], 1, axis_max[a], &v);
+            if (a == TDM_AXIS_ARRIVAL_RATE)
+                conv_rate(c, f, (*vals[a])[i], &v);
+            else
+                conv_int(c, f, (*vals[a])[i], 1, axis_max[a], &v);
             if (v < 1)
                 continue;
             bool dup_v = false;
             for (size_t j = 0; j < k; j++)
                 dup_v = dup_v || e->axes[a].values[j] == v;
             if (dup_v)
-                problem(c, f, "%lld is listed twice; list each value once (repetitions: sets the count)",
-                        (long long)v);
+                problem(c, f, "%s is listed twice; list each value once (repetitions: sets the count)",
+                        (*vals[a])[i]);
             else
                 e->axes[a].values[k++] = v;
         }

@@ -69,27 +69,16 @@ int tdm_sweep_plan(const tdm_experiment *e, tdm_sweep_order order, uint64_t seed
     return 0;
 }
 
-char *tdm_sweep_point_desc(const tdm_experiment *e, size_t point, bool server_only)
-{
-    tdm_buf b = {0};
-    tdm_buf_append_str(&b, "");
-    for (int a = server_only ? TDM_AXIS_FIRST_SERVER : 0; a < TDM_AXIS_COUNT; a++) {
-        int64_t val;
-        if (tdm_sweep_point_value(e, point, (tdm_sweep_axis_id)a, &val))
-            tdm_buf_printf(&b, "%s%s=%lld", b.len ? " " : "", tdm_sweep_axis_name((tdm_sweep_axis_id)a),
-                           (long long)val);
-    }
-    return tdm_buf_steal(&b);
-}
-
 char *tdm_sweep_cell_config_part(const tdm_experiment *e, const tdm_sweep_cell *c)
 {
     tdm_buf b = {0};
     tdm_buf_append_str(&b, e->configs[c->config].name);
     for (int a = 0; a < TDM_AXIS_COUNT; a++) {
         int64_t val;
+        char t[48];
         if (tdm_sweep_point_value(e, c->point, (tdm_sweep_axis_id)a, &val))
-            tdm_buf_printf(&b, ".%s%lld", tdm_sweep_axis_label((tdm_sweep_axis_id)a), (long long)val);
+            tdm_buf_printf(&b, ".%s%s", tdm_sweep_axis_label((tdm_sweep_axis_id)a),
+                           tdm_sweep_axis_value_text((tdm_sweep_axis_id)a, val, true, t, sizeof t));
     }
     return tdm_buf_steal(&b);
 }

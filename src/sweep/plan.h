@@ -53,8 +53,6 @@ char *tdm_sweep_cell_dir(const char *out, const tdm_experiment *e, const tdm_swe
 /* The first part of a cell's id: the configuration's name, then each axis as label and
  * value ("gain.agents4.np2"). Heap; NULL on out of memory. */
 char *tdm_sweep_cell_config_part(const tdm_experiment *e, const tdm_sweep_cell *c);
-/* "agents=4 num_parallel=2" (or "" without axes) for a point. Heap. */
-char *tdm_sweep_point_desc(const tdm_experiment *e, size_t point, bool server_only);
 /* Where a cell's rewritten scenario (points that change it) is written, beside the
  * variants' directories: <out>/<configuration part>/.scenario/<file name>. NULL when the
  * cell runs the scenario file as it is (or on out of memory). cell_dir: any of its dirs. */

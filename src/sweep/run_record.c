@@ -49,7 +49,10 @@ json_t *tdm_sweep_cell_json(tdm_sweep_runner *r, size_t i, char **argv, const ch
     for (int a = 0; a < TDM_AXIS_COUNT; a++) {
         int64_t v;
         if (tdm_sweep_point_value(&c->e, cell->point, (tdm_sweep_axis_id)a, &v))
-            json_object_set_new(axes, tdm_sweep_axis_name((tdm_sweep_axis_id)a), json_integer((json_int_t)v));
+            json_object_set_new(axes, tdm_sweep_axis_name((tdm_sweep_axis_id)a),
+                                a == TDM_AXIS_ARRIVAL_RATE
+                                    ? json_real(tdm_sweep_axis_value_number(TDM_AXIS_ARRIVAL_RATE, v))
+                                    : json_integer((json_int_t)v));
     }
     json_object_set_new(o, "axes", axes);
     json_object_set_new(o, "server_group", json_integer((json_int_t)cell->group + 1));

@@ -18,6 +18,7 @@ struct tdm_uvcurl {
     tdm_curl_multi m;
     uv_timer_t curl_timer;     /* curl's own timeouts */
     uv_timer_t check_timer;    /* our first-byte / idle timeouts */
+    uv_timer_t hold_timer;     /* the next held call's due instant (open-loop arrivals) */
     tdm_uvcurl_job_done_fn on_done;
     void *on_done_ud;
 };
@@ -102,6 +103,26 @@ static int on_timer_request(CURLM *m, long timeout_ms, void *userp)
     return 0;
 }
 
+static void on_hold_timer(uv_timer_t *h)
+{
+    tdm_uvcurl *d = h->data;
+    tdm_curl_multi_release_due(&d->m, tdm_now_ns());
+}
+
+/* libuv counts whole milliseconds from its cached loop time: rounded up here, and a
+ * timer that still fires early finds its call not due and is armed again. */
+static void on_hold_request(int64_t due, void *ud)
+{
+    tdm_uvcurl *d = ud;
+    if (due == 0) {
+        uv_timer_stop(&d->hold_timer);
+        return;
+    }
+    int64_t wait = due - tdm_now_ns();
+    uint64_t ms = wait <= 0 ? 0 : (uint64_t)((wait + 999999) / 1000000);
+    uv_timer_start(&d->hold_timer, on_hold_timer, ms, 0);
+}
+
 static void on_job_done(tdm_agent_job *job, void *ud)
 {
     tdm_uvcurl *d = ud;
@@ -129,7 +150,9 @@ tdm_uvcurl *tdm_uvcurl_create(uv_loop_t *loop, long buffer_size, size_t max_agen
     d->loop = loop;
     uv_timer_init(loop, &d->curl_timer);
     uv_timer_init(loop, &d->check_timer);
-    d->curl_timer.data = d->check_timer.data = d;
+    uv_timer_init(loop, &d->hold_timer);
+    d->curl_timer.data = d->check_timer.data = d->hold_timer.data = d;
+    tdm_curl_multi_on_hold(&d->m, on_hold_request, d);
     curl_multi_setopt(d->m.multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(d->m.multi, CURLMOPT_SOCKETDATA, d);
     curl_multi_setopt(d->m.multi, CURLMOPT_TIMERFUNCTION, on_timer_request);
@@ -182,6 +205,7 @@ void tdm_uvcurl_destroy(tdm_uvcurl *d)
     tdm_curl_multi_cleanup(&d->m);
     uv_close((uv_handle_t *)&d->curl_timer, NULL);
     uv_close((uv_handle_t *)&d->check_timer, NULL);
+    uv_close((uv_handle_t *)&d->hold_timer, NULL);
     uv_run(d->loop, UV_RUN_DEFAULT);
     free(d);
 }

@@ -178,3 +178,61 @@ def test_restarts_between_groups_only(setup):
     assert len(an["configurations"]) == 6, an["configurations"]
     ns = {line["layout"]: sorted(pt["n_agents"] for pt in line["points"]) for line in an["gain_curve"]["lines"]}
     assert ns == {"gain, num_parallel=1": [1, 2, 4], "gain, num_parallel=2": [1, 2, 4]}, ns
+
+
+OPEN_SCENARIO = textwrap.dedent("""\
+    name: open
+    warmup: false
+    phases: [concurrent]
+    arrivals: {process: constant, rate: 1, duration_s: 1}
+    defaults: {model: gemma3:latest, options: {num_predict: 5}}
+    agent_template: {name: call, prompt: "count to three"}
+    endpoints: [%s]
+    """)
+
+
+def test_arrival_rate_axis_rewrites_the_open_loop_rate(tmp_path):
+    """axes.arrival_rate (calls/s, up to three decimals) sets the open-loop scenario's
+    arrivals.rate at each point: cell ids say rate2 and rate4p5, cell.json records the
+    rate as a number, and each cell made rate x duration_s calls."""
+    from simproc import start_sim
+    with start_sim(["--decode-tps", "2000", "--prefill-tps", "100000", "--alpha", "0", "--port", "0"]) as sim:
+        (tmp_path / "open.yaml").write_text(OPEN_SCENARIO % sim.url(0))
+        exp = tmp_path / "rates.yaml"
+        exp.write_text(textwrap.dedent("""\
+            name: rates
+            seed: 3
+            repetitions: 1
+            pins: {ollama_version: '0.11.4', model: gemma3:latest, model_digest: 'sha256:%s'}
+            variants: [%s]
+            axes: {arrival_rate: [2, 4.5]}
+            run: {warmup: false, num_predict: 5, cooldown_ms: 0, retries: 1, http_timeout_ms: 3000,
+                  cell_timeout_ms: 60000, expected_decode_tps: 2000}
+            configurations:
+              - {name: open, scenario: open.yaml}
+            """) % (DIGEST, VARIANT[0]))
+        out = str(tmp_path / "out")
+        dry = sweep(str(exp), out, "--dry-run")
+        assert dry.returncode == 0, dry.stderr
+        assert "axis arrival_rate: 2 4.5" in dry.stdout, dry.stdout
+        res = sweep(str(exp), out)
+        assert res.returncode == 0, res.stderr + res.stdout
+    for rate, label in ((2, "rate2"), (4.5, "rate4p5")):
+        cell = os.path.join(out, "open.%s" % label, VARIANT[0], "rep1")
+        with open(os.path.join(cell, "cell.json")) as f:
+            cj = json.load(f)
+        assert cj["status"] == "ok" and cj["axes"] == {"arrival_rate": rate}, cj
+        with open(os.path.join(cell, "run_1", "records.json")) as f:
+            recs = json.load(f)
+        conc = [c for c in recs["calls"] if c["phase"] == "concurrent"]
+        assert len(conc) == int(rate) + (rate % 1 > 0) and all(c["ok"] and c["t_due_ns"] > 0 for c in conc)
+
+
+@pytest.mark.parametrize("value, fix", [("0", "above 0"), ("1.0005", "three decimals"), ("fast", "above 0")])
+def test_a_bad_arrival_rate_names_the_fix(tmp_path, value, fix):
+    (tmp_path / "open.yaml").write_text(OPEN_SCENARIO % "http://127.0.0.1:1")
+    exp = tmp_path / "rates.yaml"
+    exp.write_text("name: r\nvariants: [%s]\naxes: {arrival_rate: [%s]}\nconfigurations:\n"
+                   "  - {name: open, scenario: open.yaml}\n" % (VARIANT[0], value))
+    res = sweep(str(exp), str(tmp_path / "out"), "--dry-run")
+    assert res.returncode != 0 and "axes.arrival_rate[0]" in res.stderr and fix in res.stderr, res.stderr

@@ -173,7 +173,7 @@ static void test_override_rewrites_count_and_endpoints(void **state)
     const char *y = "description: \"x: y\"\ndefaults: {model: m}\n"
                     "agent_template:\n  steps:\n    - {name: a, prompt: \"one\\ntwo: three\"}\n"
                     "agent_count: 1\nendpoints: [http://a:1, http://b:2]\nphases: [concurrent]\n";
-    tdm_scenario_override ov = {4, 1};
+    tdm_scenario_override ov = {.agent_count = 4, .endpoints_limit = 1};
     char *out = NULL;
     size_t n = 0;
     assert_int_equal(tdm_scenario_yaml_override(y, strlen(y), "dir/gain.yaml", &ov, &out, &n, err, sizeof err), 0);
@@ -192,17 +192,82 @@ static void test_override_rewrites_count_and_endpoints(void **state)
     free(out);
 
     /* more servers than the file lists; a count for a file without a template */
-    ov = (tdm_scenario_override){0, 3};
+    ov = (tdm_scenario_override){.endpoints_limit = 3};
     assert_int_equal(tdm_scenario_yaml_override(y, strlen(y), "g.yaml", &ov, &out, &n, err, sizeof err), -1);
     assert_non_null(strstr(err, "endpoints"));
     assert_null(out);
     const char *plain = "agents:\n  - {name: a, url: http://a:1, model: m, prompt: p}\n";
-    ov = (tdm_scenario_override){2, 0};
+    ov = (tdm_scenario_override){.agent_count = 2};
     assert_int_equal(tdm_scenario_yaml_override(plain, strlen(plain), "g.yaml", &ov, &out, &n, err, sizeof err),
                      -1);
     assert_non_null(strstr(err, "agent_template"));
     /* not YAML at all */
     assert_int_equal(tdm_scenario_yaml_override("[", 1, "g.yaml", &ov, &out, &n, err, sizeof err), -1);
+}
+
+/* arrivals: one agent per arrival, its start the arrival's instant, one prompt each from
+ * the template's steps in turn; a sweep's arrival rate rewrites arrivals.rate. */
+static void test_arrivals_generate_one_call_per_arrival(void **state)
+{
+    (void)state;
+    const char *y = "defaults: {model: m}\narrivals: {process: constant, rate: 2, duration_s: 2.1}\n"
+                    "agent_template:\n  steps:\n    - {name: a, prompt: one}\n    - {name: b, prompt: two}\n"
+                    "endpoints: [http://a:1]\n";
+    tdm_scenario s;
+    assert_int_equal(tdm_scenario_load_string(y, strlen(y), "open.yaml", &s, err, sizeof err), 0);
+    assert_int_equal(s.arrivals.process, TDM_ARRIVALS_CONSTANT);
+    assert_int_equal(s.arrivals.count, 5); /* 0, 0.5, 1, 1.5, 2 s: all before 2.1 s */
+    assert_int_equal(s.n_agents, 5);
+    for (size_t k = 0; k < 5; k++) {
+        assert_int_equal(s.agents[k].start_ns, (int64_t)k * 500000000LL);
+        assert_int_equal(s.agents[k].n_steps, 1);
+        assert_string_equal(s.agents[k].steps[0].name, k % 2 ? "b" : "a");
+    }
+    tdm_scenario_free(&s);
+
+    tdm_scenario_override ov = {.arrival_rate = 4};
+    char *out = NULL;
+    size_t n = 0;
+    assert_int_equal(tdm_scenario_yaml_override(y, strlen(y), "open.yaml", &ov, &out, &n, err, sizeof err), 0);
+    assert_int_equal(tdm_scenario_load_string(out, n, "open.yaml", &s, err, sizeof err), 0);
+    assert_int_equal(s.arrivals.count, 9); /* every 0.25 s before 2.1 s */
+    assert_true(s.arrivals.rate == 4.0);
+    tdm_scenario_free(&s);
+    free(out);
+
+    /* a rate for a file without arrivals */
+    const char *closed = "defaults: {model: m}\nagent_template: {prompt: p}\nagent_count: 2\nendpoints: [http://a:1]\n";
+    assert_int_equal(tdm_scenario_yaml_override(closed, strlen(closed), "c.yaml", &ov, &out, &n, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "arrivals"));
+    assert_null(out);
+}
+
+/* Poisson instants: increasing, inside the duration, the same for the same seed. */
+static void test_poisson_offsets_are_seeded(void **state)
+{
+    (void)state;
+    tdm_arrivals a = {.process = TDM_ARRIVALS_POISSON, .rate = 50, .duration_s = 10};
+    int64_t *t1 = NULL, *t2 = NULL, *t3 = NULL;
+    size_t n1 = 0, n2 = 0, n3 = 0;
+    assert_int_equal(tdm_arrivals_offsets(&a, 42, &t1, &n1, err, sizeof err), 0);
+    assert_int_equal(tdm_arrivals_offsets(&a, 42, &t2, &n2, err, sizeof err), 0);
+    assert_int_equal(tdm_arrivals_offsets(&a, 43, &t3, &n3, err, sizeof err), 0);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(t1, t2, n1 * sizeof *t1);
+    assert_true(n1 != n3 || memcmp(t1, t3, n1 * sizeof *t1) != 0);
+    assert_in_range(n1, 400, 600); /* 500 expected, sd 22 */
+    for (size_t k = 1; k < n1; k++)
+        assert_true(t1[k] > t1[k - 1]);
+    assert_true(t1[0] >= 0 && t1[n1 - 1] < 10000000000LL);
+    free(t1);
+    free(t2);
+    free(t3);
+    /* too many for a scenario */
+    a.rate = 1e6;
+    assert_int_equal(tdm_arrivals_offsets(&a, 42, &t1, &n1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "lower the rate"));
+    assert_null(t1);
 }
 
 int main(void)
@@ -215,6 +280,8 @@ int main(void)
         cmocka_unit_test(test_errors_name_field_and_fix),
         cmocka_unit_test(test_direct_expansion_keeps_scenario_on_error),
         cmocka_unit_test(test_override_rewrites_count_and_endpoints),
+        cmocka_unit_test(test_arrivals_generate_one_call_per_arrival),
+        cmocka_unit_test(test_poisson_offsets_are_seeded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
