@@ -136,6 +136,11 @@ def load_plan(variant, args, script):
         raise TandemError("%s plan printed schema '%s', this client reads '%s'; use the tandem-report of the same "
                           "tandem version" % (tool, plan.get("schema") if isinstance(plan, dict) else None,
                                               PLAN_SCHEMA))
+    if plan.get("scenario", {}).get("workflow"):
+        # The steps wait for each other's outputs (src/core/workflow_board.c); this kit
+        # does not schedule that yet, and a run that ignored it would measure another thing.
+        raise TandemError("the scenario is a workflow (after:, think_ms: or history:), which the Python kit does not "
+                          "run yet; run it with a C variant (e.g. tandem-smol run ...)", EXIT_USAGE)
     plan["_tool"] = tool
     return plan
 

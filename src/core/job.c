@@ -4,9 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <math.h>
+
 #include "core/clock.h"
 #include "core/interrupt.h"
+#include "core/prng.h"
 #include "core/request.h"
+#include "core/workflow_board.h"
 
 void tdm_job_init(tdm_agent_job *j, const tdm_scenario *s, int agent_index, bool warmup,
                   tdm_call_record *records, size_t n_calls)
@@ -25,6 +29,53 @@ void tdm_job_init(tdm_agent_job *j, const tdm_scenario *s, int agent_index, bool
                records[0].phase == TDM_PHASE_CONCURRENT;
     j->start_ns = j->timed ? j->agent->start_ns : 0;
     j->t_release = 0;
+    j->board = NULL;
+    j->reported = 0;
+}
+
+void tdm_jobs_on_change(tdm_agent_job *jobs, size_t n, void (*fn)(void *ud), void *ud)
+{
+    /* Every job of a phase shares one board. */
+    if (n > 0 && jobs[0].board)
+        tdm_board_on_change(jobs[0].board, fn, ud);
+}
+
+/* Tells the board about every record settled since the last time (finished, failed or
+ * skipped), so the steps waiting for them can go on or be skipped in turn. */
+static void report_settled(tdm_agent_job *j)
+{
+    for (; j->board && j->reported < j->next; j->reported++)
+        tdm_board_step_done(j->board, (size_t)j->agent_index, (size_t)j->records[j->reported].step,
+                            &j->records[j->reported]);
+}
+
+/* The step's think time in this run: fixed, or an exponential draw from the scenario's
+ * seed, the run, the agent and the step, so both phases of a run pause the same. */
+static int64_t think_ns(const tdm_agent_job *j, const tdm_call_record *r)
+{
+    const tdm_step *st = &j->agent->steps[r->step];
+    if (st->think_ns <= 0 || st->think_dist == TDM_THINK_FIXED)
+        return st->think_ns > 0 ? st->think_ns : 0;
+    uint64_t state = j->scenario->seed ^ 0x7468696e6bULL /* "think" */ ^ ((uint64_t)r->run << 40) ^
+                     ((uint64_t)j->agent_index << 20) ^ (uint64_t)r->step;
+    double u = (double)(tdm_splitmix64(&state) >> 11) * 0x1.0p-53;
+    return (int64_t)llround(-log1p(-u) * (double)st->think_ns);
+}
+
+/* A workflow step is due once its inputs exist (the steps it waits for, its agent's
+ * previous step, or the release) and its think time has passed. */
+static int64_t workflow_due(const tdm_agent_job *j)
+{
+    const tdm_call_record *r = &j->records[j->next];
+    tdm_step_ref failed;
+    bool has_failed;
+    int64_t at = tdm_board_inputs_at(j->board, (size_t)j->agent_index, (size_t)r->step, &failed, &has_failed);
+    if (has_failed)
+        return 0; /* handed out at once, and recorded as skipped by tdm_job_next */
+    if (at == TDM_DUE_WAIT)
+        return TDM_JOB_WAIT;
+    int64_t prev = j->next > 0 ? j->records[j->next - 1].t_done : j->t_release;
+    return (prev > at ? prev : at) + think_ns(j, r);
 }
 
 void tdm_jobs_released(tdm_agent_job *jobs, size_t n, int64_t t_release)
@@ -35,7 +86,11 @@ void tdm_jobs_released(tdm_agent_job *jobs, size_t n, int64_t t_release)
 
 int64_t tdm_job_due(const tdm_agent_job *j)
 {
-    if (!j->timed || j->next != 0 || j->t_release <= 0 || j->next >= j->n_calls)
+    if (j->next >= j->n_calls || j->t_release <= 0)
+        return 0;
+    if (j->board && !j->warmup)
+        return workflow_due(j);
+    if (!j->timed || j->next != 0)
         return 0;
     return j->t_release + j->start_ns;
 }
@@ -45,9 +100,17 @@ int64_t tdm_job_due(const tdm_agent_job *j)
 
 void tdm_job_wait_due(const tdm_agent_job *j)
 {
-    int64_t due = tdm_job_due(j);
-    for (int64_t now = tdm_now_ns(); due > now && !tdm_interrupt_requested(); now = tdm_now_ns())
-        tdm_sleep_ns(due - now < HOLD_SLICE_NS ? due - now : HOLD_SLICE_NS);
+    while (!tdm_interrupt_requested()) {
+        uint64_t gen = j->board ? tdm_board_generation(j->board) : 0;
+        int64_t due = tdm_job_due(j), now = tdm_now_ns();
+        if (due <= now)
+            return;
+        int64_t until = due - now < HOLD_SLICE_NS ? due : now + HOLD_SLICE_NS;
+        if (j->board)
+            tdm_board_wait(j->board, gen, until); /* a step that finishes wakes it at once */
+        else
+            tdm_sleep_ns(until - now);
+    }
 }
 
 static void skip_rest(tdm_agent_job *j, int64_t now)
@@ -56,6 +119,21 @@ static void skip_rest(tdm_agent_job *j, int64_t now)
         tdm_record_fail(&j->records[i], TDM_ERR_SKIPPED, now,
                         "not run: step %zu of agent '%s' failed before it", j->next, j->agent->name);
     j->next = j->n_calls;
+    report_settled(j);
+}
+
+/* A workflow step whose input failed cannot run: it and the agent's later steps are
+ * recorded as not run, naming the input. */
+static void skip_for_input(tdm_agent_job *j, const tdm_step_ref *failed, int64_t now)
+{
+    const tdm_agent *fa = &j->scenario->agents[failed->agent];
+    for (size_t i = j->next; i < j->n_calls; i++)
+        tdm_record_fail(&j->records[i], TDM_ERR_SKIPPED, now,
+                        "not run: step '%s' of agent '%s', which step '%s' of agent '%s' waits for, failed",
+                        fa->steps[failed->step].name, fa->name, j->agent->steps[j->records[j->next].step].name,
+                        j->agent->name);
+    j->next = j->n_calls;
+    report_settled(j);
 }
 
 /* After an interrupt nothing new starts: what is left is recorded as not run, with
@@ -66,6 +144,7 @@ void tdm_job_cancel(tdm_agent_job *j, int64_t now)
         tdm_record_fail(&j->records[i], TDM_ERR_SKIPPED, now, "%s",
                         "not run: the run was interrupted (SIGINT/SIGTERM) before this call started");
     j->next = j->n_calls;
+    report_settled(j);
 }
 
 void tdm_job_warmup_step(const tdm_scenario *s, const tdm_step *first, tdm_step *warm, tdm_options *extra)
@@ -76,6 +155,43 @@ void tdm_job_warmup_step(const tdm_scenario *s, const tdm_step *first, tdm_step 
     warm->prompt = s->warmup_prompt ? s->warmup_prompt : TDM_WARMUP_PROMPT;
     *extra = (tdm_options){0};
     tdm_options_set(extra, TDM_OPT_NUM_PREDICT, s->warmup_num_predict);
+}
+
+/* The body from the step and what it builds on: the agent's previous text, the outputs
+ * of the steps it waits for (board), and with history the agent's earlier turns. */
+static char *build_body(tdm_agent_job *j, tdm_call_record *r, const tdm_step *step, const tdm_options *extra)
+{
+    tdm_request_inputs in = {.previous = j->next > 0 ? tdm_buf_str(&j->records[j->next - 1].text) : NULL};
+    const char **outs = NULL, **prompts = NULL, **replies = NULL;
+    char *body = NULL;
+    if (j->board && !j->warmup && step->n_after) {
+        if (!(outs = calloc(step->n_after, sizeof *outs)))
+            return NULL;
+        for (size_t k = 0; k < step->n_after; k++)
+            outs[k] = tdm_board_text(j->board, step->deps[k].agent, step->deps[k].step);
+        in.outputs = outs;
+    }
+    if (j->agent->history && !j->warmup && j->next > 0) {
+        prompts = calloc(j->next, sizeof *prompts);
+        replies = calloc(j->next, sizeof *replies);
+        if (!prompts || !replies)
+            goto done;
+        for (size_t k = 0; k < j->next; k++) {
+            prompts[k] = j->records[k].prompt_sent ? j->records[k].prompt_sent : "";
+            replies[k] = tdm_buf_str(&j->records[k].text);
+        }
+        in.n_turns = j->next;
+        in.turn_prompts = prompts;
+        in.turn_replies = replies;
+    }
+    if (j->agent->history && !j->warmup && !(r->prompt_sent = tdm_request_prompt_in(step, &in)))
+        goto done;
+    body = tdm_request_body_in(j->agent, step, &in, extra);
+done:
+    free(outs);
+    free(prompts);
+    free(replies);
+    return body;
 }
 
 tdm_call_record *tdm_job_next(tdm_agent_job *j, char **url, char **body, int64_t now)
@@ -94,17 +210,33 @@ tdm_call_record *tdm_job_next(tdm_agent_job *j, char **url, char **body, int64_t
         return NULL;
     }
     tdm_call_record *r = &j->records[j->next];
-    r->t_due = tdm_job_due(j);
     const tdm_step *step = &j->agent->steps[r->step];
+    if (j->board && !j->warmup) {
+        tdm_step_ref failed;
+        bool has_failed;
+        tdm_board_inputs_at(j->board, (size_t)j->agent_index, (size_t)r->step, &failed, &has_failed);
+        if (has_failed) {
+            skip_for_input(j, &failed, now);
+            return NULL;
+        }
+    }
+    r->t_due = tdm_job_due(j);
+    if (j->board && !j->warmup) {
+        /* What the step waited for, as raw material of the critical path. */
+        r->think_ns = think_ns(j, r);
+        if (step->n_after && (r->after = malloc(step->n_after * sizeof *r->after)) != NULL) {
+            memcpy(r->after, step->deps, step->n_after * sizeof *r->after);
+            r->n_after = step->n_after;
+        }
+    }
     tdm_step warm;
     tdm_options extra = {0};
     if (j->warmup) {
         tdm_job_warmup_step(j->scenario, step, &warm, &extra);
         step = &warm;
     }
-    const char *prev = j->next > 0 ? tdm_buf_str(&j->records[j->next - 1].text) : NULL;
     *url = tdm_request_url(j->agent);
-    *body = tdm_request_body(j->agent, step, prev, j->warmup ? &extra : NULL);
+    *body = build_body(j, r, step, j->warmup ? &extra : NULL);
     if (!*url || !*body) {
         free(*url);
         free(*body);
@@ -122,6 +254,7 @@ tdm_call_record *tdm_job_next(tdm_agent_job *j, char **url, char **body, int64_t
 
 bool tdm_job_call_finished(tdm_agent_job *j, int64_t now)
 {
+    report_settled(j);
     bool last_failed = j->next > 0 && !j->records[j->next - 1].ok;
     bool stopped = tdm_interrupt_requested();
     if (j->next >= j->n_calls || last_failed || stopped) {

@@ -28,6 +28,9 @@ typedef struct tdm_agent_job {
                                   * concurrent phase (never in the warm-up or sequential phase) */
     int64_t start_ns;            /* timed: the first call is due this long after the release */
     int64_t t_release;           /* the phase's release (tdm_jobs_released); 0 until then */
+    struct tdm_board *board;     /* a workflow's shared state in this phase (core/workflow_board.h),
+                                  * set by the runner after tdm_job_init; NULL otherwise */
+    size_t reported;             /* records already told to the board */
 } tdm_agent_job;
 
 /* Prepares a job whose records array (n_calls = steps, or 1 for warm-up) is already
@@ -44,12 +47,20 @@ void tdm_job_warmup_step(const tdm_scenario *s, const tdm_step *first, tdm_step 
  * relative to it. */
 void tdm_jobs_released(tdm_agent_job *jobs, size_t n, int64_t t_release);
 
-/* The client-clock instant the job's next call is due, or 0 when it may be handed out
- * at once (it has no due time, or the job has nothing left). A runtime must not call
+/* The client-clock instant the job's next call is due, 0 when it may be handed out at
+ * once (it has no due time, or the job has nothing left), or TDM_JOB_WAIT (INT64_MAX)
+ * while it waits for another agent's step (a workflow). A runtime must not call
  * tdm_job_next for this job before that instant: it arms a timer for it (event loops)
- * or sleeps until it (blocking threads). Open-loop arrivals use it; a closed-loop
- * scenario never holds a call. */
+ * or sleeps until it (blocking threads), and on TDM_JOB_WAIT asks again when the
+ * function it gave tdm_jobs_on_change is called. Open-loop arrivals and workflows use
+ * it; a closed-loop scenario never holds a call. */
+#define TDM_JOB_WAIT INT64_MAX
 int64_t tdm_job_due(const tdm_agent_job *j);
+
+/* Event-loop runtimes: fn(ud) is called, from any thread and possibly inside the
+ * runtime's own callbacks (it must only schedule work), each time a workflow step
+ * finishes, so held jobs can be asked again. No-op for jobs without a workflow. */
+void tdm_jobs_on_change(tdm_agent_job *jobs, size_t n, void (*fn)(void *ud), void *ud);
 
 /* For runtimes whose threads block: sleeps until the job's next call is due, or until an
  * interrupt (then tdm_job_next records the rest as not run). Returns at once when

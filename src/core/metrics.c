@@ -71,6 +71,19 @@ void tdm_call_metrics_compute(const tdm_call_record *r, tdm_call_metrics *m)
 }
 
 /* Per agent and phase: tokens, server decode rate and median TTFT over its calls. */
+/* A workflow agent's time alone: its own sequential calls, think times included (its span
+ * in the one batch also holds the other agents' steps). */
+static double own_calls_s(const tdm_run_data *d, size_t agent)
+{
+    int64_t ns = 0;
+    for (size_t i = 0; i < d->n_calls; i++) {
+        const tdm_call_record *c = &d->calls[i];
+        if (c->phase == TDM_PHASE_SEQUENTIAL && (size_t)c->agent == agent && c->t_begin > 0 && c->t_done >= c->t_begin)
+            ns += c->think_ns + (c->t_done - c->t_begin);
+    }
+    return (double)ns / 1e9;
+}
+
 static void phase_stats(const tdm_run_data *d, size_t agent, tdm_phase phase, int64_t *tokens, double *tps,
                         double *ttft_median, size_t *calls, size_t *failed, size_t *cold, size_t *mismatch)
 {
@@ -105,6 +118,78 @@ static void phase_stats(const tdm_run_data *d, size_t agent, tdm_phase phase, in
     free(ttfts);
 }
 
+/* The sequential-phase record of (agent, step), or NULL. */
+static const tdm_call_record *seq_call(const tdm_run_data *d, size_t agent, size_t step)
+{
+    for (size_t i = 0; i < d->n_calls; i++) {
+        const tdm_call_record *c = &d->calls[i];
+        if (c->phase == TDM_PHASE_SEQUENTIAL && (size_t)c->agent == agent && (size_t)c->step == step)
+            return c;
+    }
+    return NULL;
+}
+
+#define UNUSABLE (INT64_MIN / 4)
+
+/* The longest chain of dependent steps ending with (agent, step), in ns: its own think and
+ * call time in the sequential phase plus the longest of the chains before it (its agent's
+ * previous step and the steps it waited for). memo[i] caches call i's; -1 unknown. The
+ * records name their inputs (after), so the graph needs no scenario. */
+static int64_t chain_ns(const tdm_run_data *d, const tdm_call_record *c, int64_t *memo, int depth)
+{
+    size_t at = (size_t)(c - d->calls);
+    if (memo[at] != -1)
+        return memo[at];
+    if (depth > 10000 || !c->ok || c->t_begin <= 0 || c->t_done < c->t_begin)
+        return memo[at] = UNUSABLE; /* the path is undefined */
+    int64_t before = 0;
+    const tdm_call_record *prev = c->step > 0 ? seq_call(d, (size_t)c->agent, (size_t)c->step - 1) : NULL;
+    for (size_t j = 0; j <= c->n_after; j++) {
+        const tdm_call_record *in = j < c->n_after ? seq_call(d, c->after[j].agent, c->after[j].step) : prev;
+        if (j == c->n_after && !prev)
+            break;
+        int64_t p = in ? chain_ns(d, in, memo, depth + 1) : UNUSABLE;
+        if (p < 0)
+            return memo[at] = UNUSABLE;
+        before = p > before ? p : before;
+    }
+    return memo[at] = before + c->think_ns + (c->t_done - c->t_begin);
+}
+
+static void workflow_metrics(const tdm_run_data *d, tdm_run_metrics *m)
+{
+    m->critical_path_s = m->makespan_s = m->ideal_speedup = m->achieved_speedup = NAN;
+    m->workflow_efficiency_pct = NAN;
+    m->workflow = d->seq_one_batch;
+    for (size_t i = 0; i < d->n_calls && !m->workflow; i++)
+        m->workflow = d->calls[i].n_after > 0 || d->calls[i].think_ns > 0;
+    if (!m->workflow)
+        return;
+    m->makespan_s = m->t_conc_s;
+    int64_t *memo = malloc((d->n_calls ? d->n_calls : 1) * sizeof *memo);
+    if (!memo || !d->has_sequential) {
+        free(memo);
+        return;
+    }
+    for (size_t i = 0; i < d->n_calls; i++)
+        memo[i] = -1;
+    int64_t longest = 0;
+    bool usable = true;
+    for (size_t i = 0; i < d->n_calls && usable; i++)
+        if (d->calls[i].phase == TDM_PHASE_SEQUENTIAL) {
+            int64_t c = chain_ns(d, &d->calls[i], memo, 0);
+            usable = c >= 0;
+            longest = c > longest ? c : longest;
+        }
+    free(memo);
+    if (!usable || longest <= 0)
+        return;
+    m->critical_path_s = (double)longest / 1e9;
+    m->ideal_speedup = m->t_seq_s / m->critical_path_s;
+    m->achieved_speedup = m->t_seq_s / m->makespan_s;
+    m->workflow_efficiency_pct = 100.0 * m->critical_path_s / m->makespan_s;
+}
+
 int tdm_run_metrics_compute(const tdm_run_data *d, double threshold_pct, tdm_run_metrics *m)
 {
     memset(m, 0, sizeof *m);
@@ -126,6 +211,8 @@ int tdm_run_metrics_compute(const tdm_run_data *d, double threshold_pct, tdm_run
         phase_stats(d, i, TDM_PHASE_CONCURRENT, &a->tokens_conc, &a->decode_tps_conc, &a->ttft_conc_ms, &m->calls,
                     &m->failed_calls, &m->cold_loads, &m->token_mismatches);
         a->t_seq_s = d->has_sequential ? (double)(d->seq[i].end_ns - d->seq[i].release_ns) / 1e9 : NAN;
+        if (d->has_sequential && d->seq_one_batch)
+            a->t_seq_s = own_calls_s(d, i);
         a->t_conc_s = d->has_concurrent ? (double)(d->conc[i].end_ns - d->conc[i].begin_ns) / 1e9 : NAN;
         a->slowdown = a->t_conc_s / a->t_seq_s;
         a->decode_drop_pct = 100.0 * (1.0 - a->decode_tps_conc / a->decode_tps_seq);
@@ -146,6 +233,13 @@ int tdm_run_metrics_compute(const tdm_run_data *d, double threshold_pct, tdm_run
     m->complete = m->failed_calls == 0;
     if (d->has_sequential)
         m->t_seq_s = sum_seq;
+    if (d->has_sequential && d->seq_one_batch) {
+        /* One batch, one step at a time: the phase's span is the whole workflow alone. */
+        int64_t end = 0, rel = n > 0 ? d->seq[0].release_ns : 0;
+        for (size_t i = 0; i < n; i++)
+            end = d->seq[i].end_ns > end ? d->seq[i].end_ns : end;
+        m->t_seq_s = n > 0 ? (double)(end - rel) / 1e9 : NAN;
+    }
     if (d->has_concurrent && n > 0) {
         m->t_conc_s = (double)(conc_end - release) / 1e9;
         m->legacy_speedup = sum_conc_i / m->t_conc_s;
@@ -157,7 +251,9 @@ int tdm_run_metrics_compute(const tdm_run_data *d, double threshold_pct, tdm_run
     m->efficiency_pct = 100.0 * m->speedup / (double)n;
     if (tok_seq > 0 && tok_conc > 0)
         m->throughput_gain = ((double)tok_conc / m->t_conc_s) / ((double)tok_seq / m->t_seq_s);
+    workflow_metrics(d, m);
     if (!m->complete) {
+        m->ideal_speedup = m->achieved_speedup = m->workflow_efficiency_pct = NAN;
         /* A failed agent's time says nothing about parallelism (one refused at once makes
          * the concurrent phase look instant): the run's gains are undefined, not wrong. */
         m->speedup = m->efficiency_pct = m->throughput_gain = NAN;

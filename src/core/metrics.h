@@ -43,7 +43,7 @@ typedef struct tdm_call_metrics {
 void tdm_call_metrics_compute(const tdm_call_record *r, tdm_call_metrics *m);
 
 typedef struct tdm_agent_run_metrics {
-    double t_seq_s;           /* alone: end - release */
+    double t_seq_s;           /* alone: end - release (a workflow: the time its own calls took) */
     double t_conc_s;          /* together: end - begin */
     double slowdown;          /* t_conc / t_seq */
     double decode_tps_seq;    /* sum eval_count / sum eval_duration, per phase */
@@ -57,7 +57,7 @@ typedef struct tdm_agent_run_metrics {
 
 typedef struct tdm_run_metrics {
     size_t n_agents;
-    double t_seq_s;           /* sum of the agents' time alone */
+    double t_seq_s;           /* sum of the agents' time alone (a workflow: the sequential phase's span) */
     double t_conc_s;          /* barrier -> last agent done */
     double speedup;           /* t_seq / t_conc */
     double efficiency_pct;    /* 100 * speedup / N */
@@ -72,6 +72,14 @@ typedef struct tdm_run_metrics {
     size_t cold_loads;
     size_t token_mismatches;
     bool complete;            /* every measured call succeeded; if not, the gains are NaN */
+    /* A workflow (calls that waited for other agents' steps or paused to think): */
+    bool workflow;
+    double critical_path_s;   /* the longest chain of dependent steps, each weighed by its own
+                               * sequential-phase time (think + t_begin -> t_done) */
+    double makespan_s;        /* the concurrent phase: release -> last step done (= t_conc_s) */
+    double ideal_speedup;     /* t_seq / critical path: what the dependencies allow */
+    double achieved_speedup;  /* t_seq / makespan */
+    double workflow_efficiency_pct; /* 100 * critical path / makespan: the share of the ideal reached */
     tdm_agent_run_metrics *agents; /* n_agents entries */
 } tdm_run_metrics;
 

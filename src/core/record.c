@@ -71,6 +71,11 @@ void tdm_record_free(tdm_call_record *r)
     tdm_buf_free(&r->text);
     free(r->error_message);
     free(r->request_url);
+    free(r->prompt_sent);
+    r->prompt_sent = NULL;
+    free(r->after);
+    r->after = NULL;
+    r->n_after = 0;
     free(r->first_error);
     r->events = NULL;
     r->first_error = NULL;

@@ -12,6 +12,7 @@
 
 #include "core/buf.h"
 #include "core/ollama_proto.h"
+#include "core/scenario.h"
 
 typedef enum tdm_phase {
     TDM_PHASE_WARMUP = 0,
@@ -98,6 +99,12 @@ typedef struct tdm_call_record {
 
     /* what was asked (kept for provenance and for the next step's {previous}) */
     char *request_url;       /* full URL of the call */
+    char *prompt_sent;       /* the prompt as sent, kept only for a later step's history (not written) */
+    /* a workflow step: the steps it waited for (heap, n_after of them) and the think time it
+     * paused after they finished; the raw material of the critical path (metrics.c) */
+    tdm_step_ref *after;
+    size_t n_after;
+    int64_t think_ns;
     uint64_t request_bytes;  /* request body size */
 } tdm_call_record;
 

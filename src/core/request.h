@@ -19,4 +19,20 @@ char *tdm_request_body(const tdm_agent *a, const tdm_step *s, const char *prev, 
 /* The prompt with "{previous}" replaced (heap). */
 char *tdm_request_prompt(const char *prompt, const char *prev);
 
+/* What a workflow step's body is built from besides the step itself. */
+typedef struct tdm_request_inputs {
+    const char *previous;             /* {previous}: the agent's previous step's text, or NULL */
+    const char *const *outputs;       /* {output:X}: outputs[j] for X = the step's after[j] */
+    size_t n_turns;                   /* history: the agent's earlier turns, oldest first */
+    const char *const *turn_prompts;  /* as sent */
+    const char *const *turn_replies;  /* as generated */
+} tdm_request_inputs;
+
+/* The prompt with "{previous}" and every "{output:X}" replaced (heap; NULL on OOM). */
+char *tdm_request_prompt_in(const tdm_step *s, const tdm_request_inputs *in);
+/* The body of step s from those inputs: the chat API sends the turns before the prompt
+ * (history), the prompt as tdm_request_prompt_in gives it. Heap; NULL on OOM. */
+char *tdm_request_body_in(const tdm_agent *a, const tdm_step *s, const tdm_request_inputs *in,
+                          const tdm_options *extra);
+
 #endif

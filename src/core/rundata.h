@@ -28,6 +28,8 @@ typedef struct tdm_run_data {
     bool has_sequential;
     bool has_concurrent;
     int *seq_order;            /* agent indices in the order they ran alone */
+    bool seq_one_batch;        /* a workflow: the sequential phase ran every agent in one batch, one
+                                * step at a time, so T_seq is its span, not the sum over agents */
     tdm_agent_timing *seq;     /* per agent */
     tdm_agent_timing *conc;    /* per agent; release_ns is the common barrier */
     /* The client's CPU during each phase (all threads). Files written before it was

@@ -48,6 +48,16 @@ json_t *tdm_record_to_json(const tdm_call_record *r)
     json_object_set_new(o, "t_done_ns", json_integer(r->t_done));
     json_object_set_new(o, "connect_ns", json_integer(r->connect_ns));
     json_object_set_new(o, "reused_connection", json_boolean(r->reused_connection));
+    /* Optional: only a workflow step has them (docs/records.md). */
+    if (r->n_after) {
+        json_t *after = json_array();
+        for (size_t i = 0; i < r->n_after; i++)
+            json_array_append_new(after, json_pack("[I, I]", (json_int_t)r->after[i].agent,
+                                                   (json_int_t)r->after[i].step));
+        json_object_set_new(o, "after", after);
+    }
+    if (r->think_ns)
+        json_object_set_new(o, "think_ns", json_integer(r->think_ns));
     if (r->retried_stale_connection) { /* only then: the key is optional (docs/records.md) */
         json_object_set_new(o, "retried_stale_connection", json_true());
         json_object_set_new(o, "first_error", json_string(r->first_error ? r->first_error : ""));
@@ -137,6 +147,24 @@ int tdm_record_from_json(json_t *o, tdm_call_record *r, char *err, size_t errlen
     r->http_status = (int)v;
     /* Absent in records written before open-loop arrivals existed: no due time. */
     r->t_due = json_integer_value(json_object_get(o, "t_due_ns"));
+    r->think_ns = json_integer_value(json_object_get(o, "think_ns"));
+    json_t *after = json_object_get(o, "after");
+    if (json_is_array(after) && json_array_size(after) > 0) {
+        if (!(r->after = calloc(json_array_size(after), sizeof *r->after))) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        for (size_t i = 0; i < json_array_size(after); i++) {
+            json_t *ref = json_array_get(after, i);
+            json_int_t a = json_integer_value(json_array_get(ref, 0)), k = json_integer_value(json_array_get(ref, 1));
+            if (!json_is_array(ref) || a < 0 || k < 0) {
+                snprintf(err, errlen, "'after[%zu]' must be [agent, step], two integers >= 0", i);
+                return -1;
+            }
+            r->after[i] = (tdm_step_ref){(size_t)a, (size_t)k};
+            r->n_after = i + 1;
+        }
+    }
     r->bytes = (uint64_t)json_integer_value(json_object_get(o, "bytes"));
     r->reads = (uint64_t)json_integer_value(json_object_get(o, "reads"));
     r->frames = (uint64_t)json_integer_value(json_object_get(o, "frames"));
@@ -241,6 +269,8 @@ json_t *tdm_run_data_to_json(const tdm_run_data *d)
             json_array_append_new(ag, timing_json(&d->seq[i]));
         }
         json_t *seq = json_pack("{s:o, s:o}", "order", order, "agents", ag);
+        if (d->seq_one_batch) /* optional: a workflow's (docs/records.md) */
+            json_object_set_new(seq, "one_batch", json_true());
         if (d->has_seq_cpu)
             json_object_set_new(seq, "client_cpu", cpu_json(&d->seq_cpu));
         json_object_set_new(doc, "sequential", seq);
@@ -325,6 +355,7 @@ int tdm_run_data_from_json(json_t *doc, tdm_run_data *d, char *err, size_t errle
             }
             d->seq_order[i] = (int)a;
         }
+        d->seq_one_batch = json_is_true(json_object_get(seq, "one_batch"));
         if (timing_from_json(json_object_get(seq, "agents"), n, d->seq, err, errlen) ||
             cpu_from_json(seq, &d->has_seq_cpu, &d->seq_cpu, err, errlen))
             goto fail;

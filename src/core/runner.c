@@ -19,6 +19,7 @@
 #include "core/rundata.h"
 #include "core/server_memory.h"
 #include "core/summary.h"
+#include "core/workflow_board.h"
 
 typedef struct runner {
     const tdm_runtime_ops *ops;
@@ -128,6 +129,50 @@ static int warmup(runner *r, tdm_run_data *d)
     return 0;
 }
 
+/* A workflow's sequential phase: every agent's job in one batch, the board letting one
+ * step run at a time in a topological order (the agents' shuffled order among the steps
+ * ready), so each step can use what the steps before it produced. */
+static int sequential_workflow(runner *r, tdm_run_data *d, size_t *failed)
+{
+    size_t n = r->s->n_agents, total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += r->s->agents[i].n_steps;
+    tdm_step_ref *order = calloc(total ? total : 1, sizeof *order);
+    int *all = calloc(n ? n : 1, sizeof *all);
+    tdm_board *board = NULL;
+    tdm_agent_job *jobs = NULL;
+    int rc = -1;
+    if (!order || !all || tdm_workflow_order(r->s, d->seq_order, order) != total ||
+        !(board = tdm_board_new(r->s, order, total)))
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        all[i] = (int)i;
+    if (!(jobs = make_jobs(r, d->run, TDM_PHASE_SEQUENTIAL, all, n)))
+        goto done;
+    d->seq_one_batch = true;
+    int64_t t_release = 0;
+    for (size_t i = 0; i < n; i++)
+        jobs[i].board = board;
+    if (tdm_interrupt_requested()) {
+        for (size_t i = 0; i < n; i++)
+            tdm_job_cancel(&jobs[i], tdm_now_ns());
+        rc = 0;
+    } else {
+        rc = run_batch(r, jobs, n, &t_release);
+    }
+    for (size_t i = 0; i < n; i++)
+        d->seq[jobs[i].agent_index] = (tdm_agent_timing){t_release, jobs[i].t_begin, jobs[i].t_end};
+    *failed += count_failed(jobs, n);
+    tdm_board_free(board); /* before collect: it points into the jobs' records */
+    board = NULL;
+    collect(d, jobs, n);
+done:
+    tdm_board_free(board);
+    free(order);
+    free(all);
+    return rc;
+}
+
 static int sequential(runner *r, tdm_run_data *d, size_t *failed)
 {
     size_t n = r->s->n_agents;
@@ -137,6 +182,12 @@ static int sequential(runner *r, tdm_run_data *d, size_t *failed)
     tdm_shuffle_ints(d->seq_order, n, r->s->seed + (uint64_t)d->run);
     d->has_sequential = true;
     tdm_cpu_usage cpu0 = tdm_cpu_now();
+    if (r->s->workflow) {
+        int rc = sequential_workflow(r, d, failed);
+        d->seq_cpu = tdm_cpu_since(cpu0);
+        d->has_seq_cpu = true;
+        return rc;
+    }
     for (size_t i = 0; i < n; i++) {
         int a = d->seq_order[i];
         tdm_agent_job *jobs = make_jobs(r, d->run, TDM_PHASE_SEQUENTIAL, &a, 1);
@@ -174,9 +225,19 @@ static int concurrent(runner *r, tdm_run_data *d, size_t *failed)
     free(all);
     if (!jobs)
         return -1;
+    /* A workflow's steps wait for their inputs, and nothing else: each runs as soon as
+     * they exist. */
+    tdm_board *board = r->s->workflow ? tdm_board_new(r->s, NULL, 0) : NULL;
+    if (r->s->workflow && !board) {
+        collect(d, jobs, n);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        jobs[i].board = board;
     int64_t t_release = 0;
     tdm_cpu_usage cpu0 = tdm_cpu_now();
     int rc = run_batch(r, jobs, n, &t_release);
+    tdm_board_free(board); /* before collect: it points into the jobs' records */
     d->conc_cpu = tdm_cpu_since(cpu0);
     d->has_conc_cpu = true;
     d->has_concurrent = true;

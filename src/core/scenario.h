@@ -16,12 +16,31 @@
 
 typedef enum tdm_api { TDM_API_GENERATE = 0, TDM_API_CHAT = 1 } tdm_api;
 
+/* One step of one agent: what a workflow's dependencies point at. */
+typedef struct tdm_step_ref {
+    size_t agent, step;
+} tdm_step_ref;
+
+/* How a step's think time is drawn. */
+typedef enum tdm_think_dist {
+    TDM_THINK_FIXED = 0,       /* exactly think_ns */
+    TDM_THINK_EXPONENTIAL = 1, /* exponential with mean think_ns, drawn from the seed (job.c) */
+} tdm_think_dist;
+
 /* One call an agent makes. The prompt may contain "{previous}", replaced by the text
- * the agent's previous step generated (the seed's report call built on its analysis). */
+ * the agent's previous step generated (the seed's report call built on its analysis),
+ * and "{output:AGENT.STEP}", replaced by what that step of another agent generated
+ * (a workflow: the step must be in after:). */
 typedef struct tdm_step {
     char *name;    /* "analysis", "report", ...; defaults to "step<k>", k counted from 1 */
     char *prompt;
     char *system;  /* optional system prompt; NULL when absent */
+    char **after;  /* workflow: "AGENT.STEP" of the steps of other agents this one waits for
+                    * (the agent's own earlier steps always come first); NULL when none */
+    size_t n_after;
+    tdm_step_ref *deps; /* after, resolved by tdm_scenario_complete (scenario_workflow.c) */
+    int64_t think_ns;   /* pause before the call once its inputs exist (a tool, a user); 0: none */
+    tdm_think_dist think_dist;
 } tdm_step;
 
 typedef struct tdm_agent {
@@ -37,6 +56,8 @@ typedef struct tdm_agent {
     size_t n_steps;
     int64_t start_ns;  /* with the scenario's arrivals, concurrent phase only: the agent's first
                         * call is due this long after the release (0: at the release) */
+    bool history;      /* api chat: each step sends the agent's conversation so far (its earlier
+                        * prompts and the replies) before its own prompt */
 } tdm_agent;
 
 typedef struct tdm_timeouts {
@@ -95,6 +116,8 @@ typedef struct tdm_scenario {
     uint64_t max_line_bytes;  /* longest NDJSON line accepted; default 8 MiB */
     tdm_timeouts timeouts;
     tdm_arrivals arrivals;    /* open-loop arrivals; process NONE (the default): the barrier */
+    bool workflow;            /* some step waits for another agent's step or thinks: the phases
+                               * run it as a workflow (set by tdm_scenario_complete) */
     tdm_agent *agents;
     size_t n_agents;
 } tdm_scenario;
@@ -121,9 +144,27 @@ int tdm_scenario_validate(const tdm_scenario *s, char *err, size_t errlen);
 /* apply_defaults, then validate: what every loader does before handing a scenario out. */
 int tdm_scenario_complete(tdm_scenario *s, char *err, size_t errlen);
 
+/* ---- workflows (scenario_workflow.c) -------------------------------------------------- */
+
+#define TDM_OUTPUT_MARK "{output:"
+
+/* Resolves every step's after: into deps, checks {output:...} placeholders, history and
+ * cycles, and sets s->workflow. Part of tdm_scenario_complete. Returns 0, or -1 with
+ * err naming the field and the fix. */
+int tdm_scenario_resolve_workflow(tdm_scenario *s, char *err, size_t errlen);
+/* The step "AGENT.STEP" (len bytes of ref); 0, or -1 when no such step. */
+int tdm_workflow_find_step(const tdm_scenario *s, const char *ref, size_t len, tdm_step_ref *out);
+/* Every step once, each after its agent's earlier steps and its after: steps; among the
+ * steps ready, the first agent in agent_order (n_agents entries) goes first. out holds
+ * one entry per step of the scenario; returns how many were written (all of them unless
+ * out of memory). */
+size_t tdm_workflow_order(const tdm_scenario *s, const int *agent_order, tdm_step_ref *out);
+
 /* Deep copy into dst (overwritten, not freed first); returns 0, or -1 on out of memory
  * with dst left empty. */
 int tdm_scenario_copy(tdm_scenario *dst, const tdm_scenario *src);
+/* Frees what one step owns (not the step itself). */
+void tdm_step_free(tdm_step *st);
 /* Frees everything s owns and zeroes it; safe on a zeroed or partly built scenario. */
 void tdm_scenario_free(tdm_scenario *s);
 

@@ -17,11 +17,40 @@ static char *dup_or_null(const char *s, bool *ok)
     return d;
 }
 
-static void step_free(tdm_step *st)
+void tdm_step_free(tdm_step *st)
 {
     free(st->name);
     free(st->prompt);
     free(st->system);
+    for (size_t i = 0; st->after && i < st->n_after; i++)
+        free(st->after[i]);
+    free(st->after);
+    free(st->deps);
+}
+
+static bool step_copy(tdm_step *d, const tdm_step *st)
+{
+    bool ok = true;
+    *d = *st;
+    d->after = NULL;
+    d->deps = NULL;
+    d->n_after = 0;
+    d->name = dup_or_null(st->name, &ok);
+    d->prompt = dup_or_null(st->prompt, &ok);
+    d->system = dup_or_null(st->system, &ok);
+    if (st->n_after && st->after) {
+        if (!(d->after = calloc(st->n_after, sizeof *d->after)))
+            return false;
+        d->n_after = st->n_after;
+        for (size_t i = 0; i < st->n_after; i++)
+            d->after[i] = dup_or_null(st->after[i], &ok);
+        if (st->deps) {
+            if (!(d->deps = malloc(st->n_after * sizeof *d->deps)))
+                return false;
+            memcpy(d->deps, st->deps, st->n_after * sizeof *d->deps);
+        }
+    }
+    return ok;
 }
 
 static void agent_free(tdm_agent *a)
@@ -33,7 +62,7 @@ static void agent_free(tdm_agent *a)
     free(a->keep_alive);
     if (a->steps)
         for (size_t k = 0; k < a->n_steps; k++)
-            step_free(&a->steps[k]);
+            tdm_step_free(&a->steps[k]);
     free(a->steps);
 }
 
@@ -67,11 +96,9 @@ static bool agent_copy(tdm_agent *d, const tdm_agent *a)
         if (!d->steps)
             return false;
         d->n_steps = a->n_steps;
-        for (size_t k = 0; k < a->n_steps; k++) {
-            d->steps[k].name = dup_or_null(a->steps[k].name, &ok);
-            d->steps[k].prompt = dup_or_null(a->steps[k].prompt, &ok);
-            d->steps[k].system = dup_or_null(a->steps[k].system, &ok);
-        }
+        for (size_t k = 0; k < a->n_steps; k++)
+            if (!step_copy(&d->steps[k], &a->steps[k]))
+                ok = false;
     }
     return ok;
 }

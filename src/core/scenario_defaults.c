@@ -55,5 +55,7 @@ int tdm_scenario_complete(tdm_scenario *s, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory while applying scenario defaults");
         return -1;
     }
-    return tdm_scenario_validate(s, err, errlen);
+    if (tdm_scenario_validate(s, err, errlen) != 0)
+        return -1;
+    return tdm_scenario_resolve_workflow(s, err, errlen);
 }

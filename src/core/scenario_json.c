@@ -45,11 +45,29 @@ static json_t *options_json(const tdm_options *o)
     return obj;
 }
 
+/* The workflow keys only when a step has them: other scenarios keep their JSON as it was. */
+static bool step_workflow_json(json_t *o, const tdm_step *st)
+{
+    if (st->n_after) {
+        json_t *after = json_array();
+        if (!put(o, "after", after))
+            return false;
+        for (size_t i = 0; i < st->n_after; i++)
+            if (json_array_append_new(after, json_string(st->after[i])) != 0)
+                return false;
+    }
+    if (st->think_ns && !put(o, "think_ms", json_real((double)st->think_ns / 1e6)))
+        return false;
+    if (st->think_dist == TDM_THINK_EXPONENTIAL && !put(o, "think_dist", json_string("exponential")))
+        return false;
+    return true;
+}
+
 static json_t *step_json(const tdm_step *st)
 {
     json_t *o = json_object();
     if (o && put(o, "name", str_or_null(st->name)) && put(o, "prompt", str_or_null(st->prompt)) &&
-        put(o, "system", str_or_null(st->system)))
+        put(o, "system", str_or_null(st->system)) && step_workflow_json(o, st))
         return o;
     json_decref(o);
     return NULL;
@@ -63,7 +81,7 @@ static json_t *agent_json(const tdm_agent *a, bool timed)
               put(o, "url", str_or_null(a->url)) && put(o, "model", str_or_null(a->model)) &&
               put(o, "api", json_string(a->api == TDM_API_CHAT ? "chat" : "generate")) &&
               put(o, "stream", json_boolean(a->stream)) && put(o, "keep_alive", str_or_null(a->keep_alive)) &&
-              put(o, "options", options_json(&a->options));
+              put(o, "options", options_json(&a->options)) && (!a->history || put(o, "history", json_true()));
     for (size_t k = 0; ok && k < a->n_steps; k++) {
         json_t *st = step_json(&a->steps[k]);
         ok = st && json_array_append_new(steps, st) == 0;
@@ -123,6 +141,8 @@ json_t *tdm_scenario_to_json(const tdm_scenario *s)
         json_t *a = agent_json(&s->agents[i], s->arrivals.process != TDM_ARRIVALS_NONE);
         ok = a && json_array_append_new(agents, a) == 0;
     }
+    if (ok && s->workflow) /* only then: other scenarios keep their JSON as it was */
+        ok = put(o, "workflow", json_true());
     if (ok && s->arrivals.process != TDM_ARRIVALS_NONE)
         ok = put(o, "arrivals",
                  json_pack("{s:s, s:f, s:f, s:I}", "process", tdm_arrival_process_name(s->arrivals.process), "rate",

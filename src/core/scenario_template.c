@@ -97,11 +97,8 @@ static int copy_agent(const tdm_agent *tmpl, tdm_agent *out)
 static void keep_one_step(tdm_agent *a, size_t keep)
 {
     for (size_t i = 0; i < a->n_steps; i++) {
-        if (i == keep)
-            continue;
-        free(a->steps[i].name);
-        free(a->steps[i].prompt);
-        free(a->steps[i].system);
+        if (i != keep)
+            tdm_step_free(&a->steps[i]);
     }
     a->steps[0] = a->steps[keep];
     a->n_steps = 1;

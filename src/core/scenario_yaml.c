@@ -7,8 +7,10 @@
  *   phases: [sequential, concurrent], contention_threshold_pct, max_line_bytes,
  *   timeouts: {connect_ms, first_byte_ms, idle_ms, total_ms},
  *   defaults: {url, model, api, stream, keep_alive, options}   merged into every agent
- *   agents: - {name, label, url, model, api, stream, keep_alive, options,
- *              steps: [{name, prompt, system}]  or the shorthand  prompt: "..."}
+ *   agents: - {name, label, url, model, api, stream, keep_alive, options, history,
+ *              steps: [{name, prompt, system, after, think_ms, think_dist}]  or the shorthand
+ *              prompt: "..."}   after: [AGENT.STEP, ...] and {output:AGENT.STEP} in a prompt
+ *              make a workflow (scenario_workflow.c)
  *   agent_template: {an agent without url}, agent_count: N,
  *   endpoints: [URL, ...], placement: round_robin|packed, placement_list: [index, ...]
  *              N agents from one template, appended to agents: (scenario_template.c)
@@ -54,10 +56,13 @@ typedef struct y_step {
     char *name;
     char *prompt;
     char *system;
+    char **after;
+    unsigned after_count;
+    char *think_ms, *think_dist;
 } y_step;
 
 typedef struct y_agent {
-    char *name, *label, *url, *model, *api, *stream, *keep_alive, *prompt;
+    char *name, *label, *url, *model, *api, *stream, *keep_alive, *prompt, *history;
     y_options *options;
     y_step *steps;
     unsigned steps_count;
@@ -116,10 +121,17 @@ static const cyaml_schema_field_t options_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_value_t step_after_schema = {
+    CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
+};
+
 static const cyaml_schema_field_t step_fields[] = {
     STR("name", y_step, name),
     STR("prompt", y_step, prompt),
     STR("system", y_step, system),
+    CYAML_FIELD_SEQUENCE("after", OPT, y_step, after, &step_after_schema, 0, CYAML_UNLIMITED),
+    STR("think_ms", y_step, think_ms),
+    STR("think_dist", y_step, think_dist),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t step_schema = {
@@ -134,6 +146,7 @@ static const cyaml_schema_field_t agent_fields[] = {
     STR("api", y_agent, api),
     STR("stream", y_agent, stream),
     STR("keep_alive", y_agent, keep_alive),
+    STR("history", y_agent, history),
     CYAML_FIELD_MAPPING_PTR("options", OPT_MAP, y_agent, options, options_fields),
     CYAML_FIELD_SEQUENCE("steps", OPT, y_agent, steps, &step_schema, 0, CYAML_UNLIMITED),
     STR("prompt", y_agent, prompt),
@@ -349,6 +362,43 @@ static int apply_common(ctx *c, const char *field, tdm_agent *a, const char *url
 }
 
 /* field: "agents[3]" or "agent_template", first in every message about this agent. */
+
+/* A step's workflow keys: after: (names resolved later, scenario_workflow.c), think_ms
+ * and think_dist. */
+static int conv_workflow_step(ctx *c, const char *agent_field, size_t k, const y_step *ys, tdm_step *st)
+{
+    char f[160];
+    if (ys->after_count > 0) {
+        if (!(st->after = calloc(ys->after_count, sizeof *st->after)))
+            return fail(c, agent_field, "out of memory");
+        for (size_t i = 0; i < ys->after_count; i++) {
+            st->n_after = i + 1; /* freed with the scenario however far this got */
+            if (set_str(c, &st->after[i], ys->after[i]))
+                return -1;
+        }
+    }
+    if (ys->think_ms) {
+        double ms;
+        snprintf(f, sizeof f, "%s.steps[%zu].think_ms", agent_field, k);
+        if (!tdm_scalar_double(ys->think_ms, &ms) || !(ms >= 0) || ms > 86400000.0)
+            return fail(c, f, "'%s' is not a pause in milliseconds; write a number from 0 to 86400000 (e.g. 250)",
+                        ys->think_ms);
+        st->think_ns = (int64_t)llround(ms * 1e6);
+    }
+    if (ys->think_dist) {
+        snprintf(f, sizeof f, "%s.steps[%zu].think_dist", agent_field, k);
+        if (strcmp(ys->think_dist, "fixed") == 0)
+            st->think_dist = TDM_THINK_FIXED;
+        else if (strcmp(ys->think_dist, "exponential") == 0)
+            st->think_dist = TDM_THINK_EXPONENTIAL;
+        else
+            return fail(c, f, "'%s' is not a distribution; write fixed (exactly think_ms, the default) or "
+                              "exponential (mean think_ms, drawn from the seed)",
+                        ys->think_dist);
+    }
+    return 0;
+}
+
 static int conv_agent(ctx *c, const char *f, const y_agent *y, const y_defaults *d, tdm_agent *a)
 {
     tdm_agent_init(a);
@@ -358,6 +408,12 @@ static int conv_agent(ctx *c, const char *f, const y_agent *y, const y_defaults 
         return -1;
     if (set_str(c, &a->name, y->name) || set_str(c, &a->label, y->label))
         return -1;
+    if (y->history) {
+        char hf[160];
+        snprintf(hf, sizeof hf, "%s.history", f);
+        if (conv_bool(c, hf, y->history, &a->history))
+            return -1;
+    }
     if (y->prompt && y->steps_count > 0)
         return fail(c, f, "has both prompt: and steps:; use prompt: for a single step, or put it into steps:");
     if (y->prompt) {
@@ -375,8 +431,9 @@ static int conv_agent(ctx *c, const char *f, const y_agent *y, const y_defaults 
     a->n_steps = y->steps_count;
     for (size_t k = 0; k < a->n_steps; k++) {
         const y_step *ys = &y->steps[k];
-        if (set_str(c, &a->steps[k].name, ys->name) || set_str(c, &a->steps[k].prompt, ys->prompt) ||
-            set_str(c, &a->steps[k].system, ys->system))
+        tdm_step *st = &a->steps[k];
+        if (set_str(c, &st->name, ys->name) || set_str(c, &st->prompt, ys->prompt) ||
+            set_str(c, &st->system, ys->system) || conv_workflow_step(c, f, k, ys, st))
             return -1;
     }
     return 0;

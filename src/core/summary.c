@@ -68,6 +68,12 @@ static json_t *run_json(const tdm_run_data *d, const tdm_run_metrics *m)
     json_object_set_new(o, "cold_loads", json_integer((json_int_t)m->cold_loads));
     json_object_set_new(o, "token_mismatches", json_integer((json_int_t)m->token_mismatches));
     json_object_set_new(o, "complete", json_boolean(m->complete));
+    if (m->workflow) /* only a workflow's runs: other summaries keep their shape */
+        json_object_set_new(o, "workflow",
+                            json_pack("{s:o, s:o, s:o, s:o, s:o}", "critical_path_s", num(m->critical_path_s),
+                                      "makespan_s", num(m->makespan_s), "ideal_speedup", num(m->ideal_speedup),
+                                      "achieved_speedup", num(m->achieved_speedup), "workflow_efficiency_pct",
+                                      num(m->workflow_efficiency_pct)));
     json_t *ag = json_array();
     for (size_t i = 0; i < m->n_agents; i++)
         json_array_append_new(ag, agent_json(d->agent_names[i], &m->agents[i]));

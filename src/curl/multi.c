@@ -63,8 +63,8 @@ static void arm_hold(tdm_curl_multi *m)
     int64_t first = 0;
     for (size_t i = 0; m->held > 0 && i < m->max_agents; i++) {
         int64_t due = m->transfers[i].held_until;
-        if (due > 0 && (first == 0 || due < first))
-            first = due;
+        if (due > 0 && due != TDM_JOB_WAIT && (first == 0 || due < first))
+            first = due; /* a call waiting for another step needs no timer: a wake-up comes */
     }
     m->on_hold(first, m->on_hold_ud);
 }
@@ -173,10 +173,16 @@ void tdm_curl_multi_release_due(tdm_curl_multi *m, int64_t now)
     bool all = tdm_interrupt_requested();
     for (size_t i = 0; m->held > 0 && i < m->max_agents; i++) {
         tdm_curl_transfer *t = &m->transfers[i];
-        if (t->held_until > 0 && (all || t->held_until <= now)) {
+        if (t->held_until == 0)
+            continue;
+        /* Asked again: a workflow step's inputs may exist by now. */
+        int64_t due = all ? 0 : tdm_job_due(t->job);
+        if (due <= now) {
             t->held_until = 0;
             m->held--;
             start_or_finish(m, t, now);
+        } else {
+            t->held_until = due;
         }
     }
     /* A timer that fired early (libuv counts whole milliseconds) finds its call still held

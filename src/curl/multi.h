@@ -75,8 +75,9 @@ void tdm_curl_multi_check_timeouts(tdm_curl_multi *m, int64_t now);
 /* Installs the driver's hold timer; without one, no call is ever held (calls start when
  * the job hands them out). */
 void tdm_curl_multi_on_hold(tdm_curl_multi *m, tdm_curl_multi_hold_fn fn, void *ud);
-/* The hold timer fired: starts every held call now due, runs curl for them, and re-arms
- * the timer for the next one. Not from inside a curl callback. */
+/* The hold timer fired, or a workflow step finished: starts every held call now due,
+ * runs curl for them, and re-arms the timer for the next one. Not from inside a curl
+ * callback. */
 void tdm_curl_multi_release_due(tdm_curl_multi *m, int64_t now);
 
 #endif

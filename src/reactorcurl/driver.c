@@ -20,6 +20,7 @@ struct tdm_reactorcurl {
     tdm_reactor_timer curl_timer;  /* curl's own timeouts (CURLMOPT_TIMERFUNCTION) */
     tdm_reactor_timer check_timer; /* our first-byte / idle timeouts */
     tdm_reactor_timer hold_timer;  /* the next held call's due instant (open-loop arrivals) */
+    tdm_reactor_timer wake_timer;  /* a workflow step finished: ask the held calls again */
 };
 
 static void on_fd(tdm_reactor *r, int fd, unsigned events, void *ud)
@@ -93,6 +94,14 @@ static void on_hold_request(int64_t due, void *ud)
     }
     int64_t wait = due - tdm_now_ns();
     tdm_reactor_timer_start(d->r, &d->hold_timer, wait > 0 ? wait : 0, 0, on_hold_timer, d);
+}
+
+/* Called from inside the loop's own callbacks (a call just ended), so it only schedules:
+ * a timer due at once runs the release on the next loop iteration. */
+void tdm_reactorcurl_wake(tdm_reactorcurl *d)
+{
+    if (d->m.held > 0 && !tdm_reactor_timer_active(&d->wake_timer))
+        tdm_reactor_timer_start(d->r, &d->wake_timer, 0, 0, on_hold_timer, d);
 }
 
 static void on_job_done(tdm_agent_job *job, void *ud)
@@ -176,5 +185,6 @@ void tdm_reactorcurl_destroy(tdm_reactorcurl *d)
     tdm_reactor_timer_stop(d->r, &d->curl_timer);
     tdm_reactor_timer_stop(d->r, &d->check_timer);
     tdm_reactor_timer_stop(d->r, &d->hold_timer);
+    tdm_reactor_timer_stop(d->r, &d->wake_timer);
     free(d);
 }

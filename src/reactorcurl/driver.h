@@ -33,6 +33,9 @@ int tdm_reactorcurl_add_job(tdm_reactorcurl *d, tdm_agent_job *job, int64_t now)
 void tdm_reactorcurl_kick(tdm_reactorcurl *d);
 /* Number of jobs started and not finished. */
 size_t tdm_reactorcurl_active(const tdm_reactorcurl *d);
+/* A workflow step finished: the held calls are asked again on the next loop iteration.
+ * On the reactor's thread only; fine from inside callbacks. */
+void tdm_reactorcurl_wake(tdm_reactorcurl *d);
 /* Kicks, then turns the reactor until every added job is finished. Returns 0, or -1
  * with errno when epoll_wait failed. */
 int tdm_reactorcurl_run(tdm_reactorcurl *d);

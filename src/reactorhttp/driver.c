@@ -30,6 +30,7 @@ struct tdm_reactorhttp {
     size_t max_agents;
     size_t active;
     tdm_reactor_timer check_timer;
+    tdm_reactor_timer wake_timer;  /* a workflow step finished: ask the held calls again */
 };
 
 static void on_fd(tdm_reactor *r, int fd, unsigned events, void *ud)
@@ -65,14 +66,41 @@ static void on_hold_timer(tdm_reactor *r, tdm_reactor_timer *tm, void *ud)
 }
 
 /* If the timer cannot be armed (the timerfd failed), the call is released on the next
- * timeout check instead: late, and its record shows how late, but never lost. */
+ * timeout check instead: late, and its record shows how late, but never lost. A call
+ * waiting for another agent's step needs no timer: tdm_reactorhttp_wake comes. */
 static void on_hold(tdm_h1call *t, int64_t due, void *ud)
 {
     slot *s = t->owner;
     tdm_reactorhttp *d = ud;
-    int64_t wait = due - tdm_now_ns();
     s->held = true;
+    tdm_reactor_timer_stop(d->r, &s->hold_timer);
+    if (due == TDM_JOB_WAIT)
+        return;
+    int64_t wait = due - tdm_now_ns();
     tdm_reactor_timer_start(d->r, &s->hold_timer, wait > 0 ? wait : 0, 0, on_hold_timer, s);
+}
+
+static void on_wake_timer(tdm_reactor *r, tdm_reactor_timer *tm, void *ud)
+{
+    (void)r;
+    (void)tm;
+    tdm_reactorhttp *d = ud;
+    int64_t now = tdm_now_ns();
+    for (size_t i = 0; i < d->max_agents; i++) {
+        slot *s = &d->slots[i];
+        if (s->initialised && s->held && !tdm_reactor_timer_active(&s->hold_timer)) {
+            s->held = false;
+            tdm_h1call_resume(&s->xfer, now); /* held again at once if still not due */
+        }
+    }
+}
+
+/* Called from inside the connections' callbacks (a call just ended), so it only
+ * schedules: a timer due at once asks the held calls on the next loop iteration. */
+void tdm_reactorhttp_wake(tdm_reactorhttp *d)
+{
+    if (!tdm_reactor_timer_active(&d->wake_timer))
+        tdm_reactor_timer_start(d->r, &d->wake_timer, 0, 0, on_wake_timer, d);
 }
 
 static void on_job_done(tdm_h1call *t, void *ud)
@@ -188,6 +216,7 @@ void tdm_reactorhttp_destroy(tdm_reactorhttp *d)
             tdm_h1call_cleanup(&d->slots[i].xfer); /* its watcher removes the fd */
         }
     tdm_reactor_timer_stop(d->r, &d->check_timer);
+    tdm_reactor_timer_stop(d->r, &d->wake_timer);
     free(d->slots);
     free(d);
 }

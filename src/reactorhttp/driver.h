@@ -29,6 +29,9 @@ tdm_reactorhttp *tdm_reactorhttp_create(tdm_reactor *r, size_t read_buf, size_t 
 int tdm_reactorhttp_add_job(tdm_reactorhttp *d, tdm_agent_job *job, int64_t now);
 /* Number of jobs started and not finished. */
 size_t tdm_reactorhttp_active(const tdm_reactorhttp *d);
+/* A workflow step finished: the held calls are asked again on the next loop iteration.
+ * On the reactor's thread only; fine from inside callbacks. */
+void tdm_reactorhttp_wake(tdm_reactorhttp *d);
 /* Turns the reactor until every added job is finished. Returns 0, or -1 with errno when
  * epoll_wait failed. */
 int tdm_reactorhttp_run(tdm_reactorhttp *d);

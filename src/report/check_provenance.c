@@ -65,6 +65,39 @@ static void bool_field(pctx *c, json_t *o, const char *key, const char *field, b
         *dst = json_is_true(v);
 }
 
+/* A workflow step's keys (core/scenario_json.c writes them only when set). */
+static void step_workflow_from_json(pctx *c, json_t *st, const char *f, tdm_step *dst)
+{
+    char g[160];
+    json_t *after = json_object_get(st, "after");
+    snprintf(g, sizeof g, "%s.after", f);
+    if (after && !json_is_array(after))
+        bad(c, g, "an array of \"AGENT.STEP\" strings", after);
+    else if (after && json_array_size(after) > 0 && (dst->after = calloc(json_array_size(after), sizeof *dst->after)))
+        for (size_t j = 0; j < json_array_size(after); j++) {
+            const char *ref = json_string_value(json_array_get(after, j));
+            if (!ref) {
+                bad(c, g, "an array of \"AGENT.STEP\" strings", after);
+                break;
+            }
+            if (!(dst->after[j] = strdup(ref)))
+                break;
+            dst->n_after = j + 1;
+        }
+    json_t *think = json_object_get(st, "think_ms");
+    snprintf(g, sizeof g, "%s.think_ms", f);
+    if (think && !(json_is_number(think) && json_number_value(think) >= 0))
+        bad(c, g, "a number of milliseconds >= 0", think);
+    else if (think)
+        dst->think_ns = (int64_t)(json_number_value(think) * 1e6 + 0.5);
+    json_t *dist = json_object_get(st, "think_dist");
+    snprintf(g, sizeof g, "%s.think_dist", f);
+    if (dist && !(json_is_string(dist) && strcmp(json_string_value(dist), "exponential") == 0))
+        bad(c, g, "\"exponential\" (fixed is written as no key)", dist);
+    else if (dist)
+        dst->think_dist = TDM_THINK_EXPONENTIAL;
+}
+
 static void agent_from_json(pctx *c, json_t *o, size_t i, tdm_agent *a)
 {
     char f[96];
@@ -81,6 +114,7 @@ static void agent_from_json(pctx *c, json_t *o, size_t i, tdm_agent *a)
     str_field(c, o, "model", FIELD("model"), true, false, &a->model);
     str_field(c, o, "keep_alive", FIELD("keep_alive"), false, true, &a->keep_alive);
     bool_field(c, o, "stream", FIELD("stream"), &a->stream);
+    bool_field(c, o, "history", FIELD("history"), &a->history);
     json_t *api = json_object_get(o, "api");
     if (api && !(json_is_string(api) && (strcmp(json_string_value(api), "generate") == 0 ||
                                         strcmp(json_string_value(api), "chat") == 0)))
@@ -129,6 +163,7 @@ static void agent_from_json(pctx *c, json_t *o, size_t i, tdm_agent *a)
         str_field(c, st, "prompt", g, true, false, &dst->prompt);
         snprintf(g, sizeof g, "%s.system", f);
         str_field(c, st, "system", g, false, true, &dst->system);
+        step_workflow_from_json(c, st, f, dst);
     }
 }
 

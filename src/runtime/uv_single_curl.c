@@ -46,6 +46,12 @@ static tdm_runtime *create(const tdm_runtime_config *cfg, char *err, size_t errl
     return rt;
 }
 
+/* A workflow step finished (core/job.h): the driver asks its held calls again. */
+static void wake(void *ud)
+{
+    tdm_uvcurl_wake((tdm_uvcurl *)ud);
+}
+
 static int run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_release, char *err, size_t errlen)
 {
     /* Every agent's first call is added, then tdm_uvcurl_run runs curl once for all of
@@ -53,6 +59,7 @@ static int run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_r
     int64_t now = tdm_now_ns();
     *t_release = now;
     tdm_jobs_released(jobs, n, now);
+    tdm_jobs_on_change(jobs, n, wake, rt->driver);
     for (size_t i = 0; i < n; i++) {
         if (tdm_uvcurl_add_job(rt->driver, &jobs[i], now) != 0) {
             snprintf(err, errlen, "cannot start agent %d's transfer", jobs[i].agent_index);

@@ -192,6 +192,16 @@ static tdm_runtime *create(const tdm_runtime_config *cfg, char *err, size_t errl
     return rt;
 }
 
+/* A workflow step finished, on any worker: every worker asks its held calls again,
+ * since the step waiting for it may be on another loop. */
+static void wake_all(void *ud)
+{
+    tdm_runtime *rt = ud;
+    for (int i = 0; i < rt->n_workers; i++)
+        if (rt->workers[i].driver)
+            tdm_uvcurl_wake(rt->workers[i].driver);
+}
+
 static int run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_release, char *err, size_t errlen)
 {
     if (n > rt->n_agents) {
@@ -214,6 +224,7 @@ static int run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_r
         rt->next_worker = (rt->next_worker + wake) % rt->n_workers;
     *t_release = tdm_now_ns();
     tdm_jobs_released(jobs, n, *t_release);
+    tdm_jobs_on_change(jobs, n, wake_all, rt);
     pthread_mutex_unlock(&rt->mu);
     for (int i = 0; i < wake; i++)
         uv_async_send(&rt->workers[(first + i) % rt->n_workers].wake);

@@ -19,6 +19,7 @@ struct tdm_uvcurl {
     uv_timer_t curl_timer;     /* curl's own timeouts */
     uv_timer_t check_timer;    /* our first-byte / idle timeouts */
     uv_timer_t hold_timer;     /* the next held call's due instant (open-loop arrivals) */
+    uv_async_t wake;           /* a workflow step finished, maybe on another loop's thread */
     tdm_uvcurl_job_done_fn on_done;
     void *on_done_ud;
 };
@@ -123,6 +124,18 @@ static void on_hold_request(int64_t due, void *ud)
     uv_timer_start(&d->hold_timer, on_hold_timer, ms, 0);
 }
 
+static void on_wake(uv_async_t *h)
+{
+    tdm_uvcurl *d = h->data;
+    if (d->m.held > 0)
+        tdm_curl_multi_release_due(&d->m, tdm_now_ns());
+}
+
+void tdm_uvcurl_wake(tdm_uvcurl *d)
+{
+    uv_async_send(&d->wake);
+}
+
 static void on_job_done(tdm_agent_job *job, void *ud)
 {
     tdm_uvcurl *d = ud;
@@ -151,7 +164,8 @@ tdm_uvcurl *tdm_uvcurl_create(uv_loop_t *loop, long buffer_size, size_t max_agen
     uv_timer_init(loop, &d->curl_timer);
     uv_timer_init(loop, &d->check_timer);
     uv_timer_init(loop, &d->hold_timer);
-    d->curl_timer.data = d->check_timer.data = d->hold_timer.data = d;
+    uv_async_init(loop, &d->wake, on_wake);
+    d->curl_timer.data = d->check_timer.data = d->hold_timer.data = d->wake.data = d;
     tdm_curl_multi_on_hold(&d->m, on_hold_request, d);
     curl_multi_setopt(d->m.multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(d->m.multi, CURLMOPT_SOCKETDATA, d);
@@ -206,6 +220,7 @@ void tdm_uvcurl_destroy(tdm_uvcurl *d)
     uv_close((uv_handle_t *)&d->curl_timer, NULL);
     uv_close((uv_handle_t *)&d->check_timer, NULL);
     uv_close((uv_handle_t *)&d->hold_timer, NULL);
+    uv_close((uv_handle_t *)&d->wake, NULL);
     uv_run(d->loop, UV_RUN_DEFAULT);
     free(d);
 }

@@ -29,6 +29,9 @@ int tdm_uvcurl_add_job(tdm_uvcurl *d, tdm_agent_job *job, int64_t now);
 /* Writes the requests of every job added since. On the loop's thread, never from inside
  * a curl callback (a uv callback such as a wake-up is fine). */
 void tdm_uvcurl_kick(tdm_uvcurl *d);
+/* A workflow step finished: the driver asks its held calls again on its loop. Safe from
+ * any thread and from inside callbacks (uv_async_send). */
+void tdm_uvcurl_wake(tdm_uvcurl *d);
 /* Number of jobs started and not finished. */
 size_t tdm_uvcurl_active(const tdm_uvcurl *d);
 /* Kicks, then runs the loop until every added job is finished. */
