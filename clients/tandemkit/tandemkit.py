@@ -880,6 +880,7 @@ class RunData:
         self.conc = [(0, 0, 0)] * n
         self.seq_cpu = None  # (user_ns, sys_ns) of the phase, src/core/cpuusage.c
         self.conc_cpu = None
+        self.conc_open_loop = False  # the concurrent calls arrived on their own clock (arrivals)
         self.interrupted = False  # cut short by SIGINT/SIGTERM
         self.calls = []
         self.doc = None  # records.json as written
@@ -902,7 +903,8 @@ class RunData:
         doc.update({
             "sequential": phase({"order": list(self.seq_order), "agents": [timing(t) for t in self.seq]},
                                 self.seq_cpu) if self.has_sequential else None,
-            "concurrent": phase({"agents": [timing(t) for t in self.conc]}, self.conc_cpu)
+            "concurrent": phase(dict({"agents": [timing(t) for t in self.conc]},
+                                     **({"open_loop": True} if self.conc_open_loop else {})), self.conc_cpu)
             if self.has_concurrent else None,
             "calls": [c.to_json() for c in self.calls],
         })
@@ -1408,6 +1410,7 @@ class Runner:
     async def concurrent(self, d):
         jobs = self.make_jobs(d.run, "concurrent", list(range(len(self.agents))))
         d.has_concurrent = True
+        d.conc_open_loop = bool(self.plan["scenario"].get("arrivals"))
         cpu0 = cpu_now()
         failed = 0
         try:

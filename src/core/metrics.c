@@ -252,6 +252,12 @@ int tdm_run_metrics_compute(const tdm_run_data *d, double threshold_pct, tdm_run
     if (tok_seq > 0 && tok_conc > 0)
         m->throughput_gain = ((double)tok_conc / m->t_conc_s) / ((double)tok_seq / m->t_seq_s);
     workflow_metrics(d, m);
+    if (d->conc_open_loop) {
+        /* Arrivals do not start together, so how much the agents overlapped (the seed's
+         * number) says nothing; latency against offered load does (the report). */
+        m->legacy_speedup = m->legacy_efficiency_pct = m->imbalance = NAN;
+        m->legacy_contention = false;
+    }
     if (!m->complete) {
         m->ideal_speedup = m->achieved_speedup = m->workflow_efficiency_pct = NAN;
         /* A failed agent's time says nothing about parallelism (one refused at once makes

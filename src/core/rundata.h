@@ -32,6 +32,7 @@ typedef struct tdm_run_data {
                                 * step at a time, so T_seq is its span, not the sum over agents */
     tdm_agent_timing *seq;     /* per agent */
     tdm_agent_timing *conc;    /* per agent; release_ns is the common barrier */
+    bool conc_open_loop;       /* the concurrent phase's calls arrived on their own clock (arrivals:) */
     /* The client's CPU during each phase (all threads). Files written before it was
      * recorded lack it: has_*_cpu is then false. */
     bool has_seq_cpu, has_conc_cpu;

@@ -282,6 +282,8 @@ json_t *tdm_run_data_to_json(const tdm_run_data *d)
         for (size_t i = 0; i < d->n_agents; i++)
             json_array_append_new(ag, timing_json(&d->conc[i]));
         json_t *conc = json_pack("{s:o}", "agents", ag);
+        if (d->conc_open_loop) /* optional: open-loop arrivals (docs/records.md) */
+            json_object_set_new(conc, "open_loop", json_true());
         if (d->has_conc_cpu)
             json_object_set_new(conc, "client_cpu", cpu_json(&d->conc_cpu));
         json_object_set_new(doc, "concurrent", conc);
@@ -363,6 +365,7 @@ int tdm_run_data_from_json(json_t *doc, tdm_run_data *d, char *err, size_t errle
     json_t *conc = json_object_get(doc, "concurrent");
     if (json_is_object(conc)) {
         d->has_concurrent = true;
+        d->conc_open_loop = json_is_true(json_object_get(conc, "open_loop"));
         if (timing_from_json(json_object_get(conc, "agents"), n, d->conc, err, errlen) ||
             cpu_from_json(conc, &d->has_conc_cpu, &d->conc_cpu, err, errlen))
             goto fail;

@@ -241,6 +241,7 @@ static int concurrent(runner *r, tdm_run_data *d, size_t *failed)
     d->conc_cpu = tdm_cpu_since(cpu0);
     d->has_conc_cpu = true;
     d->has_concurrent = true;
+    d->conc_open_loop = r->s->arrivals.process != TDM_ARRIVALS_NONE;
     for (size_t i = 0; i < n; i++)
         d->conc[jobs[i].agent_index] = (tdm_agent_timing){t_release, jobs[i].t_begin, jobs[i].t_end};
     *failed += count_failed(jobs, n);

@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "core/quantile.h"
 #include "report/analysis.h"
+#include "report/open_loop.h"
 #include "report/values.h"
 
 const char *tdm_rep_knee_key(int reason)
@@ -84,26 +85,25 @@ typedef struct run_line {
     char *layout;              /* the server layout; NULL with one agent (it fits every layout) */
 } run_line;
 
-static bool is_count_key(const char *k, size_t len)
+/* The keys that say a run's agent count: the gain curve's x axis. */
+static const char *const COUNT_KEYS[] = {"agents", "n_agents", "num_agents", "n", NULL};
+
+static bool is_axis_key(const char *k, size_t len, const char *const *keys)
 {
-    static const char *const keys[] = {"agents", "n_agents", "num_agents", "n"};
     const char *dot = memchr(k, '.', len);
     while (dot) { /* the last dotted component: "scenario.agents" is "agents" */
         len -= (size_t)(dot + 1 - k);
         k = dot + 1;
         dot = memchr(k, '.', len);
     }
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    for (size_t i = 0; keys[i]; i++)
         if (strlen(keys[i]) == len && strncmp(k, keys[i], len) == 0)
             return true;
     return false;
 }
 
-/* "agents=4, num_parallel=2, chimera" -> "num_parallel=2": the "key=value" parts other
- * than the agent count. A bare name (a scenario's) usually says N itself, so it is left
- * out rather than split one curve into one line per point. */
-/* Whether the configuration names its agent count ("..., agents=4": a sweep point). */
-static bool names_count(const char *config)
+/* Whether the configuration names one of the axis keys ("..., agents=4": a sweep point). */
+bool tdm_rep_config_names(const char *config, const char *const *axis_keys)
 {
     for (const char *p = config; p && *p;) {
         const char *end = strchr(p, ',');
@@ -113,20 +113,22 @@ static bool names_count(const char *config)
             len--;
         }
         const char *eq = memchr(p, '=', len);
-        if (eq && eq > p && is_count_key(p, (size_t)(eq - p)))
+        if (eq && eq > p && is_axis_key(p, (size_t)(eq - p), axis_keys))
             return true;
         p = end ? end + 1 : NULL;
     }
     return false;
 }
 
-/* The line a configuration belongs to: its key=value parts but the agent count; for a
- * sweep point (one that names its count) its bare name too ("shared, agents=4" and
- * "shared, agents=8" are one line "shared"). */
-static char *config_parts(const char *config)
+/* "agents=4, num_parallel=2, chimera" -> "num_parallel=2": the "key=value" parts other
+ * than the axis. A bare name (a scenario's) usually says the axis's value itself, so it is
+ * left out rather than split one curve into one line per point; for a sweep point (one
+ * that names its axis) the bare name is kept ("shared, agents=4" and "shared, agents=8"
+ * are one line "shared"). */
+char *tdm_rep_line_parts(const char *config, const char *const *axis_keys)
 {
     tdm_buf b = {0};
-    bool sweep_point = names_count(config);
+    bool sweep_point = tdm_rep_config_names(config, axis_keys);
     const char *p = config;
     while (p && *p) {
         const char *end = strchr(p, ',');
@@ -138,7 +140,7 @@ static char *config_parts(const char *config)
         while (len && p[len - 1] == ' ')
             len--;
         const char *eq = memchr(p, '=', len);
-        if ((eq && eq > p && !is_count_key(p, (size_t)(eq - p))) || (!eq && len && sweep_point)) {
+        if ((eq && eq > p && !is_axis_key(p, (size_t)(eq - p), axis_keys)) || (!eq && len && sweep_point)) {
             if (b.len)
                 tdm_buf_append_str(&b, ", ");
             tdm_buf_append(&b, p, len);
@@ -188,8 +190,8 @@ static bool on_line(const run_line *r, const char *parts, const char *layout)
 /* The mean of x's finite values and its CI, as tdm_rep_summarize computes them (the same
  * stats calls and the same per-sample bootstrap stream from the key) without calling back
  * into analysis.c, which calls this file. */
-static void value_of(const tdm_rep_analysis *an, double *x, size_t n, bool boot, const char *key,
-                     tdm_rep_curve_value *out)
+void tdm_rep_curve_value_of(const tdm_rep_analysis *an, double *x, size_t n, bool boot, const char *key,
+                            tdm_rep_curve_value *out)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
@@ -283,7 +285,7 @@ static int point_of(const tdm_rep_analysis *an, const run_line *rl, const tdm_re
         tdm_buf_printf(&key, "curve|%s|%s|%s|%zu|%s", ds->variants[l->variant].name, ds->variants[l->variant].source,
                        l->layout, p->n_agents, metric[m]);
         tdm_rep_curve_value *out = m == 0 ? &p->efficiency : m == 1 ? &p->tokens_s : &p->slowdown;
-        value_of(an, x + (size_t)m * nr, nr, m == 0, tdm_buf_str(&key), out);
+        tdm_rep_curve_value_of(an, x + (size_t)m * nr, nr, m == 0, tdm_buf_str(&key), out);
         tdm_buf_free(&key);
     }
     p->ttft.n = nt;
@@ -392,13 +394,16 @@ static bool runs_of_curve(const tdm_rep_dataset *ds, run_line *rl, bool *oom)
     bool several = false;
     for (size_t r = 0; r < ds->n_runs; r++) {
         const tdm_rep_run *run = &ds->runs[r];
-        if (run->cell < 0 || !run->has_concurrent || run->n_agents == 0 || ds->dirs[run->dir].legacy)
+        /* an open-loop run's agents are its arrivals, not N agents at once: it has a curve
+         * of its own, against the offered rate (open_loop.c) */
+        if (run->cell < 0 || !run->has_concurrent || run->n_agents == 0 || ds->dirs[run->dir].legacy ||
+            tdm_rep_dir_open_loop(&ds->dirs[run->dir], NULL, NULL))
             continue;
         rl[r].used = true;
-        rl[r].parts = config_parts(ds->dirs[run->dir].configuration);
+        rl[r].parts = tdm_rep_line_parts(ds->dirs[run->dir].configuration, COUNT_KEYS);
         /* a sweep point's configuration is its line; otherwise the servers tell layouts apart
          * (a fixed pool of servers would read as a different layout at every N) */
-        rl[r].layout = names_count(ds->dirs[run->dir].configuration)
+        rl[r].layout = tdm_rep_config_names(ds->dirs[run->dir].configuration, COUNT_KEYS)
                            ? NULL
                            : layout_of(&ds->dirs[run->dir], run->n_agents);
         if (!rl[r].parts)

@@ -8,6 +8,7 @@
 #ifndef TDM_REPORT_GAIN_CURVE_H
 #define TDM_REPORT_GAIN_CURVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "report/tails.h"
@@ -60,6 +61,23 @@ typedef struct tdm_rep_curve {
     tdm_rep_curve_line *lines; /* by variant, then layout */
     size_t n_lines;
 } tdm_rep_curve;
+
+struct tdm_rep_analysis;
+
+/* The mean of x's finite values and its 1 - alpha CI (x is compacted in place): the
+ * percentile bootstrap when boot, its stream seeded from the settings' seed and key, as
+ * tdm_rep_summarize seeds each sample's; else Student t. Every curve of the report
+ * (this one, open_loop.h) summarises its per-run values with it. */
+void tdm_rep_curve_value_of(const struct tdm_rep_analysis *an, double *x, size_t n, bool boot, const char *key,
+                            tdm_rep_curve_value *out);
+/* A curve's line is what stays fixed while its x axis varies. axis_keys (NULL-ended) name
+ * the axis ("agents", "arrival_rate"; a dotted key matches on its last component).
+ * tdm_rep_config_names: whether the configuration names one ("shared, agents=4": a sweep
+ * point). tdm_rep_line_parts: the configuration's "key=value" parts other than the axis,
+ * and for a sweep point its bare name too; heap string ("" when none), NULL when memory
+ * ran out. */
+bool tdm_rep_config_names(const char *config, const char *const *axis_keys);
+char *tdm_rep_line_parts(const char *config, const char *const *axis_keys);
 
 /* Finds each point's growth, the knee and the best point of a line from its points'
  * means (the rules above). Its own function so it can be checked on made-up points. */

@@ -160,6 +160,9 @@ int tdm_rep_load_records(tdm_rep_dataset *ds, size_t dir, int run_no, json_t *do
         c->bytes = rec->bytes;
         c->reads = rec->reads;
         c->frames = rec->frames;
+        c->t_due = rec->t_due;
+        c->t_start = rec->t_start;
+        c->t_done = rec->t_done;
         tdm_call_metrics_compute(rec, &c->m);
     }
     ds->runs[run_idx].n_calls = ds->n_calls - calls_before;

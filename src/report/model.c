@@ -185,3 +185,18 @@ double tdm_rep_client_us_per_token(const tdm_rep_run *r)
         return NAN;
     return r->client_cpu_conc_ms * 1e3 / (double)r->tokens_conc;
 }
+
+bool tdm_rep_dir_open_loop(const tdm_rep_dir *d, double *rate, const char **process)
+{
+    json_t *arr = json_object_get(json_object_get(d->prov, "scenario"), "arrivals");
+    json_t *r = json_object_get(arr, "rate");
+    if (!json_is_object(arr) || !json_is_number(r) || !(json_number_value(r) > 0))
+        return false;
+    if (rate)
+        *rate = json_number_value(r);
+    if (process) {
+        const char *p = json_string_value(json_object_get(arr, "process"));
+        *process = p && *p ? p : "unknown";
+    }
+    return true;
+}

@@ -118,6 +118,9 @@ typedef struct tdm_rep_call {
     tdm_error_kind error_kind;
     tdm_call_metrics m;
     uint64_t bytes, reads, frames;
+    /* The client timeline, kept for what is measured from the instant a call was due
+     * (open_loop.c): monotonic ns, 0 = not reached; t_due 0 for calls with no due time. */
+    int64_t t_due, t_start, t_done;
 } tdm_rep_call;
 
 /* A result file or directory that could not be used, and why. */
@@ -183,5 +186,9 @@ char *tdm_rep_strdup(const char *s);
 char *tdm_rep_utf8_clean(const char *s);
 /* FNV-1a over a string, continuing from h (start with 0). */
 uint64_t tdm_rep_hash(uint64_t h, const char *s);
+
+/* Whether the run directory's scenario has open-loop arrivals (provenance scenario.arrivals),
+ * and its nominal rate and process (borrowed from the provenance) when it has. */
+bool tdm_rep_dir_open_loop(const tdm_rep_dir *d, double *rate, const char **process);
 
 #endif

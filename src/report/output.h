@@ -68,6 +68,12 @@ void tdm_rep_md_tails_section(tdm_buf *b, const tdm_rep_analysis *an);
 /* write_md_curve.c: the "Gain curve" section (efficiency, tokens/s, TTFT and slowdown
  * against N per line, the knee and the best operating point); nothing with one N. */
 void tdm_rep_md_curve_section(tdm_buf *b, const tdm_rep_analysis *an);
+/* A curve's mean over runs as "mean [lo – hi]", or the mean alone without an interval. */
+void tdm_rep_md_mean_ci(tdm_buf *b, const tdm_rep_curve_value *v, int decimals);
+/* write_md_open_loop.c: the "Latency against offered load" section (offered and achieved
+ * rates, latencies from the due instant, the knee and the sustainable rate per line);
+ * nothing when no run is open-loop. */
+void tdm_rep_md_open_loop_section(tdm_buf *b, const tdm_rep_analysis *an);
 
 /* ---- figures (plots.c) ---- */
 /* Writes every figure's data files into out_dir and, when gnuplot and the scripts are

@@ -1,7 +1,8 @@
 /* plots.c — the figures: their data files, written into the report directory from the
  * analysis, and gnuplot run on the committed scripts under plots/ (strip.gp, lines.gp,
- * ecdf.gp, gpu_timeline.gp, curve.gp) to render each as SVG and PNG. gnuplot missing or
- * failing never stops the report: the figure is recorded as not rendered, with the reason.
+ * ecdf.gp, gpu_timeline.gp, curve.gp, open_loop.gp) to render each as SVG and PNG.
+ * gnuplot missing or failing never stops the report: the figure is recorded as not
+ * rendered, with the reason.
  * What the figures must not misstate: intervals of percentages bounded to 0-100 stay in
  * bounds (the bootstrap CI is drawn), reference lines are named in the key rather than
  * written over data, y ranges follow the data, and an ECDF spans every call, one panel
@@ -22,7 +23,8 @@
 #include "report/output.h"
 #include "report/values.h"
 
-static const char *const SCRIPTS[] = {"common.gp", "strip.gp", "lines.gp", "ecdf.gp", "gpu_timeline.gp", "curve.gp"};
+static const char *const SCRIPTS[] = {"common.gp",       "strip.gp", "lines.gp",    "ecdf.gp",
+                                      "gpu_timeline.gp", "curve.gp", "open_loop.gp"};
 
 /* ---- finding the scripts ---------------------------------------------------------- */
 
@@ -977,6 +979,75 @@ static int curve_fig(tdm_rep_figures *figs, const tdm_rep_analysis *an, const ch
     return 0;
 }
 
+/* Latency against offered load (open_loop.gp): fig_open_loop.dat, one block per line of
+ * the analysis (open_loop.c), and one figure of two panels: TTFT from the due instant
+ * (p50, p99) against the offered rate λ, and the achieved rate against the offered one
+ * with the line y = x, which a line keeps to while the servers keep up. No figure at all
+ * when no run is open-loop, so other reports stay as they were. */
+static int open_loop_fig(tdm_rep_figures *figs, const tdm_rep_analysis *an, const char *out_dir,
+                         const char *plots_dir, FILE *log, char *err, size_t errlen)
+{
+    const tdm_rep_open_loop *ol = &an->open_loop;
+    if (ol->n_lines == 0)
+        return 0;
+    tdm_buf d = {0};
+    double xhi = 0, tlo = INFINITY, thi = 0;
+    for (size_t i = 0; i < ol->n_lines; i++) {
+        const tdm_rep_ol_line *l = &ol->lines[i];
+        if (i)
+            tdm_buf_append_str(&d, "\n\n");
+        dat_title(&d, l->label);
+        for (size_t k = 0; k < l->n_points; k++) {
+            const tdm_rep_ol_point *p = &l->points[k];
+            const tdm_rep_curve_value *v[] = {&p->offered, &p->achieved};
+            dat_num(&d, p->rate);
+            for (int j = 0; j < 2; j++) {
+                bool ci = isfinite(v[j]->lo) && isfinite(v[j]->hi);
+                tdm_buf_append_str(&d, " ");
+                dat_num(&d, v[j]->mean);
+                tdm_buf_append_str(&d, " ");
+                dat_num(&d, ci ? v[j]->lo : v[j]->mean);
+                tdm_buf_append_str(&d, " ");
+                dat_num(&d, ci ? v[j]->hi : v[j]->mean);
+                if (isfinite(v[j]->hi))
+                    xhi = fmax(xhi, v[j]->hi);
+            }
+            const tdm_rep_tail *q = &p->q[TDM_REP_OL_TTFT_DUE];
+            tdm_buf_append_str(&d, " ");
+            dat_num(&d, q->p50);
+            tdm_buf_append_str(&d, " ");
+            dat_num(&d, q->p99);
+            tdm_buf_printf(&d, " %d\n", l->knee == (long)k);
+            xhi = fmax(xhi, p->rate);
+            if (isfinite(q->p50) && q->p50 > 0)
+                tlo = fmin(tlo, q->p50);
+            if (isfinite(q->p99))
+                thi = fmax(thi, q->p99);
+        }
+    }
+    if (write_dat(out_dir, "fig_open_loop.dat", &d, err, errlen) != 0)
+        return -1;
+    tdm_rep_figure *f = add_fig(figs, "fig_open_loop",
+                                "Latency against offered load: TTFT from the due instant, p50 (solid) and p99 "
+                                "(dotted), against the offered rate λ (left; open circle: the knee), and the "
+                                "achieved rate against the offered rate (right; mean with its 95% t CI), one line "
+                                "per variant and arrival process; dashed: achieved = offered, which a line keeps to "
+                                "while the servers keep up",
+                                "open_loop", "fig_open_loop.dat");
+    if (!f)
+        return -1;
+    tdm_buf v = {0};
+    /* a log y axis once the tail spans more than a factor of 20: past the knee the queue
+     * makes p99 seconds where p50 below it is tens of milliseconds */
+    tdm_buf_printf(&v, "nvar=%zu; xhi=%.6g; logy=%d; ", ol->n_lines, xhi > 0 ? 1.1 * xhi : 1.0,
+                   isfinite(tlo) && thi > 20.0 * tlo);
+    gp_str(&v, "dat", "fig_open_loop.dat");
+    gp_str(&v, "ttl", "Latency against offered load: TTFT from due and achieved rate against the offered rate");
+    render(figs, f, out_dir, plots_dir, tdm_buf_str(&v), log);
+    tdm_buf_free(&v);
+    return 0;
+}
+
 static char *gnuplot_version(void)
 {
     char out[256];
@@ -1030,6 +1101,7 @@ int tdm_rep_figures_make(const tdm_rep_analysis *an, const char *out_dir, const 
                    "Inter-token latency, concurrent phase: each call's median gap between tokens", log, err, errlen);
     rc |= gpu_fig(figs, an, od, plots_dir, log, err, errlen);
     rc |= curve_fig(figs, an, od, plots_dir, log, err, errlen);
+    rc |= open_loop_fig(figs, an, od, plots_dir, log, err, errlen);
     free(abs_out);
     return rc ? -1 : 0;
 }

@@ -402,12 +402,63 @@ static int gain_curve_csv(const tdm_rep_analysis *an, const char *dir, char *err
     return write(dir, "gain_curve.csv", &b, err, errlen);
 }
 
+/* open_loop.csv: one row per line and offered rate (open_loop.c); not written when no run
+ * is open-loop, so other reports keep their files as they were. */
+static int open_loop_csv(const tdm_rep_analysis *an, const char *dir, char *err, size_t errlen)
+{
+    const tdm_rep_open_loop *ol = &an->open_loop;
+    if (ol->n_lines == 0)
+        return 0;
+    const tdm_rep_dataset *ds = an->ds;
+    tdm_buf b = {0};
+    tdm_buf_append_str(&b, "variant,source,layout,process,rate,runs,calls,ok_calls,offered_per_s,offered_ci_lo,"
+                           "offered_ci_hi,achieved_per_s,achieved_ci_lo,achieved_ci_hi,ok_pct,ok_pct_ci_lo,"
+                           "ok_pct_ci_hi");
+    for (int k = 0; k < TDM_REP_OL_NLAT; k++) {
+        const char *key = tdm_rep_ol_lat_key(k); /* "ttft_from_due_ms" -> ttft_from_due_p50_ms, ... */
+        int stem = (int)(strlen(key) - 3);
+        tdm_buf_printf(&b, ",%.*s_p50_ms,%.*s_p90_ms,%.*s_p99_ms", stem, key, stem, key, stem, key);
+    }
+    tdm_buf_append_str(&b, ",keeps_up,knee,knee_reason,best\n");
+    for (size_t i = 0; i < ol->n_lines; i++) {
+        const tdm_rep_ol_line *l = &ol->lines[i];
+        for (size_t k = 0; k < l->n_points; k++) {
+            const tdm_rep_ol_point *p = &l->points[k];
+            tdm_rep_csv_field(&b, ds->variants[l->variant].name);
+            str(&b, ds->variants[l->variant].source);
+            str(&b, l->layout);
+            str(&b, l->process);
+            num(&b, p->rate);
+            integer(&b, (long long)p->n_runs);
+            integer(&b, (long long)p->n_due);
+            integer(&b, (long long)p->n_ok);
+            const tdm_rep_curve_value *v[] = {&p->offered, &p->achieved, &p->ok_pct};
+            for (int j = 0; j < 3; j++) {
+                num(&b, v[j]->mean);
+                num(&b, v[j]->lo);
+                num(&b, v[j]->hi);
+            }
+            for (int j = 0; j < TDM_REP_OL_NLAT; j++) {
+                num(&b, p->q[j].p50);
+                num(&b, p->q[j].p90);
+                num(&b, p->q[j].p99);
+            }
+            boolean(&b, tdm_rep_ol_keeps_up(p));
+            boolean(&b, l->knee == (long)k);
+            str(&b, l->knee == (long)k ? tdm_rep_ol_knee_key(l->knee_reason) : "");
+            boolean(&b, l->best == (long)k);
+            tdm_buf_append_str(&b, "\n");
+        }
+    }
+    return write(dir, "open_loop.csv", &b, err, errlen);
+}
+
 int tdm_rep_write_csvs(const tdm_rep_analysis *an, const char *out_dir, char *err, size_t errlen)
 {
     if (runs_csv(an, out_dir, err, errlen) || cells_csv(an, out_dir, err, errlen) ||
         calls_csv(an, out_dir, err, errlen) || comparisons_csv(an, out_dir, err, errlen) ||
         tails_csv(an, out_dir, err, errlen) || contention_csv(an, out_dir, err, errlen) ||
-        gain_curve_csv(an, out_dir, err, errlen))
+        gain_curve_csv(an, out_dir, err, errlen) || open_loop_csv(an, out_dir, err, errlen))
         return -1;
     return 0;
 }

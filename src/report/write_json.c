@@ -476,6 +476,83 @@ static json_t *gain_curve_json(const tdm_rep_analysis *an)
                      "lines", lines);
 }
 
+/* Latency against offered load (open_loop.c): per line and nominal rate the points, each
+ * line's knee and best point as rates, and every open-loop run's own numbers; the key is
+ * absent when no run is open-loop. */
+static json_t *tail_json(const tdm_rep_tail *q)
+{
+    return json_pack("{s:I, s:o, s:o, s:o}", "n", (json_int_t)q->n, "p50", num(q->p50), "p90", num(q->p90), "p99",
+                     num(q->p99));
+}
+
+static void ol_lats(json_t *o, const tdm_rep_tail q[TDM_REP_OL_NLAT])
+{
+    for (int k = 0; k < TDM_REP_OL_NLAT; k++)
+        json_object_set_new(o, tdm_rep_ol_lat_key(k), tail_json(&q[k]));
+}
+
+static json_t *open_loop_json(const tdm_rep_analysis *an)
+{
+    const tdm_rep_dataset *ds = an->ds;
+    const tdm_rep_open_loop *ol = &an->open_loop;
+    json_t *lines = json_array();
+    for (size_t i = 0; i < ol->n_lines; i++) {
+        const tdm_rep_ol_line *l = &ol->lines[i];
+        json_t *pts = json_array();
+        for (size_t k = 0; k < l->n_points; k++) {
+            const tdm_rep_ol_point *p = &l->points[k];
+            json_t *o = json_pack("{s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:b}", "rate", num(p->rate), "runs",
+                                  (json_int_t)p->n_runs, "calls", (json_int_t)p->n_due, "ok_calls",
+                                  (json_int_t)p->n_ok, "offered_per_s", curve_value_json(&p->offered, "t"),
+                                  "achieved_per_s", curve_value_json(&p->achieved, "t"), "ok_pct",
+                                  curve_value_json(&p->ok_pct, "bootstrap"), "keeps_up", tdm_rep_ol_keeps_up(p));
+            ol_lats(o, p->q);
+            json_array_append_new(pts, o);
+        }
+        json_array_append_new(
+            lines, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o}", "variant",
+                             str(ds->variants[l->variant].name), "source", str(ds->variants[l->variant].source),
+                             "process", str(l->process), "layout", str(l->layout), "label", str(l->label), "points",
+                             pts, "knee_rate", l->knee >= 0 ? num(l->points[l->knee].rate) : json_null(),
+                             "knee_reason", tdm_rep_ol_knee_key(l->knee_reason), "best_rate",
+                             l->best >= 0 ? num(l->points[l->best].rate) : json_null()));
+    }
+    json_t *runs = json_array();
+    for (size_t i = 0; i < ol->n_runs; i++) {
+        const tdm_rep_ol_run *o = &ol->runs[i];
+        const tdm_rep_run *r = &ds->runs[o->run];
+        json_t *j = json_pack("{s:o, s:i, s:o, s:o, s:I, s:I, s:o, s:o, s:o}", "dir", str(ds->dirs[r->dir].path), "run",
+                              r->run, "line", str(ol->lines[o->line].label), "rate", num(o->rate), "calls",
+                              (json_int_t)o->n_due, "ok_calls", (json_int_t)o->n_ok, "offered_per_s", num(o->offered_s),
+                              "achieved_per_s", num(o->achieved_s), "ok_pct", num(o->ok_pct));
+        ol_lats(j, o->q);
+        json_array_append_new(runs, j);
+    }
+    char knee[400], best[200];
+    snprintf(knee, sizeof knee,
+             "the lowest rate past the line's lowest whose mean achieved_per_s is below %.0f%% of its mean "
+             "offered_per_s, or failing that whose p99 ttft_from_due_ms is more than %.0fx the lowest rate's",
+             TDM_REP_OL_KEEP_UP_PCT, TDM_REP_OL_P99_FACTOR);
+    snprintf(best, sizeof best,
+             "the highest rate below the knee (every rate without one) whose mean achieved_per_s is at least %.0f%% "
+             "of its mean offered_per_s",
+             TDM_REP_OL_KEEP_UP_PCT);
+    json_t *defs = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "calls",
+        "the run's concurrent calls with a due time (t_due_ns > 0): one per arrival", "rate",
+        "the nominal offered rate, calls/s (the scenario's arrivals.rate)", "offered_per_s",
+        "per run, (calls - 1) / (last t_due - first t_due): the realised offered rate", "achieved_per_s",
+        "per run, (ok_calls - 1) / (last t_done - first t_done) over the successful calls", "ok_pct",
+        "per run, 100 * ok_calls / calls", "ttft_from_due_ms",
+        "first token - t_due: what the user waits (p50/p90/p99 over the successful non-cold calls; pooled over "
+        "the runs at a point)",
+        "client_wait_ms", "t_start - t_due: the client's own lag before the first request byte went out",
+        "ttft_from_send_ms", "first token - t_start: the server's and the network's part (the client's ttft_ms)",
+        "e2e_from_due_ms", "t_done - t_due", "knee", knee);
+    json_object_set_new(defs, "best", json_string(best));
+    return json_pack("{s:o, s:o, s:o}", "definitions", defs, "lines", lines, "runs", runs);
+}
+
 json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_meta *meta, const tdm_rep_figures *figs)
 {
     const tdm_rep_dataset *ds = an->ds;
@@ -562,6 +639,8 @@ json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_meta *me
                   "metric; needs 3 runs and MAD > 0; flagged runs are kept in every statistic"));
     if (an->curve.n_lines)
         json_object_set_new(doc, "gain_curve", gain_curve_json(an));
+    if (an->open_loop.n_runs)
+        json_object_set_new(doc, "open_loop", open_loop_json(an));
     json_t *fig = json_array();
     for (size_t i = 0; figs && i < figs->n; i++) {
         const tdm_rep_figure *f = &figs->f[i];

@@ -15,8 +15,7 @@ static void fmt(tdm_buf *b, double v, int decimals)
     tdm_buf_append_str(b, tdm_rep_fmt(x, sizeof x, v, decimals));
 }
 
-/* "mean [lo – hi]", or the mean alone when there is no interval. */
-static void mean_ci(tdm_buf *b, const tdm_rep_curve_value *v, int decimals)
+void tdm_rep_md_mean_ci(tdm_buf *b, const tdm_rep_curve_value *v, int decimals)
 {
     fmt(b, v->mean, decimals);
     if (isfinite(v->lo) && isfinite(v->hi)) {
@@ -39,9 +38,9 @@ static void line_table(tdm_buf *b, const tdm_rep_curve_line *l, double level)
     for (size_t i = 0; i < l->n_points; i++) {
         const tdm_rep_curve_point *p = &l->points[i];
         tdm_buf_printf(b, "| %zu | %zu | ", p->n_agents, p->n_runs);
-        mean_ci(b, &p->efficiency, 1);
+        tdm_rep_md_mean_ci(b, &p->efficiency, 1);
         tdm_buf_append_str(b, " | ");
-        mean_ci(b, &p->tokens_s, 1);
+        tdm_rep_md_mean_ci(b, &p->tokens_s, 1);
         tdm_buf_append_str(b, " | ");
         if (isfinite(p->growth_pct))
             tdm_buf_printf(b, "%+.1f %%", p->growth_pct);
@@ -52,7 +51,7 @@ static void line_table(tdm_buf *b, const tdm_rep_curve_line *l, double level)
         tdm_buf_append_str(b, " | ");
         fmt(b, p->ttft.p99, 1);
         tdm_buf_append_str(b, " | ");
-        mean_ci(b, &p->slowdown, 2);
+        tdm_rep_md_mean_ci(b, &p->slowdown, 2);
         tdm_buf_append_str(b, " |\n");
     }
     tdm_buf_append_str(b, "\n");

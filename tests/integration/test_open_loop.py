@@ -119,6 +119,9 @@ def test_every_variant_hands_out_each_arrival_once_it_is_due(sim, variant, tmp_p
     for c in conc:
         assert c["t_due_ns"] == t_release + round(ms[c["agent"]] * 1e6)
         assert c["t_begin_ns"] >= c["t_due_ns"] and c["t_start_ns"] >= c["t_begin_ns"]
+    # open-loop: the seed's overlap numbers mean nothing, so they are undefined
+    assert rec["concurrent"]["open_loop"] is True and "open_loop" not in rec["sequential"]
+    assert r.summary["runs"][0]["legacy_efficiency_pct"] is None
     # the warm-up and the sequential phase run calls back to back: no due times
     assert all(c["t_due_ns"] == 0 for c in rec["calls"] if c["phase"] != "concurrent")
     assert any(c["phase"] == "sequential" for c in rec["calls"])
