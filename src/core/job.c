@@ -1,10 +1,9 @@
 /* job.c — step sequencing for one agent in one phase (see job.h). */
 #include "core/job.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <math.h>
 
 #include "core/clock.h"
 #include "core/interrupt.h"
@@ -31,6 +30,7 @@ void tdm_job_init(tdm_agent_job *j, const tdm_scenario *s, int agent_index, bool
     j->t_release = 0;
     j->board = NULL;
     j->reported = 0;
+    j->first_url = j->first_body = NULL;
 }
 
 void tdm_jobs_on_change(tdm_agent_job *jobs, size_t n, void (*fn)(void *ud), void *ud)
@@ -194,6 +194,42 @@ done:
     return body;
 }
 
+/* The URL and body of record r's call (heap strings; NULL on out of memory). */
+static void make_request(tdm_agent_job *j, tdm_call_record *r, char **url, char **body)
+{
+    const tdm_step *step = &j->agent->steps[r->step];
+    tdm_step warm;
+    tdm_options extra = {0};
+    if (j->warmup) {
+        tdm_job_warmup_step(j->scenario, step, &warm, &extra);
+        step = &warm;
+    }
+    *url = tdm_request_url(j->agent);
+    *body = build_body(j, r, step, j->warmup ? &extra : NULL);
+}
+
+int tdm_job_prepare(tdm_agent_job *j)
+{
+    if (j->n_calls == 0 || j->first_body)
+        return 0;
+    /* A workflow step that embeds other agents' outputs is built once they exist. */
+    const tdm_step *first = &j->agent->steps[j->records[0].step];
+    if (!j->warmup && first->n_after)
+        return 0;
+    make_request(j, &j->records[0], &j->first_url, &j->first_body);
+    if (j->first_url && j->first_body)
+        return 0;
+    tdm_job_drop_prepared(j);
+    return -1;
+}
+
+void tdm_job_drop_prepared(tdm_agent_job *j)
+{
+    free(j->first_url);
+    free(j->first_body);
+    j->first_url = j->first_body = NULL;
+}
+
 tdm_call_record *tdm_job_next(tdm_agent_job *j, char **url, char **body, int64_t now)
 {
     if (j->next == 0 && j->t_begin == 0)
@@ -229,14 +265,14 @@ tdm_call_record *tdm_job_next(tdm_agent_job *j, char **url, char **body, int64_t
             r->n_after = step->n_after;
         }
     }
-    tdm_step warm;
-    tdm_options extra = {0};
-    if (j->warmup) {
-        tdm_job_warmup_step(j->scenario, step, &warm, &extra);
-        step = &warm;
+    if (j->next == 0 && j->first_body) {
+        /* Built before the release (tdm_job_prepare). */
+        *url = j->first_url;
+        *body = j->first_body;
+        j->first_url = j->first_body = NULL;
+    } else {
+        make_request(j, r, url, body);
     }
-    *url = tdm_request_url(j->agent);
-    *body = build_body(j, r, step, j->warmup ? &extra : NULL);
     if (!*url || !*body) {
         free(*url);
         free(*body);

@@ -31,6 +31,7 @@ typedef struct tdm_agent_job {
     struct tdm_board *board;     /* a workflow's shared state in this phase (core/workflow_board.h),
                                   * set by the runner after tdm_job_init; NULL otherwise */
     size_t reported;             /* records already told to the board */
+    char *first_url, *first_body; /* the first call's request, built before the release (heap) */
 } tdm_agent_job;
 
 /* Prepares a job whose records array (n_calls = steps, or 1 for warm-up) is already
@@ -41,6 +42,15 @@ void tdm_job_init(tdm_agent_job *j, const tdm_scenario *s, int agent_index, bool
 /* The warm-up call's step: the agent's first step with the warm-up prompt (warm shares
  * first's strings), and in extra the options it overrides (num_predict). */
 void tdm_job_warmup_step(const tdm_scenario *s, const tdm_step *first, tdm_step *warm, tdm_options *extra);
+
+/* Builds the first call's URL and body before the release, so that a release of many
+ * agents sends requests rather than builds them one after another (the last agent's
+ * request would otherwise wait for every body before it). A workflow step that embeds
+ * other agents' outputs is left to tdm_job_next. Returns 0, or -1 when out of memory
+ * (tdm_job_next then builds it, and fails it as it would have). The runner calls it;
+ * tdm_job_drop_prepared frees what was not handed out. */
+int tdm_job_prepare(tdm_agent_job *j);
+void tdm_job_drop_prepared(tdm_agent_job *j);
 
 /* Every runtime calls this at the instant it takes as the phase's release (the
  * t_release run_jobs returns), before handing out any call: held calls are due

@@ -62,6 +62,7 @@ static tdm_agent_job *make_jobs(const runner *r, int run, tdm_phase phase, const
         for (size_t k = 0; k < calls; k++)
             tdm_record_init(&recs[k], run, phase, agents[i], (int)k);
         tdm_job_init(&jobs[i], r->s, agents[i], phase == TDM_PHASE_WARMUP, recs, calls);
+        tdm_job_prepare(&jobs[i]); /* on failure tdm_job_next builds it, and records why it could not */
     }
     return jobs;
 }
@@ -71,6 +72,7 @@ static int collect(tdm_run_data *d, tdm_agent_job *jobs, size_t n)
 {
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
+        tdm_job_drop_prepared(&jobs[i]);
         if (tdm_run_data_take_calls(d, jobs[i].records, jobs[i].n_calls) != 0) {
             for (size_t k = 0; k < jobs[i].n_calls; k++)
                 tdm_record_free(&jobs[i].records[k]);

@@ -318,12 +318,17 @@ static bool issue(tdm_h1call *t, int64_t now)
     t->ready_ns = 0;
     t->reuses_at_start = st->reuses;
     t->retries_at_start = st->retries;
+    uint64_t writes = st->writes;
     rc = tdm_http1_conn_request(t->conn, "POST", t->target.path, t->body, strlen(t->body), &callbacks, t, err,
                                 sizeof err);
     if (rc != 0) {
         record_error(t, rc, err, tdm_now_ns());
         return false;
     }
+    /* A kept-alive connection wrote the request at once: it started when the request
+     * did (tdm_http1_timing.connected_ns is start_ns on reuse). */
+    if (tdm_http1_conn_get_stats(t->conn)->writes > writes)
+        sync_started(t, 0);
     return true;
 }
 

@@ -106,6 +106,15 @@ static void after_work(uv_work_t *req, int status)
 
 static int run_jobs(tdm_runtime *rt, tdm_agent_job *jobs, size_t n, int64_t *t_release, char *err, size_t errlen)
 {
+    /* A workflow's agents wait for each other on their pool threads: one left queued
+     * behind the pool could be the one the others wait for. */
+    if (n > 0 && jobs[0].board && n > (size_t)rt->pool_size) {
+        snprintf(err, errlen,
+                 "a workflow of %zu agents needs a pool thread for each, but the pool has %d (at most %d); run it "
+                 "with fewer agents or another variant",
+                 n, rt->pool_size, POOL_MAX);
+        return -1;
+    }
     agent_work *w = calloc(n, sizeof *w);
     if (!w) {
         snprintf(err, errlen, "out of memory");
