@@ -148,7 +148,7 @@ int tdm_rep_analyze(const tdm_rep_dataset *ds, const tdm_rep_settings *s, tdm_re
     }
     if (tdm_rep_compare_all(an) || tdm_rep_compare_baselines(an) || tdm_rep_find_caveats(an) ||
         tdm_rep_gpu_analyze(an) || tdm_rep_tails_analyze(an) || tdm_rep_curve_analyze(an) ||
-        tdm_rep_open_loop_analyze(an) || tdm_rep_write_verdict(an))
+        tdm_rep_open_loop_analyze(an) || tdm_rep_workflows_analyze(an) || tdm_rep_write_verdict(an))
         return -1;
     return 0;
 }
@@ -176,5 +176,6 @@ void tdm_rep_analysis_free(tdm_rep_analysis *an)
     free(an->tails_runs);
     tdm_rep_curve_free(&an->curve);
     tdm_rep_open_loop_free(&an->open_loop);
+    tdm_rep_workflows_free(&an->workflows);
     memset(an, 0, sizeof *an);
 }

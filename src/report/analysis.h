@@ -19,6 +19,7 @@
 #include "report/open_loop.h"
 #include "report/stats.h"
 #include "report/tails.h"
+#include "report/workflows.h"
 
 /* The equivalence margin of one metric: a difference inside +-margin is too small to
  * matter (margin.c). Zeroed means no margin, so settings written without margins make
@@ -171,6 +172,7 @@ typedef struct tdm_rep_analysis {
     tdm_rep_tails_run *tails_runs;      /* ds->n_runs: each run's contention and outlier flags */
     tdm_rep_curve curve;                /* efficiency and tokens/s against N (gain_curve.c); no lines: one N */
     tdm_rep_open_loop open_loop;        /* latency against offered rate (open_loop.c); empty: no open-loop run */
+    tdm_rep_workflows workflows;        /* makespan against critical path (workflows.c); empty: no workflow run */
 } tdm_rep_analysis;
 
 /* Computes everything. Returns 0 or -1 when memory ran out. */
@@ -192,6 +194,7 @@ int tdm_rep_gpu_analyze(tdm_rep_analysis *an);          /* gpu.c: per-cell GPU m
 int tdm_rep_tails_analyze(tdm_rep_analysis *an);        /* tails.c: per-cell tails, contention, outliers */
 int tdm_rep_curve_analyze(tdm_rep_analysis *an);        /* gain_curve.c: the gain curve against N */
 int tdm_rep_open_loop_analyze(tdm_rep_analysis *an);    /* open_loop.c: latency against offered rate */
+int tdm_rep_workflows_analyze(tdm_rep_analysis *an);    /* workflows.c: makespan against critical path */
 /* Appends a caveat (printf-style text); caveats.c, where the parts above add theirs. */
 void tdm_rep_caveat_add(tdm_rep_analysis *an, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -395,9 +395,11 @@ static bool runs_of_curve(const tdm_rep_dataset *ds, run_line *rl, bool *oom)
     for (size_t r = 0; r < ds->n_runs; r++) {
         const tdm_rep_run *run = &ds->runs[r];
         /* an open-loop run's agents are its arrivals, not N agents at once: it has a curve
-         * of its own, against the offered rate (open_loop.c) */
+         * of its own, against the offered rate (open_loop.c); a workflow's agents wait for
+         * one another's steps, so what it can gain is set by its dependencies, not by N
+         * (workflows.c sets its makespan against its critical path) */
         if (run->cell < 0 || !run->has_concurrent || run->n_agents == 0 || ds->dirs[run->dir].legacy ||
-            tdm_rep_dir_open_loop(&ds->dirs[run->dir], NULL, NULL))
+            run->workflow || tdm_rep_dir_open_loop(&ds->dirs[run->dir], NULL, NULL))
             continue;
         rl[r].used = true;
         rl[r].parts = tdm_rep_line_parts(ds->dirs[run->dir].configuration, COUNT_KEYS);

@@ -129,6 +129,12 @@ int tdm_rep_load_records(tdm_rep_dataset *ds, size_t dir, int run_no, json_t *do
     r->cold_loads = m.cold_loads;
     r->token_mismatches = m.token_mismatches;
     r->complete = m.complete;
+    r->workflow = m.workflow;
+    r->critical_path_s = m.critical_path_s;
+    r->makespan_s = m.makespan_s;
+    r->ideal_speedup = m.ideal_speedup;
+    r->achieved_speedup = m.achieved_speedup;
+    r->workflow_efficiency_pct = m.workflow_efficiency_pct;
     int64_t tmin = INT64_MAX, tmax = 0;
     for (size_t a = 0; a < m.n_agents; a++) {
         r->tokens_seq += m.agents[a].tokens_seq;

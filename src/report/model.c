@@ -103,6 +103,8 @@ tdm_rep_run *tdm_rep_add_run(tdm_rep_dataset *ds)
     r->cell = -1;
     for (int ph = 0; ph < TDM_REP_NPHASE; ph++)
         r->gpu.util_pct[ph] = r->gpu.energy_j[ph] = r->gpu.j_per_token[ph] = NAN;
+    r->critical_path_s = r->makespan_s = r->ideal_speedup = r->achieved_speedup = NAN;
+    r->workflow_efficiency_pct = NAN;
     return r;
 }
 

@@ -107,6 +107,10 @@ typedef struct tdm_rep_run {
      * it; NaN for records written without it (older runs, imports). */
     double client_cpu_seq_ms, client_cpu_conc_ms;
     tdm_rep_gpu_run gpu;
+    /* A workflow's numbers, carried as the core computed them (tdm_run_metrics, the same
+     * numbers as summary.json's "workflow"): false and NaN for other runs. */
+    bool workflow;
+    double critical_path_s, makespan_s, ideal_speedup, achieved_speedup, workflow_efficiency_pct;
 } tdm_rep_run;
 
 /* One call. */

@@ -54,6 +54,9 @@ int tdm_rep_write_csvs(const tdm_rep_analysis *an, const char *out_dir, char *er
 /* ---- analysis.json (write_json.c) ---- */
 struct json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_meta *meta,
                                      const tdm_rep_figures *figs);
+/* write_json_workflows.c: the "workflows" block (per workflow and variant, each workflow
+ * run, the definitions); called only when some run is a workflow. */
+struct json_t *tdm_rep_workflows_json(const tdm_rep_analysis *an);
 
 /* ---- Markdown (write_md.c) ---- */
 /* Text from results is escaped with tdm_rep_md_text (format.h). */
@@ -74,6 +77,11 @@ void tdm_rep_md_mean_ci(tdm_buf *b, const tdm_rep_curve_value *v, int decimals);
  * rates, latencies from the due instant, the knee and the sustainable rate per line);
  * nothing when no run is open-loop. */
 void tdm_rep_md_open_loop_section(tdm_buf *b, const tdm_rep_analysis *an);
+/* write_md_workflows.c: the "Workflows: makespan against critical path" section (per
+ * workflow and variant the critical path, makespan, ideal and achieved speedups and the
+ * workflow efficiency; what the dependencies allow and how close each variant came);
+ * nothing when no run is a workflow. */
+void tdm_rep_md_workflows_section(tdm_buf *b, const tdm_rep_analysis *an);
 
 /* ---- figures (plots.c) ---- */
 /* Writes every figure's data files into out_dir and, when gnuplot and the scripts are

@@ -1,6 +1,7 @@
 /* plots.c — the figures: their data files, written into the report directory from the
  * analysis, and gnuplot run on the committed scripts under plots/ (strip.gp, lines.gp,
- * ecdf.gp, gpu_timeline.gp, curve.gp, open_loop.gp) to render each as SVG and PNG.
+ * ecdf.gp, gpu_timeline.gp, curve.gp, open_loop.gp, workflows.gp) to render each as SVG
+ * and PNG.
  * gnuplot missing or failing never stops the report: the figure is recorded as not
  * rendered, with the reason.
  * What the figures must not misstate: intervals of percentages bounded to 0-100 stay in
@@ -23,8 +24,8 @@
 #include "report/output.h"
 #include "report/values.h"
 
-static const char *const SCRIPTS[] = {"common.gp",       "strip.gp", "lines.gp",    "ecdf.gp",
-                                      "gpu_timeline.gp", "curve.gp", "open_loop.gp"};
+static const char *const SCRIPTS[] = {"common.gp",       "strip.gp", "lines.gp",     "ecdf.gp",
+                                      "gpu_timeline.gp", "curve.gp", "open_loop.gp", "workflows.gp"};
 
 /* ---- finding the scripts ---------------------------------------------------------- */
 
@@ -1048,6 +1049,89 @@ static int open_loop_fig(tdm_rep_figures *figs, const tdm_rep_analysis *an, cons
     return 0;
 }
 
+/* Makespan against critical path (workflows.gp): fig_workflows.dat, one block per variant
+ * with workflow runs, a point per run with both numbers (the core's, as workflows.c
+ * carries them), and fig_workflows_labels.dat, each workflow's name beside its runs. Both
+ * axes start at 0 and share one range, so the dashed y = x is the diagonal and a point's
+ * slope from the origin is its efficiency. No figure at all when no run is a workflow, so
+ * other reports stay as they were. */
+static int workflows_fig(tdm_rep_figures *figs, const tdm_rep_analysis *an, const char *out_dir,
+                         const char *plots_dir, FILE *log, char *err, size_t errlen)
+{
+    const tdm_rep_workflows *wf = &an->workflows;
+    const tdm_rep_dataset *ds = an->ds;
+    if (wf->n_configs == 0)
+        return 0;
+    tdm_buf d = {0}, lab = {0};
+    double hi = 0;
+    size_t nvar = 0;
+    for (size_t v = 0; v < ds->n_variants; v++) {
+        bool any = false;
+        for (size_t i = 0; i < wf->n_cells && !any; i++)
+            any = wf->cells[i].variant == (int)v;
+        if (!any)
+            continue;
+        if (nvar++)
+            tdm_buf_append_str(&d, "\n\n");
+        dat_title(&d, ds->variants[v].label);
+        for (size_t i = 0; i < wf->n_runs; i++) {
+            const tdm_rep_run *r = &ds->runs[wf->runs[i]];
+            if (ds->cells[r->cell].variant != (int)v || !isfinite(r->critical_path_s) || !isfinite(r->makespan_s))
+                continue;
+            dat_num(&d, r->critical_path_s);
+            tdm_buf_append_str(&d, " ");
+            dat_num(&d, r->makespan_s);
+            tdm_buf_append_str(&d, "\n");
+            hi = fmax(hi, fmax(r->critical_path_s, r->makespan_s));
+        }
+    }
+    for (size_t k = 0; k < wf->n_configs; k++) {
+        const tdm_rep_wf_config *g = &wf->configs[k];
+        double x = 0, y = INFINITY;
+        size_t n = 0;
+        for (size_t i = 0; i < wf->n_runs; i++) {
+            const tdm_rep_run *r = &ds->runs[wf->runs[i]];
+            if (ds->cells[r->cell].config != g->config || !isfinite(r->critical_path_s) || !isfinite(r->makespan_s))
+                continue;
+            x += r->critical_path_s;
+            y = fmin(y, r->makespan_s);
+            n++;
+        }
+        if (n == 0)
+            continue;
+        dat_num(&lab, x / (double)n);
+        tdm_buf_append_str(&lab, " ");
+        dat_num(&lab, y);
+        tdm_buf_append_str(&lab, " ");
+        dat_title(&lab, ds->configs[g->config]);
+    }
+    if (write_dat(out_dir, "fig_workflows.dat", &d, err, errlen) != 0) {
+        tdm_buf_free(&lab);
+        return -1;
+    }
+    if (write_dat(out_dir, "fig_workflows_labels.dat", &lab, err, errlen) != 0)
+        return -1;
+    tdm_rep_figure *f = add_fig(figs, "fig_workflows",
+                                "Workflows: each run's makespan (the concurrent phase, release to the last step "
+                                "done) against its critical path (the longest chain of dependent steps, each at "
+                                "its time alone), one point per run, colour and shape by variant, each workflow "
+                                "named beside its runs; dashed: makespan = critical path, where every step ran as "
+                                "soon as its inputs existed and no slower than alone; dotted: makespan = 2 x critical "
+                                "path, half the ideal. Above the dashed line time was lost waiting or sharing; "
+                                "critical path / makespan is the workflow efficiency",
+                                "workflows", "fig_workflows.dat, fig_workflows_labels.dat");
+    if (!f)
+        return -1;
+    tdm_buf v = {0};
+    tdm_buf_printf(&v, "nvar=%zu; hi=%.6g; ", nvar, hi > 0 ? 1.1 * hi : 1.0);
+    gp_str(&v, "dat", "fig_workflows.dat");
+    gp_str(&v, "lab", "fig_workflows_labels.dat");
+    gp_str(&v, "ttl", "Workflows: makespan against critical path, one point per run");
+    render(figs, f, out_dir, plots_dir, tdm_buf_str(&v), log);
+    tdm_buf_free(&v);
+    return 0;
+}
+
 static char *gnuplot_version(void)
 {
     char out[256];
@@ -1102,6 +1186,7 @@ int tdm_rep_figures_make(const tdm_rep_analysis *an, const char *out_dir, const 
     rc |= gpu_fig(figs, an, od, plots_dir, log, err, errlen);
     rc |= curve_fig(figs, an, od, plots_dir, log, err, errlen);
     rc |= open_loop_fig(figs, an, od, plots_dir, log, err, errlen);
+    rc |= workflows_fig(figs, an, od, plots_dir, log, err, errlen);
     free(abs_out);
     return rc ? -1 : 0;
 }

@@ -4,7 +4,8 @@
  * and CIs), calls.csv (one row per call, per-call metrics) and comparisons.csv (with
  * each comparison's equivalence judgement, empty where its metric has no margin),
  * tails.csv (one row per cell, latency and phase: p50/p90/p99) and contention.csv (one
- * row per cell: contention rate, median, scaled MAD, outliers). Each
+ * row per cell: contention rate, median, scaled MAD, outliers); gain_curve.csv,
+ * open_loop.csv and workflows.csv when the runs have such data. Each
  * has one header row and loads with one line of pandas or R; an undefined value is an
  * empty field. */
 #include <math.h>
@@ -453,12 +454,54 @@ static int open_loop_csv(const tdm_rep_analysis *an, const char *dir, char *err,
     return write(dir, "open_loop.csv", &b, err, errlen);
 }
 
+/* workflows.csv: one row per workflow (configuration) and variant (workflows.c), each
+ * number's mean and CI, then the workflow's ideal speedup over every variant's runs,
+ * whether it is a chain, and whether this variant came closest; not written when no run is
+ * a workflow, so other reports keep their files as they were. */
+static int workflows_csv(const tdm_rep_analysis *an, const char *dir, char *err, size_t errlen)
+{
+    const tdm_rep_workflows *wf = &an->workflows;
+    if (wf->n_configs == 0)
+        return 0;
+    const tdm_rep_dataset *ds = an->ds;
+    tdm_buf b = {0};
+    tdm_buf_append_str(&b, "configuration,variant,source,runs,incomplete_runs");
+    for (int v = 0; v < TDM_REP_WF_NVAL; v++)
+        tdm_buf_printf(&b, ",%s,%s_ci_lo,%s_ci_hi", tdm_rep_wf_key(v), tdm_rep_wf_key(v), tdm_rep_wf_key(v));
+    tdm_buf_append_str(&b, ",workflow_ideal_speedup,workflow_ideal_speedup_ci_lo,workflow_ideal_speedup_ci_hi,chain,"
+                           "closest\n");
+    for (size_t i = 0; i < wf->n_configs; i++) {
+        const tdm_rep_wf_config *g = &wf->configs[i];
+        for (size_t k = g->first; k < g->first + g->n_cells; k++) {
+            const tdm_rep_wf_cell *c = &wf->cells[k];
+            tdm_rep_csv_field(&b, ds->configs[g->config]);
+            str(&b, ds->variants[c->variant].name);
+            str(&b, ds->variants[c->variant].source);
+            integer(&b, (long long)c->n_runs);
+            integer(&b, (long long)c->n_incomplete);
+            for (int v = 0; v < TDM_REP_WF_NVAL; v++) {
+                num(&b, c->v[v].mean);
+                num(&b, c->v[v].lo);
+                num(&b, c->v[v].hi);
+            }
+            num(&b, g->ideal.mean);
+            num(&b, g->ideal.lo);
+            num(&b, g->ideal.hi);
+            boolean(&b, g->chain);
+            boolean(&b, g->closest == (long)k);
+            tdm_buf_append_str(&b, "\n");
+        }
+    }
+    return write(dir, "workflows.csv", &b, err, errlen);
+}
+
 int tdm_rep_write_csvs(const tdm_rep_analysis *an, const char *out_dir, char *err, size_t errlen)
 {
     if (runs_csv(an, out_dir, err, errlen) || cells_csv(an, out_dir, err, errlen) ||
         calls_csv(an, out_dir, err, errlen) || comparisons_csv(an, out_dir, err, errlen) ||
         tails_csv(an, out_dir, err, errlen) || contention_csv(an, out_dir, err, errlen) ||
-        gain_curve_csv(an, out_dir, err, errlen) || open_loop_csv(an, out_dir, err, errlen))
+        gain_curve_csv(an, out_dir, err, errlen) || open_loop_csv(an, out_dir, err, errlen) ||
+        workflows_csv(an, out_dir, err, errlen))
         return -1;
     return 0;
 }

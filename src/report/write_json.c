@@ -641,6 +641,8 @@ json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_meta *me
         json_object_set_new(doc, "gain_curve", gain_curve_json(an));
     if (an->open_loop.n_runs)
         json_object_set_new(doc, "open_loop", open_loop_json(an));
+    if (an->workflows.n_runs)
+        json_object_set_new(doc, "workflows", tdm_rep_workflows_json(an));
     json_t *fig = json_array();
     for (size_t i = 0; figs && i < figs->n; i++) {
         const tdm_rep_figure *f = &figs->f[i];

@@ -202,7 +202,7 @@ def test_one_colour_blind_safe_palette():
     assert len({s[2] for s in styles}) == 8, "each style its own point type"
     assert len({s[3] for s in styles}) == 8, "each style its own dash type"
     # the figures take their colours from common.gp: only greys and black of their own
-    for script in ("strip.gp", "lines.gp", "ecdf.gp", "gpu_timeline.gp", "curve.gp"):
+    for script in ("strip.gp", "lines.gp", "ecdf.gp", "gpu_timeline.gp", "curve.gp", "open_loop.gp", "workflows.gp"):
         with open(os.path.join(PLOTS, script)) as f:
             text = f.read()
         assert "load dir.'common.gp'" in text
