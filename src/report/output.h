@@ -77,11 +77,17 @@ void tdm_rep_md_mean_ci(tdm_buf *b, const tdm_rep_curve_value *v, int decimals);
  * rates, latencies from the due instant, the knee and the sustainable rate per line);
  * nothing when no run is open-loop. */
 void tdm_rep_md_open_loop_section(tdm_buf *b, const tdm_rep_analysis *an);
+/* The Summary's lead for open-loop runs: why efficiency cannot rank them, then each line's
+ * knee and best operating point as the section words them; nothing when none is open-loop. */
+void tdm_rep_md_open_loop_summary(tdm_buf *b, const tdm_rep_analysis *an);
 /* write_md_workflows.c: the "Workflows: makespan against critical path" section (per
  * workflow and variant the critical path, makespan, ideal and achieved speedups and the
  * workflow efficiency; what the dependencies allow and how close each variant came);
  * nothing when no run is a workflow. */
 void tdm_rep_md_workflows_section(tdm_buf *b, const tdm_rep_analysis *an);
+/* The Summary's lead for workflows: what bounds their efficiency, then each workflow's
+ * sentence as the section words it; nothing when no run is a workflow. */
+void tdm_rep_md_workflows_summary(tdm_buf *b, const tdm_rep_analysis *an);
 
 /* ---- figures (plots.c) ---- */
 /* Writes every figure's data files into out_dir and, when gnuplot and the scripts are

@@ -52,6 +52,13 @@ int tdm_rep_write_verdict(tdm_rep_analysis *an)
     if (!has[0] && !has[1]) {
         tdm_buf_append_str(&f, "No runs were found, so nothing was measured.");
         tdm_buf_append_str(&r, "Recommendation: none; point the report at directories holding run results.");
+    } else if (an->primary[main_g] < 0 && an->open_loop.n_lines > 0) {
+        /* open-loop runs have no sequential phase by design: the Summary leads with their
+         * latency findings (write_md_open_loop.c), which this must not contradict */
+        tdm_buf_append_str(&f, "No run has a defined efficiency, so the runtimes are not ranked on it; the "
+                               "open-loop runs are compared on latency against offered load instead.");
+        tdm_buf_append_str(&r, "Recommendation: none on efficiency; on latency, compare each line's knee and "
+                               "best operating point.");
     } else if (an->primary[main_g] < 0) {
         tdm_buf_append_str(&f, "No run has a defined efficiency (neither sequential and concurrent phases nor "
                                "agent timelines), so the runtimes cannot be ranked.");

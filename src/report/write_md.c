@@ -69,6 +69,10 @@ static const tdm_rep_dir *first_dir_of_config(const tdm_rep_dataset *ds, int con
 static void summary_section(tdm_buf *b, const tdm_rep_analysis *an)
 {
     tdm_buf_append_str(b, "## Summary\n\n");
+    /* open-loop runs and workflows first: their findings are what the efficiency verdict
+     * below cannot say (nothing at all in reports without them) */
+    tdm_rep_md_open_loop_summary(b, an);
+    tdm_rep_md_workflows_summary(b, an);
     md(b, an->summary);
     tdm_buf_append_str(b, "\n\n");
     if (an->verdict_grid)
@@ -192,6 +196,112 @@ static void options_text(tdm_buf *b, json_t *opts)
         tdm_buf_append_str(b, "server defaults");
 }
 
+/* Agents generated from one template (an open-loop scenario's arrivals, or a template
+ * copied N times) are listed as one row once there are more than this many: hundreds of
+ * identical rows would bury the configurations. Hand-written scenarios have a few agents. */
+#define TEMPLATE_ROWS 8
+
+/* How many agents from index i on were generated from one template: named <t>-1, <t>-2,
+ * ... in order, with the same server, model, API and options (their steps are drawn from
+ * the template's pool). 1 when agents[i] does not start such a run. */
+static size_t template_run(json_t *agents, size_t i)
+{
+    json_t *a0 = json_array_get(agents, i);
+    const char *name = json_string_value(json_object_get(a0, "name"));
+    size_t len = name ? strlen(name) : 0;
+    if (len < 3 || strcmp(name + len - 2, "-1") != 0)
+        return 1;
+    size_t plen = len - 2, n = 1;
+    static const char *const same[] = {"url", "model", "api", "options"};
+    for (json_t *a; (a = json_array_get(agents, i + n)) != NULL; n++) {
+        const char *nm = json_string_value(json_object_get(a, "name"));
+        char *end;
+        /* digits only from 1 on: strtoul alone would take " 2", "+2" or "02" */
+        if (!nm || strncmp(nm, name, plen) != 0 || nm[plen] != '-' || nm[plen + 1] < '1' || nm[plen + 1] > '9' ||
+            strtoul(nm + plen + 1, &end, 10) != n + 1 || *end)
+            break;
+        bool alike = true;
+        for (size_t k = 0; k < sizeof same / sizeof *same; k++) {
+            json_t *x = json_object_get(a0, same[k]), *y = json_object_get(a, same[k]);
+            alike = alike && (x == y || (x && y && json_equal(x, y)));
+        }
+        if (!alike)
+            break;
+    }
+    return n;
+}
+
+/* Whether a step name already appears among agents [first, i) or earlier in agent i. */
+static bool step_listed(json_t *agents, size_t first, size_t i, size_t k, const char *name)
+{
+    for (size_t j = first; j <= i; j++) {
+        json_t *steps = json_object_get(json_array_get(agents, j), "steps");
+        size_t n = j < i ? json_array_size(steps) : k;
+        for (size_t s = 0; s < n; s++) {
+            const char *o = json_string_value(json_object_get(json_array_get(steps, s), "name"));
+            if (o && name && strcmp(o, name) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* One row: agents [i, i + n) of a configuration, one agent when n is 1; a template's run
+ * as its first and last names and its steps' pool, each name once in the order drawn. */
+static void agent_row(tdm_buf *b, const char *config, const char *scenario, json_t *sc, size_t i, size_t n)
+{
+    json_t *agents = json_object_get(sc, "agents");
+    json_t *a = json_array_get(agents, i);
+    tdm_buf_append_str(b, "| ");
+    md(b, config);
+    tdm_buf_append_str(b, " | ");
+    md(b, scenario);
+    tdm_buf_append_str(b, " | ");
+    md(b, json_string_value(json_object_get(a, "name")));
+    if (n > 1) {
+        tdm_buf_append_str(b, " .. ");
+        md(b, json_string_value(json_object_get(json_array_get(agents, i + n - 1), "name")));
+        tdm_buf_printf(b, " (%zu %s)", n,
+                       json_is_object(json_object_get(sc, "arrivals")) ? "open-loop arrivals" : "agents from one template");
+    }
+    tdm_buf_append_str(b, " | ");
+    md(b, json_string_value(json_object_get(a, "url")));
+    tdm_buf_append_str(b, " | ");
+    md(b, json_string_value(json_object_get(a, "model")));
+    tdm_buf_append_str(b, " | ");
+    options_text(b, json_object_get(a, "options"));
+    tdm_buf_append_str(b, " | ");
+    bool any = false;
+    for (size_t j = i; j < i + n; j++) {
+        size_t k;
+        json_t *st;
+        json_array_foreach(json_object_get(json_array_get(agents, j), "steps"), k, st)
+        {
+            const char *name = json_string_value(json_object_get(st, "name"));
+            if (n > 1 && step_listed(agents, i, j, k, name))
+                continue;
+            if (any)
+                tdm_buf_append_str(b, ", ");
+            any = true;
+            md(b, name);
+        }
+    }
+    tdm_buf_append_str(b, " | ");
+    const char *prompt = json_string_value(json_object_get(json_array_get(json_object_get(a, "steps"), 0), "prompt"));
+    if (prompt) {
+        /* cut on a character boundary */
+        size_t len = strlen(prompt), cut = len > PROMPT_CHARS ? PROMPT_CHARS : len;
+        while (cut < len && ((unsigned char)prompt[cut] & 0xc0) == 0x80)
+            cut++;
+        char *p = strndup(prompt, cut);
+        md(b, p);
+        free(p);
+        if (cut < len)
+            tdm_buf_append_str(b, "...");
+    }
+    tdm_buf_append_str(b, " |\n");
+}
+
 static void method_configs(tdm_buf *b, const tdm_rep_analysis *an)
 {
     const tdm_rep_dataset *ds = an->ds;
@@ -205,46 +315,12 @@ static void method_configs(tdm_buf *b, const tdm_rep_analysis *an)
         if (!d)
             continue;
         json_t *sc = json_object_get(d->prov, "scenario");
-        size_t i;
-        json_t *a;
-        json_array_foreach(json_object_get(sc, "agents"), i, a)
-        {
-            tdm_buf_append_str(b, "| ");
-            md(b, ds->configs[c]);
-            tdm_buf_append_str(b, " | ");
-            md(b, d->scenario);
-            tdm_buf_append_str(b, " | ");
-            md(b, json_string_value(json_object_get(a, "name")));
-            tdm_buf_append_str(b, " | ");
-            md(b, json_string_value(json_object_get(a, "url")));
-            tdm_buf_append_str(b, " | ");
-            md(b, json_string_value(json_object_get(a, "model")));
-            tdm_buf_append_str(b, " | ");
-            options_text(b, json_object_get(a, "options"));
-            tdm_buf_append_str(b, " | ");
-            json_t *steps = json_object_get(a, "steps");
-            size_t k;
-            json_t *st;
-            json_array_foreach(steps, k, st)
-            {
-                if (k)
-                    tdm_buf_append_str(b, ", ");
-                md(b, json_string_value(json_object_get(st, "name")));
-            }
-            tdm_buf_append_str(b, " | ");
-            const char *prompt = json_string_value(json_object_get(json_array_get(steps, 0), "prompt"));
-            if (prompt) {
-                /* cut on a character boundary */
-                size_t len = strlen(prompt), cut = len > PROMPT_CHARS ? PROMPT_CHARS : len;
-                while (cut < len && ((unsigned char)prompt[cut] & 0xc0) == 0x80)
-                    cut++;
-                char *p = strndup(prompt, cut);
-                md(b, p);
-                free(p);
-                if (cut < len)
-                    tdm_buf_append_str(b, "...");
-            }
-            tdm_buf_append_str(b, " |\n");
+        size_t n_agents = json_array_size(json_object_get(sc, "agents"));
+        for (size_t i = 0; i < n_agents;) {
+            size_t n = template_run(json_object_get(sc, "agents"), i);
+            n = n > TEMPLATE_ROWS ? n : 1;
+            agent_row(b, ds->configs[c], d->scenario, sc, i, n);
+            i += n;
         }
     }
     tdm_buf_append_str(b, "\n");
@@ -622,6 +698,21 @@ static void comparisons_section(tdm_buf *b, const tdm_rep_analysis *an)
     }
 }
 
+/* Whether a baseline table would have a row: a result of a cell (a configuration), or of
+ * a variant pooled over more than one. None when no run has a value of the metric. */
+static bool baseline_result_shown(const tdm_rep_analysis *an, const tdm_rep_baseline_result *r)
+{
+    return r->config >= 0 || an->variants[r->variant].n_configs >= 2;
+}
+
+static bool baseline_rows(const tdm_rep_analysis *an)
+{
+    for (size_t i = 0; i < an->n_base; i++)
+        if (baseline_result_shown(an, &an->base[i]))
+            return true;
+    return false;
+}
+
 static void baselines_section(tdm_buf *b, const tdm_rep_analysis *an)
 {
     if (an->n_baselines == 0)
@@ -629,6 +720,18 @@ static void baselines_section(tdm_buf *b, const tdm_rep_analysis *an)
     const tdm_rep_dataset *ds = an->ds;
     const tdm_rep_metric_def *d = tdm_rep_metric(an->settings.baseline_metric);
     tdm_buf_append_str(b, "## Baselines\n\n");
+    if (!baseline_rows(an)) {
+        /* tables of headers alone would read as a comparison that found nothing */
+        tdm_buf_printf(b, "No run has a defined %s (choose another metric with --baseline-metric), so the "
+                          "baselines (",
+                       d->key);
+        for (size_t bi = 0; bi < an->n_baselines; bi++) {
+            tdm_buf_append_str(b, bi ? ", " : "");
+            md(b, an->baselines[bi].name);
+        }
+        tdm_buf_append_str(b, ") cannot be compared.\n\n");
+        return;
+    }
     tdm_buf_printf(b, "Compared on %s (choose with --baseline-metric). A value quoted from another report compares "
                       "like with like only if it was computed with the same definition. Gaps are this data minus "
                       "the baseline; Holm families: each baseline's cells, and each baseline's pooled variants.\n\n",
@@ -665,7 +768,7 @@ static void baselines_section(tdm_buf *b, const tdm_rep_analysis *an)
         }
         for (size_t i = 0; i < an->n_base; i++) {
             const tdm_rep_baseline_result *r = &an->base[i];
-            if (r->baseline != (int)bi || (r->config < 0 && an->variants[r->variant].n_configs < 2))
+            if (r->baseline != (int)bi || !baseline_result_shown(an, r))
                 continue;
             tdm_buf_append_str(b, "| ");
             md(b, ds->variants[r->variant].label);

@@ -2,7 +2,8 @@
  * per line (a variant, its arrival process, configuration and servers) a table of the
  * offered and achieved rates and the latencies from the due instant against the offered
  * rate λ, then a sentence naming the knee and the best operating point (the sustainable
- * rate) with their definitions. Nothing at all when no run is open-loop (open_loop.c finds
+ * rate) with their definitions; the same sentences lead the Summary, since efficiency
+ * cannot rank open-loop runs. Nothing at all when no run is open-loop (open_loop.c finds
  * no line), so other reports read as before. */
 #include <math.h>
 #include <stdio.h>
@@ -61,7 +62,8 @@ static void line_table(tdm_buf *b, const tdm_rep_ol_line *l, double level)
     tdm_buf_append_str(b, "\n");
 }
 
-/* The knee and the sustainable rate of a line, in one sentence each. */
+/* The knee and the sustainable rate of a line, in one sentence each, without the
+ * paragraph's end: the section and the Summary each end it their own way. */
 static void line_verdict(tdm_buf *b, const tdm_rep_ol_line *l)
 {
     const tdm_rep_ol_point *lo = &l->points[0], *hi = &l->points[l->n_points - 1];
@@ -116,13 +118,13 @@ static void line_verdict(tdm_buf *b, const tdm_rep_ol_line *l)
         fmt(b, p->q[TDM_REP_OL_TTFT_DUE].p50, 1);
         tdm_buf_append_str(b, " ms and p99 ");
         fmt(b, p->q[TDM_REP_OL_TTFT_DUE].p99, 1);
-        tdm_buf_append_str(b, " ms.\n\n");
+        tdm_buf_append_str(b, " ms.");
     } else {
         tdm_buf_append_str(b, "**No sustainable rate**: even at λ = ");
         rate(b, lo->rate);
         tdm_buf_append_str(b, " calls/s the calls completed at ");
         fmt(b, lo->achieved.mean, 2);
-        tdm_buf_printf(b, " calls/s, below %.0f %% of the offered rate.\n\n", TDM_REP_OL_KEEP_UP_PCT);
+        tdm_buf_printf(b, " calls/s, below %.0f %% of the offered rate.", TDM_REP_OL_KEEP_UP_PCT);
     }
 }
 
@@ -153,5 +155,24 @@ void tdm_rep_md_open_loop_section(tdm_buf *b, const tdm_rep_analysis *an)
     for (size_t i = 0; i < ol->n_lines; i++) {
         line_table(b, &ol->lines[i], 1.0 - an->settings.alpha);
         line_verdict(b, &ol->lines[i]);
+        tdm_buf_append_str(b, "\n\n");
     }
+}
+
+void tdm_rep_md_open_loop_summary(tdm_buf *b, const tdm_rep_analysis *an)
+{
+    const tdm_rep_open_loop *ol = &an->open_loop;
+    if (ol->n_lines == 0)
+        return;
+    tdm_buf_append_str(b, "The open-loop runs have no sequential phase, so efficiency is not defined for them; the "
+                          "runtimes are compared on latency against offered load instead (see [Latency against "
+                          "offered load](#latency-against-offered-load)):\n\n");
+    for (size_t i = 0; i < ol->n_lines; i++) {
+        tdm_buf_append_str(b, "- ");
+        tdm_rep_md_text(b, ol->lines[i].label);
+        tdm_buf_append_str(b, ": ");
+        line_verdict(b, &ol->lines[i]);
+        tdm_buf_append_str(b, "\n");
+    }
+    tdm_buf_append_str(b, "\n");
 }

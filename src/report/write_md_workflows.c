@@ -2,8 +2,8 @@
  * section: per workflow (a configuration) a table of each variant's critical path,
  * makespan, ideal and achieved speedups and workflow efficiency, then a sentence naming
  * what the dependencies allow and how close each variant came, or that the workflow is a
- * chain with nothing to gain. Nothing at all when no run is a workflow (workflows.c finds
- * none), so other reports read as before. */
+ * chain with nothing to gain; the same sentences lead the Summary. Nothing at all when no
+ * run is a workflow (workflows.c finds none), so other reports read as before. */
 #include <math.h>
 #include <stdio.h>
 
@@ -111,7 +111,8 @@ static void how_close(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep_wf_c
         tdm_buf_append_str(b, " Their intervals overlap: these runs do not tell the variants apart.");
 }
 
-/* What the dependencies allow, and how close each variant came, in a sentence or two. */
+/* What the dependencies allow, and how close each variant came, in a sentence or two,
+ * without the paragraph's end: the section and the Summary each end it their own way. */
 static void wf_verdict(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep_wf_config *g)
 {
     const char *name = an->ds->configs[g->config];
@@ -122,7 +123,7 @@ static void wf_verdict(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep_wf_
         tdm_buf_append_str(b, "**");
         tdm_rep_md_text(b, name);
         tdm_buf_append_str(b, ": no ideal speedup**: no run has a critical path (each needs a sequential phase "
-                              "and every call to succeed).\n\n");
+                              "and every call to succeed).");
         return;
     }
     tdm_buf_append_str(b, "**");
@@ -145,7 +146,6 @@ static void wf_verdict(tdm_buf *b, const tdm_rep_analysis *an, const tdm_rep_wf_
         tdm_buf_printf(b, "%zu of its %zu runs had a failed call and no speedups. ", runs - g->ideal.n, runs);
     if (g->closest >= 0)
         how_close(b, an, g);
-    tdm_buf_append_str(b, "\n\n");
 }
 
 void tdm_rep_md_workflows_section(tdm_buf *b, const tdm_rep_analysis *an)
@@ -175,5 +175,24 @@ void tdm_rep_md_workflows_section(tdm_buf *b, const tdm_rep_analysis *an)
     for (size_t i = 0; i < wf->n_configs; i++) {
         wf_table(b, an, &wf->configs[i]);
         wf_verdict(b, an, &wf->configs[i]);
+        tdm_buf_append_str(b, "\n\n");
     }
+}
+
+void tdm_rep_md_workflows_summary(tdm_buf *b, const tdm_rep_analysis *an)
+{
+    const tdm_rep_workflows *wf = &an->workflows;
+    if (wf->n_configs == 0)
+        return;
+    tdm_buf_append_str(b, "A workflow's dependencies cap its speedup at its ideal (T_seq / critical path), and so "
+                          "its efficiency (speedup / N) at 100 × ideal / N %, whatever the runtime; the workflow "
+                          "efficiency, the share of that ideal reached, tells how well each runtime ran it (see "
+                          "[Workflows: makespan against critical "
+                          "path](#workflows-makespan-against-critical-path)):\n\n");
+    for (size_t i = 0; i < wf->n_configs; i++) {
+        tdm_buf_append_str(b, "- ");
+        wf_verdict(b, an, &wf->configs[i]);
+        tdm_buf_append_str(b, "\n");
+    }
+    tdm_buf_append_str(b, "\n");
 }

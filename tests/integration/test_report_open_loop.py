@@ -7,7 +7,10 @@ the four rates on one line, finds the knee at 5 calls/s (the first rate above ca
 where the achieved rate falls below 95 % of the offered one), names 3 calls/s the best
 operating point, keeps the client's own wait apart from the server's time, and says so in
 TR115.md, open_loop.csv, analysis.json and the figure's data. The open-loop cells' arrival
-counts never become an agent-count gain curve.
+counts never become an agent-count gain curve. The Summary leads with the knee and the
+best operating point (efficiency is undefined without a sequential phase), the arrivals of
+one template are one row of the agents' table, and baselines on the legacy efficiency,
+which no open-loop run has, are one line saying so.
 
 The first token comes 0.1 s after the request, so the p99 rule (twice the lowest rate's
 p99) needs a 0.1 s stall to fire below capacity: the knee is the throughput rule's."""
@@ -17,6 +20,7 @@ import json
 import os
 import subprocess
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -79,6 +83,23 @@ def report(tmp_path_factory):
                        timeout=120)
     assert p.returncode == 0, p.stderr
     return out
+
+
+@pytest.fixture(scope="module")
+def with_baselines(report):
+    """The same results reported against the seed's baselines, as `just report` does."""
+    out = report.parent / "with_baselines"
+    baselines = Path(__file__).resolve().parents[2] / "experiments" / "baselines.yaml"
+    p = subprocess.run([REPORT, "--baselines", str(baselines), str(report.parent / "results"), "--out", str(out)],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    return out
+
+
+def md_section(md, heading):
+    """The text of one section of TR115.md, from its heading to the next section's."""
+    assert heading in md, heading
+    return md.split(heading, 1)[1].split("\n## ", 1)[0]
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +218,42 @@ def test_the_figure_data(report, analysis):
     if analysis["gnuplot"]:
         assert fig["rendered"], fig["problem"]
         assert (report / "fig_open_loop.svg").stat().st_size > 0 and (report / "fig_open_loop.png").stat().st_size > 0
+
+
+def test_the_summary_leads_with_the_knee_and_the_best_operating_point(report, analysis):
+    """Efficiency cannot rank open-loop runs (no sequential phase): the Summary says so and
+    gives each line's finding in the section's own words instead of "no recommendation"."""
+    md = (report / "TR115.md").read_text()
+    summary = md_section(md, "## Summary")
+    assert summary.lstrip().startswith("The open-loop runs have no sequential phase, so efficiency is not defined")
+    assert "(see [Latency against offered load](#latency-against-offered-load))" in summary
+    label = the_line(analysis)["label"]
+    bullet = [l for l in summary.splitlines() if l.startswith("- %s: " % label)]
+    assert len(bullet) == 1, summary
+    finding = bullet[0][len("- %s: " % label):]
+    assert finding.startswith("**Knee: λ = 5 calls/s**") and "**Best operating point: λ = 3 calls/s**" in finding
+    # the very sentences under the line's table
+    assert "\n" + finding + "\n" in md_section(md, "## Latency against offered load")
+    assert "cannot be ranked" not in summary and "none can be made" not in summary
+    assert "compared on latency against offered load" in analysis["summary"]["text"]
+
+
+def test_arrivals_from_one_template_make_one_row(report):
+    """24 arrivals at 6 calls/s are one row, their steps the template's pool; 8 at 2 calls/s
+    (not more than 8) keep a row each, as hand-written agents do."""
+    table = md_section((report / "TR115.md").read_text(), "### Configurations and agents").split("\n### ", 1)[0]
+    rows = [l.split(" | ") for l in table.splitlines() if l.startswith("| open")]
+    at6 = [r for r in rows if "arrival\\_rate=6" in r[0]]
+    assert len(at6) == 1, at6
+    assert at6[0][2] == "call-1 .. call-24 (24 open-loop arrivals)"
+    assert at6[0][6] == "q1, q2" and at6[0][7] == "Tell me about rivers. |"
+    at2 = [r for r in rows if "arrival\\_rate=2" in r[0]]
+    assert [r[2] for r in at2] == ["call-%d" % k for k in range(1, 9)]
+    assert [r[6] for r in at2] == ["q1", "q2"] * 4
+
+
+def test_baselines_without_a_value_say_so(with_baselines):
+    """No open-loop run has the legacy efficiency: one line instead of tables of headers."""
+    section = md_section((with_baselines / "TR115.md").read_text(), "## Baselines")
+    assert section.strip() == ("No run has a defined legacy_efficiency_pct (choose another metric with "
+                               "--baseline-metric), so the baselines (TR110 Python, TR114 Rust) cannot be compared.")

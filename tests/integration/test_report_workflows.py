@@ -7,8 +7,8 @@ chain (b's step after a's: ideal speedup 1, nothing to gain). The report carries
 numbers from the core unchanged (they equal summary.json's "workflow"), averages them per
 workflow and variant, names what the dependencies allow and says the chain has nothing to
 gain, in TR115.md, workflows.csv, analysis.json and the figure's data; the workflows' agent
-counts (4 and 2) make no gain curve. Reports without workflows are the shipped ones, byte
-for byte (test_report_baselines.py)."""
+counts (4 and 2) make no gain curve. The Summary leads with each workflow's sentence.
+Reports without workflows are the shipped ones, byte for byte (test_report_baselines.py)."""
 import csv
 import json
 import os
@@ -146,6 +146,26 @@ def test_the_report_says_what_the_dependencies_allow(results):
     # dependencies, not by N
     assert "## Gain curve" not in md and "gain_curve" not in analysis
     assert not (out / "gain_curve.csv").exists()
+
+
+def test_the_summary_leads_with_each_workflow(results):
+    """The Summary gives each workflow's sentence, as its section words it, before the
+    efficiency verdict, which still follows."""
+    out, analysis, _ = results
+    md = (out / "TR115.md").read_text()
+    summary = md.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    section = md.split("## Workflows: makespan against critical path", 1)[1].split("\n## ", 1)[0]
+    assert "(see [Workflows: makespan against critical path](#workflows-makespan-against-critical-path))" in summary
+    bullets = [l[2:] for l in summary.splitlines() if l.startswith("- **")]
+    assert [b.split(":", 1)[0] for b in bullets] == ["**chain", "**fanout"]
+    assert bullets[0].startswith("**chain: nothing to gain**")
+    fan = [w for w in analysis["workflows"]["workflows"] if w["configuration"] == "fanout"][0]
+    assert bullets[1].startswith("**fanout: the dependencies allow %.2f×**" % fan["ideal_speedup"]["mean"])
+    for b in bullets:
+        assert "Share of the ideal reached (workflow efficiency): " in b
+        assert "\n" + b + "\n" in section  # the very sentences under the workflow's table
+    # the efficiency verdict follows them
+    assert summary.index("- **fanout") < summary.index("Recommendation:")
 
 
 def test_the_csv_has_a_row_per_workflow_and_variant(results):
