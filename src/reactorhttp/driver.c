@@ -19,7 +19,8 @@ typedef struct slot {
     tdm_reactorhttp *d;
     bool initialised;
     int watch_errno;        /* the reactor refused the connection's fd (0: fine) */
-    bool held;              /* hold_timer runs: the agent's next call is not due yet */
+    bool held;              /* the agent's next call is not due yet: hold_timer runs, or */
+    bool awaits_step;       /* it waits for another agent's step (tdm_reactorhttp_wake) */
     tdm_reactor_timer hold_timer;
 } slot;
 
@@ -73,8 +74,9 @@ static void on_hold(tdm_h1call *t, int64_t due, void *ud)
     slot *s = t->owner;
     tdm_reactorhttp *d = ud;
     s->held = true;
+    s->awaits_step = due == TDM_JOB_WAIT;
     tdm_reactor_timer_stop(d->r, &s->hold_timer);
-    if (due == TDM_JOB_WAIT)
+    if (s->awaits_step)
         return;
     int64_t wait = due - tdm_now_ns();
     tdm_reactor_timer_start(d->r, &s->hold_timer, wait > 0 ? wait : 0, 0, on_hold_timer, s);
@@ -88,7 +90,7 @@ static void on_wake_timer(tdm_reactor *r, tdm_reactor_timer *tm, void *ud)
     int64_t now = tdm_now_ns();
     for (size_t i = 0; i < d->max_agents; i++) {
         slot *s = &d->slots[i];
-        if (s->initialised && s->held && !tdm_reactor_timer_active(&s->hold_timer)) {
+        if (s->initialised && s->held && s->awaits_step) {
             s->held = false;
             tdm_h1call_resume(&s->xfer, now); /* held again at once if still not due */
         }
@@ -120,7 +122,8 @@ static void on_check_timer(tdm_reactor *r, tdm_reactor_timer *tm, void *ud)
     bool stopping = tdm_interrupt_requested();
     for (size_t i = 0; i < d->max_agents; i++) {
         slot *s = &d->slots[i];
-        if (s->initialised && s->held && (stopping || !tdm_reactor_timer_active(&s->hold_timer))) {
+        if (s->initialised && s->held &&
+            (stopping || (!s->awaits_step && !tdm_reactor_timer_active(&s->hold_timer)))) {
             /* After an interrupt a held call ends now, as not run; and a hold whose timer
              * could not be armed is not left waiting. */
             tdm_reactor_timer_stop(d->r, &s->hold_timer);

@@ -57,6 +57,12 @@ struct json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_m
 /* write_json_workflows.c: the "workflows" block (per workflow and variant, each workflow
  * run, the definitions); called only when some run is a workflow. */
 struct json_t *tdm_rep_workflows_json(const tdm_rep_analysis *an);
+/* analysis.json's values, shared by its writers (write_json.c): a finite number (-0 as 0)
+ * or null; a string (invalid UTF-8 cleaned, NULL as null); a mean with its CI and the
+ * kind of interval ("t", "bootstrap"). */
+struct json_t *tdm_rep_json_num(double v);
+struct json_t *tdm_rep_json_str(const char *s);
+struct json_t *tdm_rep_json_curve_value(const tdm_rep_curve_value *v, const char *ci);
 
 /* ---- Markdown (write_md.c) ---- */
 /* Text from results is escaped with tdm_rep_md_text (format.h). */

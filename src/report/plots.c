@@ -92,6 +92,19 @@ static void dat_num(tdm_buf *b, double v)
         tdm_buf_append_str(b, "NaN");
 }
 
+/* " mean lo hi" of a mean with its CI; a point without an interval (one run) gets its
+ * bar at the mean, so it is drawn rather than dropped. */
+static void dat_value(tdm_buf *b, const tdm_rep_curve_value *v)
+{
+    bool ci = isfinite(v->lo) && isfinite(v->hi);
+    tdm_buf_append_str(b, " ");
+    dat_num(b, v->mean);
+    tdm_buf_append_str(b, " ");
+    dat_num(b, ci ? v->lo : v->mean);
+    tdm_buf_append_str(b, " ");
+    dat_num(b, ci ? v->hi : v->mean);
+}
+
 static int write_dat(const char *out_dir, const char *name, tdm_buf *b, char *err, size_t errlen)
 {
     char *path = tdm_path_join(out_dir, name);
@@ -920,13 +933,7 @@ static int curve_fig(tdm_rep_figures *figs, const tdm_rep_analysis *an, const ch
                     dat_num(&d, p->ttft.p99);
                     continue;
                 }
-                bool ci = isfinite(v[j]->lo) && isfinite(v[j]->hi);
-                tdm_buf_append_str(&d, " ");
-                dat_num(&d, v[j]->mean);
-                tdm_buf_append_str(&d, " ");
-                dat_num(&d, ci ? v[j]->lo : v[j]->mean);
-                tdm_buf_append_str(&d, " ");
-                dat_num(&d, ci ? v[j]->hi : v[j]->mean);
+                dat_value(&d, v[j]);
                 if (j == 0 && isfinite(v[j]->hi))
                     yhi = fmax(yhi, 1.05 * v[j]->hi);
             }
@@ -1003,13 +1010,7 @@ static int open_loop_fig(tdm_rep_figures *figs, const tdm_rep_analysis *an, cons
             const tdm_rep_curve_value *v[] = {&p->offered, &p->achieved};
             dat_num(&d, p->rate);
             for (int j = 0; j < 2; j++) {
-                bool ci = isfinite(v[j]->lo) && isfinite(v[j]->hi);
-                tdm_buf_append_str(&d, " ");
-                dat_num(&d, v[j]->mean);
-                tdm_buf_append_str(&d, " ");
-                dat_num(&d, ci ? v[j]->lo : v[j]->mean);
-                tdm_buf_append_str(&d, " ");
-                dat_num(&d, ci ? v[j]->hi : v[j]->mean);
+                dat_value(&d, v[j]);
                 if (isfinite(v[j]->hi))
                     xhi = fmax(xhi, v[j]->hi);
             }

@@ -10,23 +10,20 @@
 #include "core/gpu_samples.h"
 #include "report/output.h"
 
+/* The shared value writers (json_values.c) under the short names every line here uses. */
 static json_t *num(double v)
 {
-    return isfinite(v) ? json_real(v == 0.0 ? 0.0 : v) : json_null();
+    return tdm_rep_json_num(v);
 }
 
 static json_t *str(const char *s)
 {
-    if (!s)
-        return json_null();
-    json_t *v = json_string(s);
-    if (v)
-        return v;
-    /* a name from results that is not valid UTF-8 (jansson would refuse to write it) */
-    char *clean = tdm_rep_utf8_clean(s);
-    v = json_string(clean ? clean : "");
-    free(clean);
-    return v ? v : json_null();
+    return tdm_rep_json_str(s);
+}
+
+static json_t *curve_value_json(const tdm_rep_curve_value *v, const char *ci)
+{
+    return tdm_rep_json_curve_value(v, ci);
 }
 
 static json_t *desc_json(const tdm_stats_desc *d)
@@ -426,14 +423,9 @@ static json_t *provenance_json(const tdm_rep_dataset *ds)
     return a;
 }
 
+
 /* The gain curve (gain_curve.c): per line and N the points, and each line's knee and best
  * point as indices into its points and as N; the key is absent when the runs share one N. */
-static json_t *curve_value_json(const tdm_rep_curve_value *v, const char *ci)
-{
-    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:s}", "n", (json_int_t)v->n, "mean", num(v->mean), "sd", num(v->sd),
-                     "ci_lo", num(v->lo), "ci_hi", num(v->hi), "ci", ci);
-}
-
 static json_t *gain_curve_json(const tdm_rep_analysis *an)
 {
     const tdm_rep_dataset *ds = an->ds;

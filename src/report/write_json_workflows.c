@@ -10,27 +10,20 @@
 
 #include "report/output.h"
 
+/* The shared value writers (json_values.c) under the short names every line here uses. */
 static json_t *num(double v)
 {
-    return isfinite(v) ? json_real(v == 0.0 ? 0.0 : v) : json_null();
+    return tdm_rep_json_num(v);
 }
 
-/* a name from results that is not valid UTF-8 is cleaned (jansson would refuse it) */
 static json_t *str(const char *s)
 {
-    json_t *v = json_string(s ? s : "");
-    if (v)
-        return v;
-    char *clean = tdm_rep_utf8_clean(s);
-    v = json_string(clean ? clean : "");
-    free(clean);
-    return v ? v : json_null();
+    return tdm_rep_json_str(s);
 }
 
 static json_t *value_json(const tdm_rep_curve_value *v, const char *ci)
 {
-    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:s}", "n", (json_int_t)v->n, "mean", num(v->mean), "sd", num(v->sd),
-                     "ci_lo", num(v->lo), "ci_hi", num(v->hi), "ci", ci);
+    return tdm_rep_json_curve_value(v, ci);
 }
 
 static json_t *cell_json(const tdm_rep_analysis *an, const tdm_rep_wf_cell *c)

@@ -155,3 +155,28 @@ def test_the_plan_marks_a_workflow_and_the_python_kit_refuses_it(tmp_path):
         pytest.skip("tandem-python-httpx not built")
     r = run_variant("python-httpx", fanout_yaml("http://127.0.0.1:1"), tmp_path)
     assert r.returncode == 2 and "workflow" in r.stderr and "C variant" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("variant", C_VARIANTS)
+def test_an_interrupt_ends_a_step_waiting_for_another(sim, variant, tmp_path):
+    """b waits for a's long call; SIGINT: a is cut after the grace, b never starts and is
+    recorded as not run because of the interrupt (not because a failed)."""
+    import signal
+    import time
+    from test_interrupt import Running
+    text = "\n".join([
+        "name: wait", "runs: 1", "warmup: false", "phases: [concurrent]",
+        "defaults: {url: %s, model: gemma3:latest, options: {temperature: 0}}" % sim.url(0),
+        "agents:",
+        "  - {name: a, options: {num_predict: 6000}, prompt: \"Talk for a minute.\"}",
+        "  - {name: b, steps: [{name: s, after: [a.main], prompt: \"Answer {output:a.main}\"}]}",
+    ]) + "\n"
+    r = Running(variant, text, tmp_path)
+    r.wait_for("concurrent phase")
+    time.sleep(1.0)
+    r.proc.send_signal(signal.SIGINT)
+    rc, _, err = r.finish(timeout=30)
+    assert rc == 130, err
+    calls = {c["agent"]: c for c in r.load("run_1", "records.json")["calls"]}
+    assert calls[1]["t_begin_ns"] == 0
+    assert calls[1]["error"]["kind"] == "skipped" and "interrupted" in calls[1]["error"]["message"], calls[1]
