@@ -149,6 +149,13 @@ typedef struct tdm_cal_eff {
     double tok_delay_p50_ms, tok_delay_p99_ms;  /* every token, concurrent phase */
     double itl_p50_ms, itl_p99_ms;              /* client ITL, concurrent phase, pooled */
     double ttft_p50_ms;                         /* client TTFT, concurrent phase */
+    double sim_late_p50_ms, sim_late_p99_ms;    /* every token: written minus its model instant */
+    /* The call that ended each run's concurrent phase, mean over runs (end_runs of them):
+     * its time past the model's duration = dispatch (release to its send) + reach (send
+     * to the simulator's start) + sim_late (last token written after its instant) + read
+     * (that token's arrival at the client after it was written). */
+    int end_runs;
+    double end_dispatch_ms, end_reach_ms, end_sim_late_ms, end_read_ms;
 } tdm_cal_eff;
 
 typedef struct tdm_cal_row {

@@ -6,7 +6,13 @@
  * another, so the n-th generate request the simulator saw on a port is the n-th call
  * the client began on it. Arrival minus emission is then the measurement error of that
  * token's timestamp: loopback transport, waiting in the socket, and the client's own
- * scheduling and parsing. Only concurrent-phase calls are summarised (the stress case). */
+ * scheduling and parsing. Only concurrent-phase calls are summarised (the stress case).
+ *
+ * The log also gives each token's due instant in the model, so the time a run's last
+ * call took past its model duration splits into four parts: the client's dispatch after
+ * the release, the request's way to the simulator, the simulator writing late (it shares
+ * the cores), and the client reading late. That tells a harness that bends the curve
+ * from a simulator that cannot keep its own schedule. */
 #include "calibrate/calibrate.h"
 
 #include <jansson.h>
@@ -22,6 +28,7 @@ typedef struct sim_req {
     int64_t conn, req;
     int64_t t_start;
     int64_t *tok;      /* t_ns by token index; 0: not seen */
+    int64_t *due;      /* the model's instant for that token (due_ns) */
     size_t n_tok, cap_tok;
     bool generate;     /* /api/generate or /api/chat */
 } sim_req;
@@ -73,7 +80,7 @@ static sim_req *find(sim_log *l, int port, int64_t conn, int64_t req)
     return r;
 }
 
-static int set_token(sim_req *r, size_t i, int64_t t)
+static int set_token(sim_req *r, size_t i, int64_t t, int64_t due)
 {
     if (i >= r->cap_tok) {
         size_t cap = r->cap_tok ? r->cap_tok : 64;
@@ -82,11 +89,17 @@ static int set_token(sim_req *r, size_t i, int64_t t)
         int64_t *tok = realloc(r->tok, cap * sizeof *tok);
         if (!tok)
             return -1;
-        memset(tok + r->cap_tok, 0, (cap - r->cap_tok) * sizeof *tok);
         r->tok = tok;
+        int64_t *d = realloc(r->due, cap * sizeof *d);
+        if (!d)
+            return -1;
+        r->due = d;
+        memset(tok + r->cap_tok, 0, (cap - r->cap_tok) * sizeof *tok);
+        memset(d + r->cap_tok, 0, (cap - r->cap_tok) * sizeof *d);
         r->cap_tok = cap;
     }
     r->tok[i] = t;
+    r->due[i] = due;
     if (i + 1 > r->n_tok)
         r->n_tok = i + 1;
     return 0;
@@ -122,7 +135,8 @@ static int read_log(const char *path, sim_log *l, char *err, size_t errlen)
                 r->t_start = t;
                 r->generate = p && (strcmp(p, "/api/generate") == 0 || strcmp(p, "/api/chat") == 0);
             } else if (json_is_integer(i) && json_integer_value(i) >= 0) {
-                rc = set_token(r, (size_t)json_integer_value(i), t);
+                rc = set_token(r, (size_t)json_integer_value(i), t,
+                               json_integer_value(json_object_get(e, "due_ns")));
             }
         }
         json_decref(e);
@@ -143,9 +157,16 @@ static int port_of(const char *url)
 
 typedef struct ccall {
     int port;
+    int run;           /* index into the runs' records */
     int64_t t_begin;
     json_t *call;
 } ccall;
+
+/* Where the latest call of a run spent the time past its model duration, in ms. */
+typedef struct end_split {
+    int64_t arrival;   /* its last token's arrival at the client; 0: none yet */
+    double dispatch, reach, sim_late, read;
+} end_split;
 
 static int by_port_time(const void *a, const void *b)
 {
@@ -163,6 +184,51 @@ static int sreq_by_port_time(const void *a, const void *b)
     return x->t_start < y->t_start ? -1 : x->t_start > y->t_start;
 }
 
+/* The common release of the concurrent phase in one run's records (0 if absent). */
+static int64_t release_of(json_t *rec)
+{
+    json_t *a = json_array_get(json_object_get(json_object_get(rec, "concurrent"), "agents"), 0);
+    return json_integer_value(json_object_get(a, "release_ns"));
+}
+
+/* Keeps, per run, the split of the call whose last token reached the client last: the
+ * one that ends T_conc. Its time past the model's duration is the sum of the four. */
+static void split_end(end_split *s, json_t *rec, json_t *c, const sim_req *r, size_t last)
+{
+    int64_t begin = json_integer_value(json_object_get(c, "t_begin_ns"));
+    int64_t start = json_integer_value(json_object_get(c, "t_start_ns"));
+    int64_t arrival = begin + json_integer_value(json_array_get(json_object_get(json_object_get(c, "events"),
+                                                                                "dt_ns"), last));
+    if (s->arrival != 0 && arrival <= s->arrival)
+        return;
+    s->arrival = arrival;
+    s->dispatch = (double)(start - release_of(rec)) / 1e6;
+    s->reach = (double)(r->t_start - start) / 1e6;
+    s->sim_late = (double)(r->tok[last] - r->due[last]) / 1e6;
+    s->read = (double)(arrival - r->tok[last]) / 1e6;
+}
+
+static void mean_split(const end_split *s, int runs, tdm_cal_eff *e)
+{
+    int n = 0;
+    double d = 0, r = 0, l = 0, q = 0;
+    for (int k = 0; k < runs; k++)
+        if (s[k].arrival != 0) {
+            n++;
+            d += s[k].dispatch;
+            r += s[k].reach;
+            l += s[k].sim_late;
+            q += s[k].read;
+        }
+    e->end_runs = n;
+    if (n) {
+        e->end_dispatch_ms = d / n;
+        e->end_reach_ms = r / n;
+        e->end_sim_late_ms = l / n;
+        e->end_read_ms = q / n;
+    }
+}
+
 int tdm_cal_emit_match(char *const *emit_paths, size_t n_paths, const char *out_dir, int runs, tdm_cal_eff *e,
                        char *err, size_t errlen)
 {
@@ -170,11 +236,14 @@ int tdm_cal_emit_match(char *const *emit_paths, size_t n_paths, const char *out_
     json_t **rec = calloc((size_t)runs, sizeof *rec);
     ccall *cc = NULL;
     sim_req **sr = NULL;
-    dvec ttft = {0}, tok = {0};
+    dvec ttft = {0}, tok = {0}, late = {0};
+    end_split *ends = calloc((size_t)runs, sizeof *ends);
     int rc = -1;
     size_t n_c = 0, n_s = 0;
-    if (!rec) {
+    if (!rec || !ends) {
         snprintf(err, errlen, "out of memory");
+        free(rec);
+        free(ends);
         return -1;
     }
     for (size_t p = 0; p < n_paths; p++)
@@ -202,6 +271,7 @@ int tdm_cal_emit_match(char *const *emit_paths, size_t n_paths, const char *out_
         for (size_t i = 0; i < json_array_size(calls); i++, j++) {
             json_t *c = json_array_get(calls, i);
             cc[j].port = port_of(json_string_value(json_object_get(c, "url")));
+            cc[j].run = k;
             cc[j].t_begin = json_integer_value(json_object_get(c, "t_begin_ns"));
             cc[j].call = c;
         }
@@ -231,11 +301,14 @@ int tdm_cal_emit_match(char *const *emit_paths, size_t n_paths, const char *out_
             if (sr[i]->tok[k] == 0)
                 continue;
             double d = (double)(cc[i].t_begin + json_integer_value(json_array_get(dt, k)) - sr[i]->tok[k]) / 1e6;
-            if ((k == 0 && dvec_push(&ttft, d) != 0) || dvec_push(&tok, d) != 0) {
+            if ((k == 0 && dvec_push(&ttft, d) != 0) || dvec_push(&tok, d) != 0 ||
+                dvec_push(&late, (double)(sr[i]->tok[k] - sr[i]->due[k]) / 1e6) != 0) {
                 snprintf(err, errlen, "out of memory");
                 goto out;
             }
         }
+        if (n > 0 && sr[i]->tok[n - 1] != 0)
+            split_end(&ends[cc[i].run], rec[cc[i].run], c, sr[i], n - 1);
     }
     e->matched_calls = ttft.n;
     if (ttft.n) {
@@ -246,16 +319,23 @@ int tdm_cal_emit_match(char *const *emit_paths, size_t n_paths, const char *out_
     if (tok.n) {
         e->tok_delay_p50_ms = tdm_quantile_inplace(tok.v, tok.n, 0.5);
         e->tok_delay_p99_ms = tdm_quantile_inplace(tok.v, tok.n, 0.99);
+        e->sim_late_p50_ms = tdm_quantile_inplace(late.v, late.n, 0.5);
+        e->sim_late_p99_ms = tdm_quantile_inplace(late.v, late.n, 0.99);
     }
+    mean_split(ends, runs, e);
     rc = 0;
 out:
-    for (size_t i = 0; i < log.n; i++)
+    for (size_t i = 0; i < log.n; i++) {
         free(log.r[i].tok);
+        free(log.r[i].due);
+    }
     free(log.r);
     free(cc);
     free(sr);
     free(ttft.v);
     free(tok.v);
+    free(late.v);
+    free(ends);
     for (int k = 0; k < runs; k++)
         json_decref(rec[k]);
     free(rec);

@@ -53,6 +53,8 @@ static const tdm_cal_eff *eff_at(const tdm_cal_row *r, int n)
 }
 
 /* The largest agent count asked for: where memory per agent is shown. */
+static void print_end_split(const tdm_cal_opts *o, const tdm_cal_row *rows, size_t n);
+
 static int max_n(const tdm_cal_opts *o)
 {
     int m = 0;
@@ -197,6 +199,7 @@ void tdm_cal_print_table(const tdm_cal_opts *o, const tdm_cal_row *rows, size_t 
            "resident set over the whole run (wait4 ru_maxrss, its records included); KB/agent: that RSS / N.\n\n",
            o->eff_runs, o->eff_tokens, o->eff_decode_tps, 1e3 * o->eff_tokens / o->eff_decode_tps,
            1000.0 / o->eff_decode_tps);
+    print_end_split(o, rows, n);
 
     printf("=== goals ===\n");
     const tdm_cal_row *best = best_c(rows, n, false), *py = find_row(rows, n, 0), *raw = find_row(rows, n, 1),
@@ -252,6 +255,31 @@ void tdm_cal_print_table(const tdm_cal_opts *o, const tdm_cal_row *rows, size_t 
     }
 }
 
+/* Where the call that ended the concurrent phase lost its time, at the largest N: the
+ * part the client owns (dispatch, read) apart from the part the simulator owns (writing
+ * late because it shares the cores), so a harness that bends the curve is told from a
+ * simulator that cannot keep its own schedule. */
+static void print_end_split(const tdm_cal_opts *o, const tdm_cal_row *rows, size_t n)
+{
+    int nmax = max_n(o);
+    printf("=== where the last call's time went, N=%d (ms past its model duration, mean over runs) ===\n", nmax);
+    printf("%-16s %9s %9s %9s %9s %9s   %-21s\n", "variant", "lost", "dispatch", "reach", "sim late", "read",
+           "sim late p50/p99 all");
+    for (size_t i = 0; i < n; i++) {
+        const tdm_cal_eff *x = eff_at(&rows[i], nmax);
+        if (rows[i].raw || !x || !x->ok || x->end_runs == 0)
+            continue;
+        char all[40];
+        snprintf(all, sizeof all, "%.2f / %.2f", x->sim_late_p50_ms, x->sim_late_p99_ms);
+        printf("%-16s %9.2f %9.2f %9.2f %9.2f %9.2f   %-21s\n", rows[i].name, x->lost_ms, x->end_dispatch_ms,
+               x->end_reach_ms, x->end_sim_late_ms, x->end_read_ms, all);
+    }
+    printf("dispatch: the release to that call's first request byte (the client); reach: that byte to the\n"
+           "simulator's start of the request (loopback, accept, parse); sim late: its last token written after\n"
+           "the model's instant for it (the simulator short of CPU); read: that token's arrival at the client\n"
+           "after the write. lost (T_conc - T_seq / N) also holds the sequential calls' own overhead.\n\n");
+}
+
 static json_t *real_or_null(double v)
 {
     return isnan(v) || isinf(v) ? json_null() : json_real(v);
@@ -304,6 +332,14 @@ static json_t *eff_json(const tdm_cal_eff *x)
     json_object_set_new(j, "itl_ms", json_pack("{s:o, s:o}", "p50", real_or_null(x->itl_p50_ms), "p99",
                                                real_or_null(x->itl_p99_ms)));
     json_object_set_new(j, "ttft_ms_p50", real_or_null(x->ttft_p50_ms));
+    json_object_set_new(j, "sim_late_ms", json_pack("{s:o, s:o}", "p50", real_or_null(x->sim_late_p50_ms), "p99",
+                                                    real_or_null(x->sim_late_p99_ms)));
+    if (x->end_runs > 0)
+        json_object_set_new(j, "end_split_ms",
+                            json_pack("{s:i, s:o, s:o, s:o, s:o}", "runs", x->end_runs, "dispatch",
+                                      real_or_null(x->end_dispatch_ms), "reach", real_or_null(x->end_reach_ms),
+                                      "sim_late", real_or_null(x->end_sim_late_ms), "read",
+                                      real_or_null(x->end_read_ms)));
     return j;
 }
 

@@ -124,3 +124,12 @@ def test_short_calibration_run(tmp_path):
     raw = rows["raw-reader"]["throughput"]["events_per_cpu_s"]
     assert goals["vs_raw_reader"]["ratio"] == pytest.approx(goals["best_c_events_per_cpu_s"] / raw)
     assert goals["vs_raw_reader"]["met"] == (goals["vs_raw_reader"]["ratio"] >= 0.5)
+    # The call that ended each efficiency run is split into the client's and the
+    # simulator's parts, each measured on the one clock and so never negative.
+    eff = rows["smol"]["efficiency"][0]
+    split = eff["end_split_ms"]
+    assert split["runs"] == 1
+    for part in ("dispatch", "reach", "sim_late", "read"):
+        assert split[part] >= 0, (part, split)
+    assert 0 <= eff["sim_late_ms"]["p50"] <= eff["sim_late_ms"]["p99"]
+    assert "=== where the last call's time went, N=2" in proc.stdout
