@@ -38,6 +38,9 @@ static void usage(FILE *out)
             "                        DIR/manifest.json; else the experiment's seed:; else random, and recorded)\n"
             "  --bin-dir DIR         where the tandem-<variant> binaries are (default: $TANDEM_BIN, else the\n"
             "                        directory of tandem-sweep itself, e.g. build/bin; then PATH)\n"
+            "  --no-wait             when another process is measuring on one of a cell's servers, stop (exit 4)\n"
+            "                        instead of waiting for it (every cell locks its servers host-wide, under\n"
+            "                        $TANDEM_LOCK_DIR, default /tmp/tandem-locks, so no two cells measure at once)\n"
             "  --quiet               no progress on stderr\n"
             "  --help, --version\n"
             "\n"
@@ -59,7 +62,8 @@ static void usage(FILE *out)
             "  tandem-sweep experiments/tr115.yaml --emit-jobs jobs/    # for a scheduler\n"
             "\n"
             "Exit status: 0 every cell ok; 1 could not run (bad experiment, pins refused, problems found); 2 bad\n"
-            "command line; 3 the sweep ended with failed or incomplete cells; 130/143 stopped by SIGINT/SIGTERM\n"
+            "command line; 3 the sweep ended with failed or incomplete cells; 4 --no-wait and a server was busy with\n"
+            "another process's measurement (nothing lost: re-run later); 130/143 stopped by SIGINT/SIGTERM\n"
             "(re-run to continue).\n");
 }
 
@@ -76,6 +80,7 @@ enum {
     OPT_QUIET,
     OPT_CELL,
     OPT_VERSION,
+    OPT_NO_WAIT,
 };
 
 int main(int argc, char **argv)
@@ -93,6 +98,7 @@ int main(int argc, char **argv)
         {"quiet", no_argument, 0, OPT_QUIET},
         {"cell", required_argument, 0, OPT_CELL},
         {"version", no_argument, 0, OPT_VERSION},
+        {"no-wait", no_argument, 0, OPT_NO_WAIT},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -117,6 +123,7 @@ int main(int argc, char **argv)
         case OPT_BIN_DIR: o.bin_dir = optarg; break;
         case OPT_EMIT_JOBS: o.emit_jobs = optarg; break;
         case OPT_QUIET: o.quiet = true; break;
+        case OPT_NO_WAIT: o.no_wait = true; break;
         case OPT_CELL: o.cell = optarg; break;
         case OPT_ORDER:
             o.has_order = true;

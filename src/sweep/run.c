@@ -144,6 +144,8 @@ static int run_cells(tdm_sweep_runner *r, const bool *runs, bool *error)
             stop = tdm_sweep_interrupted();
         else if (out == TDM_SWEEP_CELL_STOP_ERROR)
             *error = true;
+        else if (out == TDM_SWEEP_CELL_STOP_BUSY)
+            *error = r->busy = true;
         if (!stop)
             stop = tdm_sweep_interrupted();
     }
@@ -180,7 +182,7 @@ int tdm_sweep_execute(tdm_sweep_ctx *c)
         tdm_sweep_runner_save(&r);
         rc = tdm_sweep_summary(&r, stop, (double)(mono_ms() - t0) / 1000.0, cell_mode, only);
         if (error)
-            rc = TDM_SWEEP_EXIT_ERROR;
+            rc = r.busy ? TDM_SWEEP_EXIT_BUSY : TDM_SWEEP_EXIT_ERROR;
     }
     free(runs);
     for (size_t i = 0; r.pins && i < c->n_urls; i++)

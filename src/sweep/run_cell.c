@@ -143,8 +143,13 @@ static tdm_sweep_cell_outcome before_cell(tdm_sweep_runner *r, const tdm_sweep_p
     tdm_sweep_ctx *c = r->c;
     const tdm_experiment *e = &c->e;
     char err[1024];
-    if (r->child_ran && e->run.cooldown_ms > 0 && tdm_sweep_sleep_ms(e->run.cooldown_ms))
-        return TDM_SWEEP_CELL_STOP_INTERRUPT;
+    /* The cool-down counts from the end of this process's last cell (the servers' lock may
+     * already have kept it: run_endpoints.c). */
+    if (r->child_ran && e->run.cooldown_ms > 0) {
+        int64_t left_ms = (r->last_cell_end_ns - tdm_endpoint_lock_now_ns()) / 1000000 + e->run.cooldown_ms;
+        if (left_ms > 0 && tdm_sweep_sleep_ms(left_ms))
+            return TDM_SWEEP_CELL_STOP_INTERRUPT;
+    }
     /* With a VRAM pin the model is loaded and /api/ps read again: another process may have
      * taken GPU memory since the last cell. */
     if (tdm_sweep_check_pins(r, cf->urls, cf->n_urls, e->pins.vram != TDM_VRAM_UNCHECKED, false) > 0 &&
@@ -430,14 +435,20 @@ tdm_sweep_cell_outcome tdm_sweep_run_cell(tdm_sweep_runner *r, size_t i, size_t 
     j.err_log = j.tmp ? tdm_path_join(j.tmp, "stderr.log") : NULL;
     j.argv = j.tmp ? tdm_sweep_child_argv(&c->e, cell, c->binaries[cell->variant], j.tmp) : NULL;
     tdm_sweep_cell_outcome outcome = TDM_SWEEP_CELL_STOP_ERROR;
+    tdm_endpoint_locks locks = {0};
     if (!j.fin || !j.tmp || !j.fail || !j.out_log || !j.err_log || !j.argv)
         fprintf(stderr, "tandem-sweep: out of memory\n");
-    else if ((outcome = tdm_sweep_servers_for(r, i)) == TDM_SWEEP_CELL_DONE &&
+    else if ((outcome = tdm_sweep_lock_servers(r, i, &locks)) == TDM_SWEEP_CELL_DONE &&
+             (outcome = tdm_sweep_servers_for(r, i)) == TDM_SWEEP_CELL_DONE &&
              (outcome = write_scenario(r, i, j.tmp)) == TDM_SWEEP_CELL_DONE &&
              (outcome = before_cell(r, tdm_sweep_cell_point(c, i))) == TDM_SWEEP_CELL_DONE &&
              (outcome = run_attempts(r, &j, done_before, failed_before)) == TDM_SWEEP_CELL_DONE) {
         check_vram(r, &j);
         outcome = finish_cell(r, &j, done_before);
+    }
+    if (locks.n) {
+        r->last_cell_end_ns = tdm_endpoint_lock_now_ns();
+        tdm_endpoint_locks_release(&locks);
     }
     free(j.tail);
     tdm_sweep_argv_free(j.argv);

@@ -2,7 +2,7 @@
  * invocation keeps, the pins as last checked, the ETA's counters) and the functions each
  * part offers the parts above it. The parts, each calling only those listed after it:
  * run.c (the orchestration), run_lock.c (lock, manifest, reconciliation with the disk),
- * run_cell.c (one cell), run_servers.c (the server launcher between groups of cells),
+ * run_cell.c (one cell), run_endpoints.c (the host-wide lock of a cell's servers), run_servers.c (the server launcher between groups of cells),
  * run_record.c (cell.json, provenance), run_report.c (progress and summary), run_pins.c
  * (the pins per cell), run_util.c (the leaf). Not for other modules. */
 #ifndef TDM_SWEEP_RUN_INT_H
@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sweep/endpoint_lock.h"
 #include "sweep/manifest.h"
 #include "sweep/pins.h"
 #include "sweep/sweep_int.h"
@@ -20,7 +21,8 @@
 typedef enum tdm_sweep_cell_outcome {
     TDM_SWEEP_CELL_DONE,
     TDM_SWEEP_CELL_STOP_INTERRUPT,
-    TDM_SWEEP_CELL_STOP_ERROR
+    TDM_SWEEP_CELL_STOP_ERROR,
+    TDM_SWEEP_CELL_STOP_BUSY   /* --no-wait, and a server was measuring for someone else */
 } tdm_sweep_cell_outcome;
 
 typedef struct tdm_sweep_runner {
@@ -34,7 +36,9 @@ typedef struct tdm_sweep_runner {
     size_t ran;            /* cells run by this invocation */
     double ran_s;          /* their total time, for the ETA */
     bool child_ran;        /* a cool-down is due before the next cell */
+    int64_t last_cell_end_ns; /* when this process's last cell let its servers go (CLOCK_BOOTTIME) */
     int lock_fd;
+    bool busy;             /* --no-wait stopped at a server another process was measuring on */
     long group_up;         /* the server group the launcher last started; -1: none yet */
     size_t restarts;       /* launcher runs by this invocation */
 } tdm_sweep_runner;
@@ -72,6 +76,12 @@ int tdm_sweep_summary(tdm_sweep_runner *r, int stop_signal, double wall_s, bool 
 /* run_record.c: what a finished cell records about itself. */
 json_t *tdm_sweep_cell_json(tdm_sweep_runner *r, size_t i, char **argv, const char *status, const char *reason);
 void tdm_sweep_annotate_provenance(tdm_sweep_runner *r, size_t i, const char *dir);
+
+/* run_endpoints.c: the host-wide lock of each of cell i's servers (endpoint_lock.h), taken
+ * before its servers are touched; waits for cells of other processes (with a message),
+ * or with --no-wait gives up (STOP_BUSY). Then keeps the cool-down after a measurement
+ * another process made on them. Release with tdm_endpoint_locks_release. */
+tdm_sweep_cell_outcome tdm_sweep_lock_servers(tdm_sweep_runner *r, size_t i, struct tdm_endpoint_locks *l);
 
 /* run_cell.c: one cell, from the checks before it to its directory in place. */
 tdm_sweep_cell_outcome tdm_sweep_run_cell(tdm_sweep_runner *r, size_t i, size_t done_before, size_t failed_before);

@@ -15,6 +15,7 @@ enum {
     TDM_SWEEP_EXIT_ERROR = 1,       /* nothing run: bad experiment, pins refused, problems found */
     TDM_SWEEP_EXIT_USAGE = 2,       /* bad command line */
     TDM_SWEEP_EXIT_INCOMPLETE = 3,  /* the sweep ran to the end, but some cells failed or are incomplete */
+    TDM_SWEEP_EXIT_BUSY = 4,        /* --no-wait: a server was measuring for another process; nothing lost */
     TDM_SWEEP_EXIT_INTERRUPTED = 130, /* stopped by SIGINT (143 for SIGTERM): re-run to continue */
 };
 
@@ -26,6 +27,7 @@ typedef struct tdm_sweep_opts {
     bool allow_unpinned;
     bool retry_failed;
     bool quiet;
+    bool no_wait;             /* --no-wait: a cell whose server is locked by another process stops the sweep */
     bool has_order;
     tdm_sweep_order order;
     bool has_seed;

@@ -1,0 +1,68 @@
+/* run_endpoints.c — a cell's servers to itself: the host-wide lock of each of them
+ * (endpoint_lock.h) before anything touches them, and the cool-down after another
+ * process's measurement on them. Without it, cells of emitted jobs (xargs -P, several
+ * Slurm tasks on one node) measure each other's load as their own. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sweep/child.h"
+#include "sweep/plan.h"
+#include "sweep/run_int.h"
+
+/* How often a waiting cell tries again: short beside any cell, long beside a lock's cost. */
+#define RETRY_MS 250
+
+static tdm_sweep_cell_outcome keep_cooldown(tdm_sweep_runner *r, const tdm_endpoint_locks *l)
+{
+    int64_t cool_ns = r->c->e.run.cooldown_ms * 1000000;
+    if (cool_ns <= 0 || l->last_release_ns <= 0)
+        return TDM_SWEEP_CELL_DONE;
+    int64_t left_ms = (l->last_release_ns + cool_ns - tdm_endpoint_lock_now_ns()) / 1000000;
+    /* This process's own last cell gets its cool-down in run_cell.c; what is left here is
+     * the part owed to a measurement some other process made. */
+    if (left_ms <= 0)
+        return TDM_SWEEP_CELL_DONE;
+    return tdm_sweep_sleep_ms(left_ms) ? TDM_SWEEP_CELL_STOP_INTERRUPT : TDM_SWEEP_CELL_DONE;
+}
+
+tdm_sweep_cell_outcome tdm_sweep_lock_servers(tdm_sweep_runner *r, size_t i, tdm_endpoint_locks *l)
+{
+    tdm_sweep_ctx *c = r->c;
+    const tdm_sweep_point *pt = tdm_sweep_cell_point(c, i);
+    char *id = tdm_sweep_cell_id(&c->e, &c->cells[i]);
+    char what[512], holder[1024] = "", err[1024] = "";
+    snprintf(what, sizeof what, "tandem-sweep %s cell %s", c->e.name ? c->e.name : "?", id ? id : "?");
+    bool said = false;
+    tdm_sweep_cell_outcome out = TDM_SWEEP_CELL_DONE;
+    for (;;) {
+        int rc = tdm_endpoint_locks_try(l, pt->urls, pt->n_urls, what, holder, sizeof holder, err, sizeof err);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            fprintf(stderr, "tandem-sweep: cell %s: %s\n", id ? id : "?", err);
+            out = TDM_SWEEP_CELL_STOP_ERROR;
+            break;
+        }
+        if (c->o->no_wait) {
+            fprintf(stderr,
+                    "tandem-sweep: cell %s not run: its server is measuring for another process (%s); run it "
+                    "again later, or without --no-wait to wait for it\n",
+                    id ? id : "?", holder);
+            out = TDM_SWEEP_CELL_STOP_BUSY;
+            break;
+        }
+        if (!said) {
+            /* Said even with --quiet: a sweep that seems to hang must say why. */
+            fprintf(stderr, "tandem-sweep: cell %s waits for its server: %s\n", id ? id : "?", holder);
+            said = true;
+        }
+        if (tdm_sweep_sleep_ms(RETRY_MS)) {
+            out = TDM_SWEEP_CELL_STOP_INTERRUPT;
+            break;
+        }
+    }
+    free(id);
+    if (out == TDM_SWEEP_CELL_DONE && (out = keep_cooldown(r, l)) != TDM_SWEEP_CELL_DONE)
+        tdm_endpoint_locks_release(l);
+    return out;
+}
