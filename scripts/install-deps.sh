@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs what tandem needs on Debian/Ubuntu and is missing: the C toolchain and
 # libraries (libcurl, libuv, libcyaml, jansson, cmocka), gnuplot, valgrind, pytest for
-# the integration tests, clang with libFuzzer for the fuzz targets (tests/fuzz), and
+# the integration tests, clang with libFuzzer for the fuzz targets (tests/fuzz), Slurm and
+# munge for the single-node Slurm the sweep's job-array test starts (tests/slurm), and
 # `just` (from npm's rust-just, pinned). Safe to re-run: it
 # installs nothing that is already there. Nix users need none of this (see ARTIFACT.md).
 set -euo pipefail
 
 JUST_VERSION=1.57.0
 APT_PACKAGES=(build-essential pkg-config libcurl4-openssl-dev libuv1-dev libcyaml-dev
-              libjansson-dev libcmocka-dev gnuplot-nox valgrind python3 curl clang)
+              libjansson-dev libcmocka-dev gnuplot-nox valgrind python3 curl clang
+              slurmctld slurmd slurm-client munge)
 
 say() { printf 'install-deps: %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

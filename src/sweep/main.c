@@ -26,6 +26,17 @@ static void usage(FILE *out)
             "                        (a Slurm job array over those lines), to spread a sweep over several hosts\n"
             "  --cell ID             run only cell ID (<configuration>/<variant>/rep<k>), as an emitted job does\n"
             "\n"
+            "Slurm (with --emit-jobs; written into slurm-array.sh, where comments say when to change each):\n"
+            "  --slurm-partition P   the partition (default: the cluster's default)\n"
+            "  --slurm-gres SPEC     generic resources per task, e.g. gpu:1 (default: none requested)\n"
+            "  --slurm-time MIN      time limit per task (default: 3x the longest cell's estimate + 10 min, or\n"
+            "                        60 min without an estimate)\n"
+            "  --slurm-max-parallel K  at most K tasks at once (the array's %%K; default: no cap)\n"
+            "  --slurm-shared        do not ask for an exclusive node (default: exclusive, as each task talks to\n"
+            "                        its node's own servers; the host-wide server lock still serialises cells)\n"
+            "  --slurm-teardown CMD  run CMD after each cell, even a failed one (e.g. 'just ollama-down'), to leave\n"
+            "                        the node clean\n"
+            "\n"
             "Options:\n"
             "  --out DIR             results directory (default: the experiment's output:, else results/<name>)\n"
             "  --allow-unpinned      measure even when a server's Ollama version or model digest differs from the\n"
@@ -60,6 +71,8 @@ static void usage(FILE *out)
             "  tandem-sweep experiments/tr115.yaml                      # run (hours); Ctrl-C, then the same to resume\n"
             "  tandem-sweep experiments/sim.yaml --out results/sim-1    # against tandem-sim (just sweep-sim)\n"
             "  tandem-sweep experiments/tr115.yaml --emit-jobs jobs/    # for a scheduler\n"
+            "  tandem-sweep experiments/tr115.yaml --emit-jobs jobs/ --slurm-gres gpu:1 --slurm-max-parallel 4 \\\n"
+            "      --slurm-teardown 'just ollama-down' && sbatch jobs/slurm-array.sh\n"
             "\n"
             "Exit status: 0 every cell ok; 1 could not run (bad experiment, pins refused, problems found); 2 bad\n"
             "command line; 3 the sweep ended with failed or incomplete cells; 4 --no-wait and a server was busy with\n"
@@ -81,7 +94,26 @@ enum {
     OPT_CELL,
     OPT_VERSION,
     OPT_NO_WAIT,
+    OPT_SLURM_PARTITION,
+    OPT_SLURM_GRES,
+    OPT_SLURM_TIME,
+    OPT_SLURM_MAX_PARALLEL,
+    OPT_SLURM_SHARED,
+    OPT_SLURM_TEARDOWN,
 };
+
+/* A whole number in [1, max] for flag, or -1 (said on stderr). */
+static int positive(const char *flag, const char *v, int max)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < 1 || n > max) {
+        fprintf(stderr, "tandem-sweep: %s: '%s' is not a whole number from 1 to %d\n", flag, v, max);
+        return -1;
+    }
+    return (int)n;
+}
 
 int main(int argc, char **argv)
 {
@@ -99,6 +131,12 @@ int main(int argc, char **argv)
         {"cell", required_argument, 0, OPT_CELL},
         {"version", no_argument, 0, OPT_VERSION},
         {"no-wait", no_argument, 0, OPT_NO_WAIT},
+        {"slurm-partition", required_argument, 0, OPT_SLURM_PARTITION},
+        {"slurm-gres", required_argument, 0, OPT_SLURM_GRES},
+        {"slurm-time", required_argument, 0, OPT_SLURM_TIME},
+        {"slurm-max-parallel", required_argument, 0, OPT_SLURM_MAX_PARALLEL},
+        {"slurm-shared", no_argument, 0, OPT_SLURM_SHARED},
+        {"slurm-teardown", required_argument, 0, OPT_SLURM_TEARDOWN},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -124,6 +162,18 @@ int main(int argc, char **argv)
         case OPT_EMIT_JOBS: o.emit_jobs = optarg; break;
         case OPT_QUIET: o.quiet = true; break;
         case OPT_NO_WAIT: o.no_wait = true; break;
+        case OPT_SLURM_PARTITION: o.slurm_partition = optarg; break;
+        case OPT_SLURM_GRES: o.slurm_gres = optarg; break;
+        case OPT_SLURM_SHARED: o.slurm_shared = true; break;
+        case OPT_SLURM_TEARDOWN: o.slurm_teardown = optarg; break;
+        case OPT_SLURM_TIME:
+            if ((o.slurm_time_min = positive(flag, optarg, 525600)) < 0)
+                return TDM_SWEEP_EXIT_USAGE;
+            break;
+        case OPT_SLURM_MAX_PARALLEL:
+            if ((o.slurm_max_parallel = positive(flag, optarg, 100000)) < 0)
+                return TDM_SWEEP_EXIT_USAGE;
+            break;
         case OPT_CELL: o.cell = optarg; break;
         case OPT_ORDER:
             o.has_order = true;
@@ -167,6 +217,11 @@ int main(int argc, char **argv)
     }
     o.experiment = argv[optind];
     int modes = (o.emit_jobs != NULL) + (o.cell != NULL) + (o.dry_run || o.validate);
+    if (!o.emit_jobs && (o.slurm_partition || o.slurm_gres || o.slurm_teardown || o.slurm_time_min ||
+                         o.slurm_max_parallel || o.slurm_shared)) {
+        fprintf(stderr, "tandem-sweep: the --slurm-* options shape the script --emit-jobs writes; add --emit-jobs DIR\n");
+        return TDM_SWEEP_EXIT_USAGE;
+    }
     if (modes > 1) {
         fprintf(stderr, "tandem-sweep: --emit-jobs, --cell and --dry-run/--validate do not combine; give one\n");
         return TDM_SWEEP_EXIT_USAGE;

@@ -35,6 +35,13 @@ typedef struct tdm_sweep_opts {
     const char *bin_dir;      /* --bin-dir; NULL: $TANDEM_BIN, else tandem-sweep's own directory */
     const char *emit_jobs;    /* --emit-jobs DIR */
     const char *cell;         /* --cell ID: run only this cell (what emitted jobs do) */
+    /* --emit-jobs: what slurm-array.sh asks Slurm for (NULL / 0: its default) */
+    const char *slurm_partition;
+    const char *slurm_gres;   /* e.g. gpu:1 */
+    const char *slurm_teardown; /* shell command after each cell, e.g. "just ollama-down" */
+    int slurm_time_min;       /* 0: from the cells' estimate */
+    int slurm_max_parallel;   /* the array's %K; 0: no cap */
+    bool slurm_shared;        /* no --exclusive */
 } tdm_sweep_opts;
 
 int tdm_sweep_main(const tdm_sweep_opts *o);
