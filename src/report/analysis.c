@@ -177,5 +177,6 @@ void tdm_rep_analysis_free(tdm_rep_analysis *an)
     tdm_rep_curve_free(&an->curve);
     tdm_rep_open_loop_free(&an->open_loop);
     tdm_rep_workflows_free(&an->workflows);
+    tdm_rep_hosts_free(&an->hosts);
     memset(an, 0, sizeof *an);
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "report/gain_curve.h"
+#include "report/hosts.h"
 #include "report/model.h"
 #include "report/open_loop.h"
 #include "report/stats.h"
@@ -173,6 +174,7 @@ typedef struct tdm_rep_analysis {
     tdm_rep_curve curve;                /* efficiency and tokens/s against N (gain_curve.c); no lines: one N */
     tdm_rep_open_loop open_loop;        /* latency against offered rate (open_loop.c); empty: no open-loop run */
     tdm_rep_workflows workflows;        /* makespan against critical path (workflows.c); empty: no workflow run */
+    tdm_rep_hosts hosts;                /* the machines (hosts.c), set by the caller after tdm_rep_analyze */
 } tdm_rep_analysis;
 
 /* Computes everything. Returns 0 or -1 when memory ran out. */

@@ -148,6 +148,8 @@ static void usage(FILE *out)
             "  --plots-dir DIR         the gnuplot scripts (default: $TANDEM_PLOTS_DIR, else found\n"
             "                          beside the binary)\n"
             "  --no-plots              write no figures\n"
+            "  --pool-hosts            pool results from hosts that differ (CPU, GPU and driver, server\n"
+            "                          version, model digest); without it such results are refused\n"
             "  -h, --help              this text\n"
             "\n"
             "%s\n%s\n%s\n"
@@ -434,7 +436,7 @@ int main(int argc, char **argv)
     const char *bfile_path = NULL;
     tdm_rep_baseline_file bfile = {0};
     enum { O_OUT = 1, O_NAME, O_TITLE, O_REF, O_GROUP, O_ALPHA, O_RES, O_SEED, O_BASE, O_BDIR, O_BMETRIC, O_PLOTS,
-           O_NOPLOTS, O_MARGIN, O_BFILE };
+           O_NOPLOTS, O_MARGIN, O_BFILE, O_POOL_HOSTS };
     static const struct option opts[] = {
         {"out", required_argument, NULL, O_OUT},           {"name", required_argument, NULL, O_NAME},
         {"title", required_argument, NULL, O_TITLE},       {"reference", required_argument, NULL, O_REF},
@@ -443,7 +445,7 @@ int main(int argc, char **argv)
         {"baseline", required_argument, NULL, O_BASE},     {"baseline-dir", required_argument, NULL, O_BDIR},
         {"baseline-metric", required_argument, NULL, O_BMETRIC}, {"plots-dir", required_argument, NULL, O_PLOTS},
         {"no-plots", no_argument, NULL, O_NOPLOTS},        {"margin", required_argument, NULL, O_MARGIN},
-        {"baselines", required_argument, NULL, O_BFILE},
+        {"baselines", required_argument, NULL, O_BFILE},  {"pool-hosts", no_argument, NULL, O_POOL_HOSTS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int rc = EXIT_OK, c;
@@ -523,6 +525,9 @@ int main(int argc, char **argv)
             break;
         case O_NOPLOTS:
             o.no_plots = true;
+            break;
+        case O_POOL_HOSTS:
+            o.pool_hosts = true;
             break;
         case O_MARGIN: {
             /* checked here, so a bad margin is a usage error before any data is read */

@@ -91,6 +91,8 @@ void tdm_rep_md_open_loop_summary(tdm_buf *b, const tdm_rep_analysis *an);
  * workflow efficiency; what the dependencies allow and how close each variant came);
  * nothing when no run is a workflow. */
 void tdm_rep_md_workflows_section(tdm_buf *b, const tdm_rep_analysis *an);
+/* write_md_hosts.c: the machines and the host-effect check; nothing with one host. */
+void tdm_rep_md_hosts_section(tdm_buf *b, const tdm_rep_analysis *an);
 /* The Summary's lead for workflows: what bounds their efficiency, then each workflow's
  * sentence as the section words it; nothing when no run is a workflow. */
 void tdm_rep_md_workflows_summary(tdm_buf *b, const tdm_rep_analysis *an);

@@ -208,6 +208,7 @@ int tdm_report_generate(const tdm_report_options *o, FILE *log, char *err, size_
     tdm_rep_figures figs = {0};
     char *plots = NULL, *md = NULL;
     json_t *doc = NULL;
+    tdm_rep_hosts hosts = {0};
     int rc = 1;
 
     for (size_t i = 0; i < o->n_inputs; i++)
@@ -218,6 +219,15 @@ int tdm_report_generate(const tdm_report_options *o, FILE *log, char *err, size_
     if (ds.n_runs == 0) {
         snprintf(err, errlen, "no runs found (a run directory holds provenance.json and run_<k>/records.json; for "
                               "the seed harness's result trees, run `tandem-report import-chimera` first)");
+        goto out;
+    }
+    /* Machines that differ are not pooled unless asked: their difference would be read as
+     * the variants'. */
+    rc = tdm_rep_hosts_find(&ds, o->pool_hosts, &hosts, err, errlen);
+    if (rc < 0)
+        snprintf(err, errlen, "out of memory");
+    if (rc != 0) {
+        rc = 1;
         goto out;
     }
     /* NULL: the default, which the data need not hold (a caveat then says which
@@ -248,6 +258,9 @@ int tdm_report_generate(const tdm_report_options *o, FILE *log, char *err, size_
         snprintf(err, errlen, "out of memory");
         goto out;
     }
+    an.hosts = hosts;
+    memset(&hosts, 0, sizeof hosts);
+    tdm_rep_hosts_effect(&ds, an.primary[0], &an.hosts);
     if (!o->no_plots) {
         plots = o->plots_dir ? tdm_rep_strdup(o->plots_dir) : tdm_rep_find_plots_dir(o->argv0);
         if (tdm_rep_figures_make(&an, o->out_dir, plots, &figs, log, err, errlen) != 0)
@@ -289,6 +302,7 @@ out:
     free(plots);
     tdm_rep_figures_free(&figs);
     tdm_rep_analysis_free(&an);
+    tdm_rep_hosts_free(&hosts);
     for (size_t i = 0; bl && i < o->n_baselines + o->n_baseline_dirs; i++)
         tdm_rep_baseline_free(&bl[i]);
     free(bl);

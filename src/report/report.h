@@ -36,6 +36,7 @@ typedef struct tdm_report_options {
     size_t n_margins;
     const char *plots_dir;            /* NULL: found (see tdm_rep_find_plots_dir) */
     bool no_plots;                    /* write no figure data and run no gnuplot */
+    bool pool_hosts;                  /* pool results from hosts whose identity differs (hosts.h) */
     const char *argv0;
 } tdm_report_options;
 

@@ -108,7 +108,7 @@ static int runs_csv(const tdm_rep_analysis *an, const char *dir, char *err, size
     tdm_buf_append_str(&b, ",imbalance,legacy_speedup,calls,failed_calls,cold_loads,token_mismatches,complete,"
                            "tokens_seq,tokens_conc,reported_legacy_efficiency_pct,client_cpu_seq_ms,"
                            "client_cpu_conc_ms,gpu_util_seq_pct,gpu_util_conc_pct,energy_seq_j,energy_conc_j,"
-                           "j_per_token_seq,j_per_token_conc,contended,outlier,outlier_mads\n");
+                           "j_per_token_seq,j_per_token_conc,contended,outlier,outlier_mads,host\n");
     for (size_t c = 0; c < ds->n_cells; c++)
         for (size_t k = 0; k < ds->cells[c].n_runs; k++) {
             const tdm_rep_run *r = &ds->runs[ds->cells[c].runs[k]];
@@ -145,6 +145,7 @@ static int runs_csv(const tdm_rep_analysis *an, const char *dir, char *err, size
                 sep(&b);
             }
             num(&b, tr->mads);
+            str(&b, tdm_rep_dir_host(ds, r->dir));
             tdm_buf_append_str(&b, "\n");
         }
     return write(dir, "runs.csv", &b, err, errlen);

@@ -545,6 +545,23 @@ static json_t *open_loop_json(const tdm_rep_analysis *an)
     return json_pack("{s:o, s:o, s:o}", "definitions", defs, "lines", lines, "runs", runs);
 }
 
+/* The machines (hosts.c): each with its runs and identity, and the host-effect check. */
+static json_t *hosts_json(const tdm_rep_hosts *h)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < h->n; i++)
+        json_array_append_new(list, json_pack("{s:s, s:I, s:s}", "host", h->hosts[i].name, "runs",
+                                              (json_int_t)h->hosts[i].n_runs, "identity", h->hosts[i].identity));
+    json_t *effect = h->metric >= 0 && h->n > 1
+                         ? json_pack("{s:s, s:I, s:o, s:o}", "metric", tdm_rep_metric(h->metric)->key,
+                                     "variants_on_two_or_more_hosts", (json_int_t)h->n_variants, "host_effect",
+                                     tdm_rep_json_num(h->host_effect), "variant_effect",
+                                     tdm_rep_json_num(h->variant_effect))
+                         : json_null();
+    return json_pack("{s:o, s:I, s:b, s:o}", "hosts", list, "identities", (json_int_t)h->n_identities, "pooled",
+                     h->pooled, "effect", effect);
+}
+
 json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_meta *meta, const tdm_rep_figures *figs)
 {
     const tdm_rep_dataset *ds = an->ds;
@@ -635,6 +652,7 @@ json_t *tdm_rep_analysis_json(const tdm_rep_analysis *an, const tdm_rep_meta *me
         json_object_set_new(doc, "open_loop", open_loop_json(an));
     if (an->workflows.n_runs)
         json_object_set_new(doc, "workflows", tdm_rep_workflows_json(an));
+    json_object_set_new(doc, "hosts", hosts_json(&an->hosts));
     json_t *fig = json_array();
     for (size_t i = 0; figs && i < figs->n; i++) {
         const tdm_rep_figure *f = &figs->f[i];

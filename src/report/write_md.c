@@ -956,6 +956,7 @@ char *tdm_rep_markdown(const tdm_rep_analysis *an, const tdm_rep_meta *meta, con
     tdm_rep_md_open_loop_section(&b, an);
     tdm_rep_md_workflows_section(&b, an);
     tdm_rep_md_gpu_section(&b, an);
+    tdm_rep_md_hosts_section(&b, an);
     comparisons_section(&b, an);
     baselines_section(&b, an);
     caveats_section(&b, an);
