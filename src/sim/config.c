@@ -18,7 +18,11 @@ static const char HELP[] =
     "ideal server tandem's client is calibrated and tested against.\n"
     "\n"
     "Endpoints: POST /api/generate, POST /api/chat (streamed, or \"stream\": false),\n"
-    "POST /api/show, GET /api/tags, GET /api/ps, GET /api/version, GET|HEAD /.\n"
+    "POST /api/show, GET /api/tags, GET /api/ps, GET /api/version, GET|HEAD /, and\n"
+    "Ollama's OpenAI-compatible POST /v1/chat/completions (SSE with \"stream\": true,\n"
+    "stream_options.include_usage for the usage chunk; max_tokens is num_predict), GET\n"
+    "/v1/models and GET /v1/models/NAME. /v1 requests are chats: same timing, slots,\n"
+    "faults and emission log lines.\n"
     "\n"
     "Listening:\n"
     "  --host ADDR            IPv4/IPv6 address to bind (default 127.0.0.1)\n"
@@ -85,7 +89,12 @@ static const char HELP[] =
     "                         not found, try pulling it first\")\n"
     "  500                    every generate/chat answers 500 {\"error\":...} before streaming\n"
     "  error-line:N           after N tokens send {\"error\":\"simulated failure after N\n"
-    "                         tokens\"} as a line, then end the chunked response properly\n"
+    "                         tokens\"} as a line, then end the chunked response properly.\n"
+    "                         A /v1 stream gets what Ollama sends there: one empty chunk\n"
+    "                         with \"model\":\"\" (the message is lost) and no [DONE]\n"
+    "  error-event:N          as error-line, but a /v1 stream gets the error as an event,\n"
+    "                         data: {\"error\":{\"message\":...,\"type\":\"api_error\",...}}\n"
+    "                         (as OpenAI, vLLM and llama-server send it), and no [DONE]\n"
     "  disconnect:N           after N tokens close the socket mid-stream\n"
     "  stall:N                after N tokens send nothing more but keep the connection open\n"
     "  malformed:N            after N tokens send one line that is not JSON, then go on\n"
@@ -98,7 +107,8 @@ static const char HELP[] =
     "  drop-reused            a request on a connection that already served one is met\n"
     "                         by a close, unanswered: what a client sees when the server\n"
     "                         closed an idle kept-alive connection as the request went out\n"
-    "  With \"stream\": false, error-line gives a 500 and malformed a non-JSON body.\n"
+    "  With \"stream\": false, error-line and error-event give a 500 and malformed a\n"
+    "  non-JSON body. On /v1, 404 and 500 answer in OpenAI's error shape.\n"
     "\n"
     "  --help                 this text; --version prints tandem-sim's version\n"
     "\n"
@@ -224,7 +234,8 @@ int tdm_sim_fault_parse(const char *spec, tdm_sim_faults *f, char *err, size_t e
     static const struct { const char *name; bool has_arg; } modes[] = {
         {"refuse", false}, {"404", false}, {"500", false}, {"utf8-split", false},
         {"error-line", true}, {"disconnect", true}, {"stall", true}, {"malformed", true},
-        {"oversized", true}, {"slow-headers", true}, {"drop-reused", false}};
+        {"oversized", true}, {"slow-headers", true}, {"drop-reused", false},
+        {"error-event", true}};
     const char *colon = strchr(spec, ':');
     size_t mlen = colon ? (size_t)(colon - spec) : strlen(spec);
     const char *arg = colon ? colon + 1 : NULL;
@@ -234,8 +245,8 @@ int tdm_sim_fault_parse(const char *spec, tdm_sim_faults *f, char *err, size_t e
             mode = i;
     if (mode < 0) {
         fail(err, errlen, "--fault: unknown mode '%.*s'; use one of refuse, 404, 500, "
-             "error-line:N, disconnect:N, stall:N, malformed:N, oversized:BYTES, utf8-split, "
-             "slow-headers:MS, drop-reused", (int)mlen, spec);
+             "error-line:N, error-event:N, disconnect:N, stall:N, malformed:N, oversized:BYTES, "
+             "utf8-split, slow-headers:MS, drop-reused", (int)mlen, spec);
         return -1;
     }
     if (modes[mode].has_arg != (arg != NULL)) {
@@ -270,7 +281,8 @@ int tdm_sim_fault_parse(const char *spec, tdm_sim_faults *f, char *err, size_t e
     case 7: f->malformed = n; break;
     case 8: f->oversized = n; break;
     case 9: f->slow_headers_ms = n; break;
-    default: f->drop_reused = true; break;
+    case 10: f->drop_reused = true; break;
+    default: f->error_event = n; break;
     }
     return 0;
 }
@@ -293,7 +305,8 @@ static int add_port(tdm_sim_config *c, const char *v, char *err, size_t errlen)
     }
     tdm_sim_port_cfg *p = &c->ports[c->nports];
     memset(p, 0, sizeof *p);
-    p->faults = (tdm_sim_faults){.error_line = -1, .disconnect = -1, .stall = -1, .malformed = -1};
+    p->faults = (tdm_sim_faults){.error_line = -1, .error_event = -1, .disconnect = -1,
+                                 .stall = -1, .malformed = -1};
     p->num_parallel = -1; /* --num-parallel's, whichever order the flags come in */
     /* P[@DEV][:K]: device names hold no ':', so the last ':' starts the slot count. */
     char spec[TDM_SIM_NAME_MAX + 32];

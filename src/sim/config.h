@@ -21,6 +21,7 @@ typedef struct tdm_sim_faults {
     bool utf8_split;        /* multi-byte characters split across two chunks */
     bool drop_reused;       /* a request on a kept-alive connection is met by a close, unanswered */
     int64_t error_line;     /* after N tokens an {"error"} line, then a proper end */
+    int64_t error_event;    /* the same, but /v1 streams get a `data: {"error":...}` event */
     int64_t disconnect;     /* after N tokens the socket is closed */
     int64_t stall;          /* after N tokens nothing more is sent */
     int64_t malformed;      /* after N tokens one line that is not JSON */

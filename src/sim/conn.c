@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "sim/openai.h"
 #include "sim/sim_int.h"
 #include "sim/wire.h"
 
@@ -14,6 +15,7 @@
 #define GIN_PLAIN "text/plain"                   /* gin's own 404 and 405 bodies */
 #define TEXT_HTML "text/html; charset=utf-8"     /* net/http's redirect bodies */
 #define APP_JSON "application/json; charset=utf-8"
+#define OAI_JSON "application/json"                 /* set by openai.go's writers */
 /* Go's response writer buffers this much of a handler's output: a response that fits
  * is sent with Content-Length, a larger one goes out chunked (HTTP/1.1) or delimited by
  * closing the connection (HTTP/1.0). */
@@ -196,28 +198,61 @@ static void respond_protocol_error(tdm_sim_conn *c, int result)
 }
 
 /* The routes the simulator serves, with the methods each one takes and gin's Allow
- * header for the others (gin lists the method trees in registration order). */
+ * header for the others (gin lists the method trees in registration order). A param
+ * route is gin's "/v1/models/:model": the path, then one non-empty segment. */
 enum { M_GET = 1, M_HEAD = 2, M_POST = 4 };
 static const struct route {
     const char *path;
     unsigned methods;
     const char *allow;
+    bool param;
 } ROUTES[] = {
-    {"/", M_GET | M_HEAD, "Allow: HEAD, GET\r\n"},
-    {"/api/version", M_GET | M_HEAD, "Allow: HEAD, GET\r\n"},
-    {"/api/tags", M_GET | M_HEAD, "Allow: HEAD, GET\r\n"},
-    {"/api/ps", M_GET, "Allow: GET\r\n"},
-    {"/api/show", M_POST, "Allow: POST\r\n"},
-    {"/api/generate", M_POST, "Allow: POST\r\n"},
-    {"/api/chat", M_POST, "Allow: POST\r\n"},
+    {"/", M_GET | M_HEAD, "Allow: HEAD, GET\r\n", false},
+    {"/api/version", M_GET | M_HEAD, "Allow: HEAD, GET\r\n", false},
+    {"/api/tags", M_GET | M_HEAD, "Allow: HEAD, GET\r\n", false},
+    {"/api/ps", M_GET, "Allow: GET\r\n", false},
+    {"/api/show", M_POST, "Allow: POST\r\n", false},
+    {"/api/generate", M_POST, "Allow: POST\r\n", false},
+    {"/api/chat", M_POST, "Allow: POST\r\n", false},
+    {"/v1/chat/completions", M_POST, "Allow: POST\r\n", false},
+    {"/v1/models", M_GET, "Allow: GET\r\n", false},
+    {"/v1/models/", M_GET, "Allow: GET\r\n", true},
 };
 
 static const struct route *find_route(const char *path)
 {
-    for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++)
-        if (!strcmp(ROUTES[i].path, path))
-            return &ROUTES[i];
+    for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
+        const struct route *r = &ROUTES[i];
+        size_t n = strlen(r->path);
+        if (r->param ? !strncmp(r->path, path, n) && path[n] && !strchr(path + n, '/')
+                     : !strcmp(r->path, path))
+            return r;
+    }
     return NULL;
+}
+
+/* GET /v1/models/NAME: Ollama's show handler behind openai.go's RetrieveMiddleware. */
+static void respond_v1_model(tdm_sim_conn *c, int64_t t, const char *name)
+{
+    tdm_sim_server *s = c->srv;
+    tdm_buf *b = &c->line;
+    int status = 200;
+    char msg[TDM_SIM_HTTP_MAX_PATH + 32];
+    if (!tdm_sim_model_name_valid(name)) {
+        status = 400;
+        snprintf(msg, sizeof msg, "invalid model name");
+    } else if (tdm_sim_model_find(s->models, s->nmodels, name) < 0) {
+        status = 404;
+        snprintf(msg, sizeof msg, "model '%s' not found", name);
+    }
+    int r = status == 200 ? tdm_sim_oai_model(b, name) : tdm_sim_oai_error(b, "api_error", msg);
+    if (!r && status != 200)
+        r = tdm_buf_append_str(b, "\n");
+    if (r) {
+        tdm_sim_conn_close(c);
+        return;
+    }
+    respond(c, t, status, OAI_JSON, tdm_buf_str(b), b->len, 0, status == 200 ? "ok" : "error");
 }
 
 static unsigned method_bit(const char *m)
@@ -317,8 +352,16 @@ static void route(tdm_sim_conn *c, int64_t t, const char *body, size_t blen)
         free(model);
         tdm_sim_wire_show(b, &s->models[i]);
         respond_json(c, t, 200, b, "ok");
+    } else if (!strcmp(p, "/v1/models")) {
+        tdm_sim_oai_models(b, s->models, s->nmodels);
+        respond(c, t, 200, OAI_JSON, tdm_buf_str(b), b->len, 0, "ok");
+    } else if (r->param) {
+        respond_v1_model(c, t, p + strlen(r->path));
     } else {
-        tdm_sim_gen_dispatch(c, t, p[5] == 'c', body, blen);
+        int api = !strcmp(p, "/api/generate") ? TDM_SIM_API_GENERATE
+                  : !strcmp(p, "/api/chat")   ? TDM_SIM_API_CHAT
+                                              : TDM_SIM_API_OPENAI;
+        tdm_sim_gen_dispatch(c, t, api, body, blen);
     }
 }
 

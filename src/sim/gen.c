@@ -1,5 +1,7 @@
-/* gen.c — one /api/generate or /api/chat request as a stream on its device: cold load,
- * a wait for one of its port's slots (slots.c), prefill, one line per token, the final line with counters, and the injected faults.
+/* gen.c — one /api/generate, /api/chat or /v1/chat/completions request as a stream on
+ * its device: cold load, a wait for one of its port's slots (slots.c), prefill, one line
+ * (or SSE event) per token, the final line with counters, and the injected faults. How
+ * each of those looks in the request's API is genwire.c's business.
  * Model times (due) drive the simulation and the counters; the emission log records
  * when each write actually reached the socket. Lines go out through the connection's
  * output path (cork.c); answering, finishing and closing the request go through the
@@ -10,12 +12,10 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "sim/genwire.h"
+#include "sim/openai.h"
 #include "sim/rng.h"
 #include "sim/sim_int.h"
-#include "sim/wire.h"
-
-#define NDJSON "application/x-ndjson"
-#define APP_JSON "application/json; charset=utf-8"
 
 static const tdm_sim_faults *faults(const tdm_sim_conn *c)
 {
@@ -111,12 +111,17 @@ static int frame(tdm_sim_conn *c, const char *data, size_t len)
     return c->chunked ? tdm_sim_http_chunk(&c->out, data, len) : tdm_buf_append(&c->out, data, len);
 }
 
-/* Sends c->line (plus '\n') as one streamed write: the head first if still unsent. */
+static const char *stream_type(const tdm_sim_conn *c)
+{
+    return tdm_sim_genwire_stream_type(c->gen.rq.api);
+}
+
+/* Sends c->line (a line or event, terminators included) as one streamed write: the head
+ * first if still unsent. */
 static int send_line(tdm_sim_conn *c, int64_t token, int64_t due, bool last)
 {
     tdm_buf_reset(&c->out);
-    if (tdm_buf_append(&c->line, "\n", 1) || head_once(c, 200, NDJSON) ||
-        frame(c, c->line.data, c->line.len) ||
+    if (head_once(c, 200, stream_type(c)) || frame(c, c->line.data, c->line.len) ||
         (last && c->chunked && tdm_buf_append_str(&c->out, TDM_SIM_HTTP_LAST_CHUNK))) {
         c->ops->close(c);
         return -1;
@@ -124,17 +129,12 @@ static int send_line(tdm_sim_conn *c, int64_t token, int64_t due, bool last)
     return tdm_sim_conn_send(c, c->out.data, c->out.len, token, due);
 }
 
-static void line_base(tdm_sim_conn *c, tdm_sim_line *l, char *created, size_t clen)
-{
-    tdm_sim_wall_now(created, clen);
-    *l = (tdm_sim_line){.chat = c->gen.rq.chat, .model = c->gen.rq.model, .created_at = created};
-}
-
-/* A complete (non-streamed) JSON answer for a generate/chat request. */
+/* A complete (non-streamed) JSON answer, c->line, in the request's API. (The request's
+ * api outlives tdm_sim_genreq_free, which frees only its strings.) */
 static void respond_whole(tdm_sim_conn *c, int64_t t, int status, const char *reason)
 {
-    c->ops->respond(c, t, status, APP_JSON, tdm_buf_str(&c->line), c->line.len, c->gen.produced,
-                    reason);
+    c->ops->respond(c, t, status, tdm_sim_genwire_json_type(c->gen.rq.api),
+                    tdm_buf_str(&c->line), c->line.len, c->gen.produced, reason);
 }
 
 /* Ends the request at model time t after its last token. */
@@ -150,22 +150,11 @@ static void finish(tdm_sim_conn *c, int64_t t)
         .eval_count = g->produced,
         .eval_duration = t - g->t_prefill_end,
     };
-    char created[48];
-    tdm_sim_line l;
-    line_base(c, &l, created, sizeof created);
-    l.done = true;
-    l.done_reason = g->done_reason;
-    l.counters = &k;
-    if (!g->rq.stream) {
-        l.text = tdm_buf_str(&g->whole);
-        l.text_len = g->whole.len;
-    } else {
-        l.text = "";
-    }
-    l.context = g->rq.ids;
-    l.n_context = g->rq.n_ids;
+    tdm_sim_genend e = {.whole = !g->rq.stream, .done_reason = g->done_reason, .counters = &k,
+                        .text = tdm_buf_str(&g->whole), .text_len = g->whole.len,
+                        .context = g->rq.ids, .n_context = g->rq.n_ids};
     tdm_buf_reset(&c->line);
-    int r = tdm_sim_wire_line(&c->line, &l);
+    int r = tdm_sim_genwire_end(&c->line, &g->rq, g->oai_id, &e);
     const char *reason = g->done_reason;
     int64_t produced = g->produced;
     bool stream = g->rq.stream;
@@ -188,27 +177,30 @@ static void finish(tdm_sim_conn *c, int64_t t)
 /* Builds the answer to a load-only request (empty prompt / no messages) into c->line. */
 static int load_line(tdm_sim_conn *c, const char *done_reason)
 {
-    char created[48];
-    tdm_sim_line l;
-    line_base(c, &l, created, sizeof created);
-    l.text = "";
-    l.done = true;
-    l.done_reason = done_reason;
+    tdm_sim_genend e = {.whole = true, .done_reason = done_reason, .text = ""};
     tdm_buf_reset(&c->line);
-    return tdm_sim_wire_line(&c->line, &l);
+    return tdm_sim_genwire_end(&c->line, &c->gen.rq, c->gen.oai_id, &e);
 }
 
-static void fail_error_line(tdm_sim_conn *c, int64_t t)
+/* The runner fails after the tokens so far (faults error-line, error-event): the failure
+ * as the API shows it, then a proper end of the chunked body. */
+static void fail_error_line(tdm_sim_conn *c, int64_t t, bool event)
 {
     char msg[96];
     snprintf(msg, sizeof msg, "simulated failure after %lld tokens", (long long)c->gen.produced);
     bool stream = c->gen.rq.stream;
-    log_end(c, stream ? 200 : 500, "error-line");
-    gen_release(c, t);
+    const char *reason = event ? "error-event" : "error-line";
+    if (stream) /* a whole answer's end line comes with it (respond_whole) */
+        log_end(c, 200, reason);
     tdm_buf_reset(&c->line);
-    tdm_sim_wire_error(&c->line, msg);
+    int r = tdm_sim_genwire_failure(&c->line, &c->gen.rq, c->gen.oai_id, msg, event);
+    gen_release(c, t);
+    if (r) {
+        c->ops->close(c);
+        return;
+    }
     if (!stream) {
-        respond_whole(c, t, 500, "error-line");
+        respond_whole(c, t, 500, reason);
         return;
     }
     if (send_line(c, -1, t, true) == 0)
@@ -220,8 +212,7 @@ static void fail_error_line(tdm_sim_conn *c, int64_t t)
 static int malformed_line(tdm_sim_conn *c)
 {
     tdm_buf_reset(&c->line);
-    return tdm_buf_printf(&c->line, "{\"model\":\"%s\",\"created_at\":\"2025-01-01T00:00:00Z\",\"response\":\"oops",
-                          "simulated");
+    return tdm_sim_genwire_malformed(&c->line, &c->gen.rq, c->gen.oai_id);
 }
 
 /* Applies the faults due after c->gen.produced tokens. Returns true when the stream
@@ -231,8 +222,8 @@ static bool check_faults(tdm_sim_conn *c, int64_t t)
     const tdm_sim_faults *f = faults(c);
     tdm_sim_gen *g = &c->gen;
     int64_t k = g->produced;
-    if (f->error_line == k) {
-        fail_error_line(c, t);
+    if (f->error_line == k || f->error_event == k) {
+        fail_error_line(c, t, f->error_line != k);
         return true;
     }
     if (f->disconnect == k) {
@@ -258,7 +249,7 @@ static bool check_faults(tdm_sim_conn *c, int64_t t)
             if (malformed_line(c) || send_line(c, -1, t, false))
                 return true;
         } else {
-            log_end(c, 200, "malformed");
+            /* respond_whole logs the request's end line (once). */
             gen_release(c, t);
             malformed_line(c);
             respond_whole(c, t, 200, "malformed");
@@ -289,21 +280,17 @@ static int emit_token(tdm_sim_conn *c, int64_t due)
         }
         return 0;
     }
-    char created[48];
-    tdm_sim_line l;
-    line_base(c, &l, created, sizeof created);
-    l.text = text;
-    l.text_len = tlen;
     tdm_buf_reset(&c->line);
-    if (tdm_sim_wire_line(&c->line, &l))
+    if (tdm_sim_genwire_token(&c->line, &g->rq, g->oai_id, text, tlen))
         return -1;
-    if (f->oversized > 0 && g->produced == 0 && c->line.len + 1 < (size_t)f->oversized) {
-        /* Pad the text inside the JSON string so the line, '\n' included, is exactly
-         * oversized bytes and still valid JSON. */
-        size_t pad = (size_t)f->oversized - 1 - c->line.len;
+    if (f->oversized > 0 && g->produced == 0 && c->line.len < (size_t)f->oversized) {
+        /* Pad the text inside the JSON string so the line (or event), terminators
+         * included, is exactly oversized bytes and still valid JSON. */
+        size_t pad = (size_t)f->oversized - c->line.len;
         tdm_buf big = {0};
-        char *q = strstr(c->line.data, l.chat ? "\"content\":\"" : "\"response\":\"");
-        size_t at = (size_t)(q - c->line.data) + (l.chat ? 11 : 12);
+        bool chat = g->rq.chat;
+        char *q = strstr(c->line.data, chat ? "\"content\":\"" : "\"response\":\"");
+        size_t at = (size_t)(q - c->line.data) + (chat ? 11 : 12);
         int r = tdm_buf_append(&big, c->line.data, at);
         char xs[4096];
         memset(xs, 'x', sizeof xs);
@@ -326,9 +313,8 @@ static int emit_token(tdm_sim_conn *c, int64_t due)
                 break;
             }
         if (split > 0) {
-            tdm_buf_append(&c->line, "\n", 1);
             tdm_buf_reset(&c->out);
-            if (head_once(c, 200, NDJSON) || frame(c, c->line.data, split) ||
+            if (head_once(c, 200, stream_type(c)) || frame(c, c->line.data, split) ||
                 tdm_sim_conn_send(c, c->out.data, c->out.len, -1, due))
                 return -1;
             tdm_buf_reset(&c->out);
@@ -409,27 +395,53 @@ static uint64_t seed_for(const tdm_sim_conn *c, const tdm_sim_model *m, uint64_t
                          (rq->has_seed ? 0x5eedULL : 0));
 }
 
-/* Answers the request with {"error": msg} and no stream. */
+/* Answers the request with its API's error body and no stream. */
 static void respond_error(tdm_sim_conn *c, int64_t t, int status, const char *msg,
                           const char *reason)
 {
     tdm_sim_genreq_free(&c->gen.rq);
     tdm_buf_reset(&c->line);
-    tdm_sim_wire_error(&c->line, msg);
+    tdm_sim_genwire_error(&c->line, c->gen.rq.api, msg);
     respond_whole(c, t, status, reason);
 }
 
-void tdm_sim_gen_dispatch(tdm_sim_conn *c, int64_t t, bool chat, const char *body, size_t len)
+/* Reads the body for its API. Returns 0, or -1 after answering the 400. */
+static int parse(tdm_sim_conn *c, int64_t t, int api, const char *body, size_t len)
+{
+    char err[512];
+    tdm_sim_genreq *rq = &c->gen.rq;
+    if (api != TDM_SIM_API_OPENAI) {
+        if (tdm_sim_genreq_parse(body, len, api == TDM_SIM_API_CHAT, rq, err, sizeof err) == 0)
+            return 0;
+        respond_error(c, t, 400, err, "bad-request");
+        return -1;
+    }
+    int r = tdm_sim_oai_parse(body, len, rq, err, sizeof err);
+    if (r == TDM_SIM_OAI_OK)
+        return 0;
+    if (r == TDM_SIM_OAI_HANDLER_ERROR) {
+        respond_error(c, t, 400, err, "bad-request");
+        return -1;
+    }
+    /* ChatMiddleware's own refusal: gin's AbortWithStatusJSON (its content type, no
+     * newline), before the handler and its writeError ever see the request. */
+    tdm_buf_reset(&c->line);
+    tdm_sim_oai_error(&c->line, "invalid_request_error", err);
+    c->ops->respond(c, t, 400, tdm_sim_genwire_json_type(TDM_SIM_API_CHAT),
+                    tdm_buf_str(&c->line), c->line.len, 0, "bad-request");
+    return -1;
+}
+
+void tdm_sim_gen_dispatch(tdm_sim_conn *c, int64_t t, int api, const char *body, size_t len)
 {
     tdm_sim_server *s = c->srv;
     tdm_sim_gen *g = &c->gen;
     char err[512];
     *g = (tdm_sim_gen){0};
     tdm_sim_slot_wait_init(&g->wait, c);
-    if (tdm_sim_genreq_parse(body, len, chat, &g->rq, err, sizeof err) != 0) {
-        respond_error(c, t, 400, err, "bad-request");
+    if (parse(c, t, api, body, len) != 0)
         return;
-    }
+    bool chat = g->rq.chat;
     /* Ollama 0.11.4's order: the model must exist (generate: 404 "model 'x' not found",
      * also for a missing or invalid name; chat: 404 from its scheduler, worded
      * differently), then the options are checked (a wrong type is a 500). */
@@ -476,6 +488,7 @@ void tdm_sim_gen_dispatch(tdm_sim_conn *c, int64_t t, bool chat, const char *bod
     if (t < p->dev->dev.t_last)
         t = p->dev->dev.t_last;
     uint64_t seed = seed_for(c, &s->models[mi], p->gen_requests++);
+    g->oai_id = (int)(seed % 999); /* Ollama: rand.Intn(999) */
     tdm_sim_rng rng;
     tdm_sim_rng_seed(&rng, seed);
     if (g->rq.num_predict > 0) {

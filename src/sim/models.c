@@ -9,18 +9,22 @@
 #include "core/sha256.h"
 #include "sim/wire.h"
 
-/* Models the simulator knows by name, with their real published sizes. */
+/* Models the simulator knows by name, with their real published sizes and the shape the
+ * real /api/show gives in model_info (the ollama CLI's `show` reads parameter_count,
+ * context_length and embedding_length, and panics without them). tiny is the project's
+ * generated test model (scripts/ollama/make-tiny-model.py), as the real server shows it. */
 static const struct {
     const char *name;
     int64_t size;
     const char *family;
     const char *params;
     int64_t ctx;
+    int64_t param_count, embedding, blocks, heads, heads_kv;
 } KNOWN[] = {
-    {"gemma3:latest", 3338801804LL, "gemma3", "4.3B", 131072},
-    {"tiny:latest", 1300000LL, "llama", "1.2M", 2048},
-    {"llama3.2:latest", 2019393189LL, "llama", "3.2B", 131072},
-    {"qwen2.5:latest", 4683087332LL, "qwen2", "7.6B", 32768},
+    {"gemma3:latest", 3338801804LL, "gemma3", "4.3B", 131072, 4299915632LL, 2560, 34, 8, 4},
+    {"tiny:latest", 1300000LL, "llama", "1.2M", 4096, 186560LL, 64, 2, 4, 4},
+    {"llama3.2:latest", 2019393189LL, "llama", "3.2B", 131072, 3212749888LL, 3072, 28, 24, 8},
+    {"qwen2.5:latest", 4683087332LL, "qwen2", "7.6B", 32768, 7615616512LL, 3584, 28, 28, 4},
 };
 
 int tdm_sim_model_normalize(const char *in, char *out, size_t outlen)
@@ -48,6 +52,11 @@ int tdm_sim_model_init(tdm_sim_model *m, const char *name)
             snprintf(m->family, sizeof m->family, "%s", KNOWN[i].family);
             snprintf(m->parameter_size, sizeof m->parameter_size, "%s", KNOWN[i].params);
             m->context_length = KNOWN[i].ctx;
+            m->param_count = KNOWN[i].param_count;
+            m->embedding_length = KNOWN[i].embedding;
+            m->block_count = KNOWN[i].blocks;
+            m->head_count = KNOWN[i].heads;
+            m->head_count_kv = KNOWN[i].heads_kv;
             return 0;
         }
     /* Unknown names: a stable size from the name, and the family from its letters. */
@@ -66,6 +75,11 @@ int tdm_sim_model_init(tdm_sim_model *m, const char *name)
     snprintf(m->parameter_size, sizeof m->parameter_size, "%.1fB",
              (double)m->size * 8.0 / 4.8 / 1e9);
     m->context_length = 8192;
+    m->param_count = (int64_t)((double)m->size * 8.0 / 4.8);
+    m->embedding_length = 4096; /* a 7-8B model's shape */
+    m->block_count = 32;
+    m->head_count = 32;
+    m->head_count_kv = 8;
     return 0;
 }
 
@@ -129,14 +143,23 @@ int tdm_sim_wire_show(tdm_buf *b, const tdm_sim_model *m)
     r = r ? r : str_field(b, ",\"template\":", "{{ .Prompt }}");
     r = r ? r : tdm_buf_append_str(b, ",");
     r = r ? r : details(b, m);
+    /* model_info's keys in the real server's order (sorted), the architecture's own ones
+     * named after it */
     r = r ? r : str_field(b, ",\"model_info\":{\"general.architecture\":", m->family);
-    r = r ? r : tdm_buf_printf(b, ",\"general.parameter_count\":%lld",
-                               (long long)((double)m->size * 8.0 / 4.8));
-    char key[96];
-    snprintf(key, sizeof key, "%s.context_length", m->family);
-    r = r ? r : tdm_buf_append_str(b, ",");
-    r = r ? r : tdm_sim_json_str(b, key, strlen(key));
-    r = r ? r : tdm_buf_printf(b, ":%lld}", (long long)m->context_length);
+    r = r ? r : tdm_buf_printf(b, ",\"general.file_type\":15,\"general.parameter_count\":%lld",
+                               (long long)m->param_count);
+    static const char *const KEYS[] = {"attention.head_count", "attention.head_count_kv", "block_count",
+                                       "context_length", "embedding_length"};
+    const int64_t vals[] = {m->head_count, m->head_count_kv, m->block_count, m->context_length,
+                            m->embedding_length};
+    for (size_t k = 0; k < sizeof KEYS / sizeof KEYS[0] && !r; k++) {
+        char key[128];
+        snprintf(key, sizeof key, "%s.%s", m->family, KEYS[k]);
+        r = tdm_buf_append_str(b, ",");
+        r = r ? r : tdm_sim_json_str(b, key, strlen(key));
+        r = r ? r : tdm_buf_printf(b, ":%lld", (long long)vals[k]);
+    }
+    r = r ? r : tdm_buf_append_str(b, "}");
     /* Ollama lists the GGUF's tensors; two stand in for them (the simulator has none). */
     r = r ? r : tdm_buf_printf(b, ",\"tensors\":[{\"name\":\"token_embd.weight\",\"type\":\"Q4_K\","
                                   "\"shape\":[2048,32000]},{\"name\":\"output_norm.weight\","

@@ -20,6 +20,8 @@ typedef struct tdm_sim_model {
     char parameter_size[16]; /* "4.3B" */
     const char *quantization;
     int64_t context_length;
+    int64_t param_count;     /* model_info general.parameter_count */
+    int64_t embedding_length, block_count, head_count, head_count_kv;
 } tdm_sim_model;
 
 /* Fills m for a model name; returns -1 when the name is empty or too long. */
@@ -31,6 +33,8 @@ int tdm_sim_model_find(const tdm_sim_model *models, size_t n, const char *name);
 
 /* A fixed modification time, so listings are identical from run to run. */
 #define TDM_SIM_MODIFIED_AT "2025-08-05T12:00:00Z"
+/* The same instant in Unix seconds (/v1/models' "created"). */
+#define TDM_SIM_MODIFIED_UNIX 1754395200LL
 
 int tdm_sim_wire_tags(tdm_buf *b, const tdm_sim_model *models, size_t n);
 int tdm_sim_wire_show(tdm_buf *b, const tdm_sim_model *m);

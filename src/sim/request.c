@@ -1,14 +1,12 @@
 /* request.c — generate/chat/show request bodies (see request.h). */
 #include "sim/request.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "sim/gojson.h"
+#include "sim/reqjson.h"
 #include "sim/rng.h"
 #include "sim/tokens.h"
 
@@ -68,128 +66,15 @@ static void set_err(char *err, size_t errlen, const char *fmt, const char *a)
     snprintf(err, errlen, fmt, a);
 }
 
-/* Go's name for a JSON value's kind in "json: cannot unmarshal <kind> into ...". */
-static const char *type_name(const json_t *v)
+/* The string field `key` of obj (see tdm_sim_decode_str). */
+static const char *str_at(tdm_sim_decode *d, json_t *obj, const char *key, const char *field,
+                          size_t *n)
 {
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "bool";
-    default: return "null";
-    }
-}
-
-/* reflect.TypeOf(v) of what json.Unmarshal(b, &any) gives, as Ollama's Duration names it. */
-static const char *go_any_type(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "map[string]interface {}";
-    case JSON_ARRAY: return "[]interface {}";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "float64";
-    case JSON_TRUE:
-    case JSON_FALSE: return "bool";
-    default: return "<nil>";
-    }
-}
-
-/* Reads a body as json.Decoder does (see gojson.h): the first value only; null is an
- * empty request. Returns a new object, or NULL with Ollama's 400 message in err. */
-static json_t *load_object(const char *body, size_t len, const char *go_type, char *err,
-                           size_t errlen)
-{
-    long end = tdm_sim_gojson_scan(body, len, err, errlen);
-    if (end == TDM_SIM_GOJSON_EOF) {
-        set_err(err, errlen, "%s", "missing request body");
-        return NULL;
-    }
-    if (end < 0)
-        return NULL;
-    json_error_t je;
-    json_t *root = json_loadb(body, (size_t)end, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-    if (!root) {
-        /* Valid JSON to Go that jansson refuses (invalid UTF-8 in a string, nesting
-         * deeper than jansson's limit): say what jansson said. */
-        snprintf(err, errlen, "invalid JSON: %s (line %d, column %d)", je.text, je.line,
-                 je.column);
-        return NULL;
-    }
-    if (json_is_null(root)) {
-        json_decref(root);
-        return json_object();
-    }
-    if (!json_is_object(root)) {
-        snprintf(err, errlen, "json: cannot unmarshal %s into Go value of type %s",
-                 type_name(root), go_type);
-        json_decref(root);
-        return NULL;
-    }
-    return root;
-}
-
-/* The value Go would decode into the field `name`: the last key matching it exactly or
- * case-insensitively (encoding/json's field matching), or NULL. */
-static json_t *jget(json_t *obj, const char *name)
-{
-    const char *key;
-    json_t *v, *found = NULL;
-    json_object_foreach(obj, key, v) {
-        if (strcasecmp(key, name) == 0)
-            found = v;
-    }
-    return found;
-}
-
-/* Decoding state: Go keeps the first type mismatch and reports it after the whole
- * value, unless a custom unmarshaler (keep_alive, a chat message) fails first. */
-typedef struct decode {
-    char *err;
-    size_t errlen;
-    bool mismatch;      /* a type error was recorded in err */
-    bool fatal;         /* err is final: stop */
-} decode;
-
-static void mismatch(decode *d, const char *kind, const char *field, const char *type)
-{
-    if (d->mismatch || d->fatal)
-        return;
-    d->mismatch = true;
-    snprintf(d->err, d->errlen, "json: cannot unmarshal %s into Go struct field %s of type %s",
-             kind, field, type);
-}
-
-/* A string field: its value, or "" when absent, null or of another type (recorded). */
-static const char *str_field(decode *d, json_t *v, const char *field, size_t *n)
-{
-    *n = 0;
-    if (!v || json_is_null(v))
-        return "";
-    if (!json_is_string(v)) {
-        mismatch(d, type_name(v), field, "string");
-        return "";
-    }
-    *n = json_string_length(v);
-    return json_string_value(v);
-}
-
-static void bool_field(decode *d, json_t *v, const char *field, bool *out)
-{
-    if (!v || json_is_null(v))
-        return;
-    if (!json_is_boolean(v)) {
-        mismatch(d, type_name(v), field, "bool");
-        return;
-    }
-    *out = json_is_true(v);
+    return tdm_sim_decode_str(d, tdm_sim_json_get(obj, key), field, n);
 }
 
 /* api.Duration's UnmarshalJSON: seconds as a number, or a Go duration string. */
-static void keep_alive_field(decode *d, json_t *v, tdm_sim_genreq *r)
+static void keep_alive_field(tdm_sim_decode *d, json_t *v, tdm_sim_genreq *r)
 {
     if (!v || json_is_null(v) || d->fatal)
         return;
@@ -210,7 +95,7 @@ static void keep_alive_field(decode *d, json_t *v, tdm_sim_genreq *r)
         r->keep_alive_ns = ns < 0 ? TDM_SIM_FOREVER : ns;
         return;
     }
-    snprintf(d->err, d->errlen, "Unsupported type: '%s'", go_any_type(v));
+    snprintf(d->err, d->errlen, "Unsupported type: '%s'", tdm_sim_json_any_type(v));
     d->fatal = true;
 }
 
@@ -226,14 +111,14 @@ static const struct { const char *name; char type; } OPTIONS[] = {
 
 /* Checks options like FromMap; the first wrong type becomes r->opt_error (a 500 once the
  * model is known). num_predict and seed are kept. */
-static void options_field(decode *d, json_t *o, tdm_sim_genreq *r, const char *go_struct)
+static void options_field(tdm_sim_decode *d, json_t *o, tdm_sim_genreq *r, const char *go_struct)
 {
     if (!o || json_is_null(o))
         return;
     if (!json_is_object(o)) {
         char field[64];
         snprintf(field, sizeof field, "%s.options", go_struct);
-        mismatch(d, type_name(o), field, "map[string]interface {}");
+        tdm_sim_decode_mismatch(d, tdm_sim_json_kind(o), field, "map[string]interface {}");
         return;
     }
     const char *key;
@@ -290,21 +175,21 @@ static int append_ids(tdm_sim_genreq *r, const char *s, size_t n)
     return 0;
 }
 
-static int parse_generate(json_t *root, tdm_sim_genreq *r, decode *d)
+static int parse_generate(json_t *root, tdm_sim_genreq *r, tdm_sim_decode *d)
 {
     const char *prompt, *system;
     size_t plen, slen, ignored;
-    prompt = str_field(d, jget(root, "prompt"), "GenerateRequest.prompt", &plen);
-    system = str_field(d, jget(root, "system"), "GenerateRequest.system", &slen);
-    str_field(d, jget(root, "suffix"), "GenerateRequest.suffix", &ignored);
-    str_field(d, jget(root, "template"), "GenerateRequest.template", &ignored);
+    prompt = str_at(d, root, "prompt", "GenerateRequest.prompt", &plen);
+    system = str_at(d, root, "system", "GenerateRequest.system", &slen);
+    str_at(d, root, "suffix", "GenerateRequest.suffix", &ignored);
+    str_at(d, root, "template", "GenerateRequest.template", &ignored);
     bool raw = false;
-    bool_field(d, jget(root, "raw"), "GenerateRequest.raw", &raw);
-    json_t *ctx = jget(root, "context");
+    tdm_sim_decode_bool(d, tdm_sim_json_get(root, "raw"), "GenerateRequest.raw", &raw);
+    json_t *ctx = tdm_sim_json_get(root, "context");
     size_t nctx = 0;
     if (ctx && !json_is_null(ctx)) {
         if (!json_is_array(ctx)) {
-            mismatch(d, type_name(ctx), "GenerateRequest.context", "[]int");
+            tdm_sim_decode_mismatch(d, tdm_sim_json_kind(ctx), "GenerateRequest.context", "[]int");
             ctx = NULL;
         } else {
             nctx = json_array_size(ctx);
@@ -319,7 +204,7 @@ static int parse_generate(json_t *root, tdm_sim_genreq *r, decode *d)
     for (size_t i = 0; i < nctx; i++) {
         json_t *v = json_array_get(ctx, i);
         if (!json_is_integer(v)) {
-            mismatch(d, type_name(v), "GenerateRequest.context", "int");
+            tdm_sim_decode_mismatch(d, tdm_sim_json_kind(v), "GenerateRequest.context", "int");
             continue;
         }
         if (r->n_ids < TDM_SIM_MAX_CONTEXT_IDS)
@@ -333,16 +218,17 @@ static int parse_generate(json_t *root, tdm_sim_genreq *r, decode *d)
     return 0;
 }
 
-static int parse_chat(json_t *root, tdm_sim_genreq *r, decode *d)
+static int parse_chat(json_t *root, tdm_sim_genreq *r, tdm_sim_decode *d)
 {
-    json_t *msgs = jget(root, "messages");
+    json_t *msgs = tdm_sim_json_get(root, "messages");
     if (msgs && !json_is_null(msgs) && !json_is_array(msgs)) {
-        mismatch(d, type_name(msgs), "ChatRequest.messages", "[]api.Message");
+        tdm_sim_decode_mismatch(d, tdm_sim_json_kind(msgs), "ChatRequest.messages",
+                                "[]api.Message");
         msgs = NULL;
     }
     size_t n = json_is_array(msgs) ? json_array_size(msgs) : 0;
     r->empty = n == 0;
-    uint64_t h = 2;
+    r->prompt_hash = TDM_SIM_CHAT_HASH0;
     for (size_t i = 0; i < n && !d->fatal; i++) {
         json_t *m = json_array_get(msgs, i);
         if (json_is_null(m))
@@ -351,25 +237,30 @@ static int parse_chat(json_t *root, tdm_sim_genreq *r, decode *d)
          * inside a message ends the decoding at once. */
         if (!json_is_object(m)) {
             snprintf(d->err, d->errlen, "json: cannot unmarshal %s into Go struct field "
-                     "ChatRequest.messages of type api.Alias", type_name(m));
+                     "ChatRequest.messages of type api.Alias", tdm_sim_json_kind(m));
             d->fatal = true;
             break;
         }
-        decode md = {.err = d->err, .errlen = d->errlen};
+        tdm_sim_decode md = {.err = d->err, .errlen = d->errlen};
         const char *role, *content;
         size_t rl, cl, ignored;
-        role = str_field(&md, jget(m, "role"), "ChatRequest.messages.role", &rl);
-        content = str_field(&md, jget(m, "content"), "ChatRequest.messages.content", &cl);
-        str_field(&md, jget(m, "thinking"), "ChatRequest.messages.thinking", &ignored);
+        role = str_at(&md, m, "role", "ChatRequest.messages.role", &rl);
+        content = str_at(&md, m, "content", "ChatRequest.messages.content", &cl);
+        str_at(&md, m, "thinking", "ChatRequest.messages.thinking", &ignored);
         if (md.mismatch) {
             d->fatal = true;
             break;
         }
-        r->prompt_tokens += CHAT_TOKENS_PER_MESSAGE + (int64_t)tdm_sim_tokenize(content, cl, NULL, 0);
-        h = tdm_sim_hash64(content, cl, tdm_sim_hash64(role, rl, h));
+        tdm_sim_genreq_add_message(r, role, rl, content, cl);
     }
-    r->prompt_hash = h;
     return 0;
+}
+
+void tdm_sim_genreq_add_message(tdm_sim_genreq *r, const char *role, size_t rl,
+                                const char *content, size_t cl)
+{
+    r->prompt_tokens += CHAT_TOKENS_PER_MESSAGE + (int64_t)tdm_sim_tokenize(content, cl, NULL, 0);
+    r->prompt_hash = tdm_sim_hash64(content, cl, tdm_sim_hash64(role, rl, r->prompt_hash));
 }
 
 bool tdm_sim_model_name_valid(const char *name)
@@ -393,26 +284,27 @@ int tdm_sim_genreq_parse(const char *body, size_t len, bool chat, tdm_sim_genreq
     const char *go_type = chat ? "ChatRequest" : "GenerateRequest";
     memset(out, 0, sizeof *out);
     out->chat = chat;
+    out->api = chat ? TDM_SIM_API_CHAT : TDM_SIM_API_GENERATE;
     out->stream = true;
-    json_t *root = load_object(body, len, chat ? "api.ChatRequest" : "api.GenerateRequest",
-                               err, errlen);
+    json_t *root = tdm_sim_json_body(body, len, chat ? "api.ChatRequest" : "api.GenerateRequest",
+                                     "missing request body", err, errlen);
     if (!root)
         return -1;
-    decode d = {.err = err, .errlen = errlen};
+    tdm_sim_decode d = {.err = err, .errlen = errlen};
     char field[64];
     size_t mlen;
     int rc = -1;
     /* keep_alive's own unmarshaler fails at once; type mismatches wait for the end. */
-    keep_alive_field(&d, jget(root, "keep_alive"), out);
+    keep_alive_field(&d, tdm_sim_json_get(root, "keep_alive"), out);
     snprintf(field, sizeof field, "%s.model", go_type);
-    const char *model = str_field(&d, jget(root, "model"), field, &mlen);
+    const char *model = str_at(&d, root, "model", field, &mlen);
     snprintf(field, sizeof field, "%s.stream", go_type);
-    bool_field(&d, jget(root, "stream"), field, &out->stream);
+    tdm_sim_decode_bool(&d, tdm_sim_json_get(root, "stream"), field, &out->stream);
     if (!d.fatal && (chat ? parse_chat(root, out, &d) : parse_generate(root, out, &d)) != 0)
         goto done;
     if (d.fatal || d.mismatch)
         goto done;
-    options_field(&d, jget(root, "options"), out, go_type);
+    options_field(&d, tdm_sim_json_get(root, "options"), out, go_type);
     if (d.mismatch)
         goto done;
     if (chat && (mlen == 0 || memchr(model, '\0', mlen) || !tdm_sim_model_name_valid(model))) {
@@ -447,14 +339,15 @@ void tdm_sim_genreq_free(tdm_sim_genreq *r)
 int tdm_sim_showreq_parse(const char *body, size_t len, char **model, char *err, size_t errlen)
 {
     *model = NULL;
-    json_t *root = load_object(body, len, "api.ShowRequest", err, errlen);
+    json_t *root = tdm_sim_json_body(body, len, "api.ShowRequest", "missing request body", err,
+                                     errlen);
     if (!root)
         return -1;
-    decode d = {.err = err, .errlen = errlen};
+    tdm_sim_decode d = {.err = err, .errlen = errlen};
     size_t ml, nl;
     int rc = -1;
-    const char *m = str_field(&d, jget(root, "model"), "ShowRequest.model", &ml);
-    const char *name = str_field(&d, jget(root, "name"), "ShowRequest.name", &nl);
+    const char *m = str_at(&d, root, "model", "ShowRequest.model", &ml);
+    const char *name = str_at(&d, root, "name", "ShowRequest.name", &nl);
     if (d.mismatch)
         goto done;
     if (ml == 0)

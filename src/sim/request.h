@@ -13,7 +13,16 @@
 /* Prompt token ids kept for the `context` array; more would only bloat the final line. */
 #define TDM_SIM_MAX_CONTEXT_IDS 65536
 
+/* The API a generation request came in through: Ollama's native /api/generate and
+ * /api/chat, or the OpenAI-compatible /v1/chat/completions (a chat on the same runner,
+ * answered in OpenAI's shapes). */
+enum { TDM_SIM_API_GENERATE = 0, TDM_SIM_API_CHAT, TDM_SIM_API_OPENAI };
+
+/* The prompt hash of a chat before its first message (see tdm_sim_genreq_add_message). */
+#define TDM_SIM_CHAT_HASH0 2
+
 typedef struct tdm_sim_genreq {
+    int api;                 /* TDM_SIM_API_*; chat is true for chat and openai */
     bool chat;
     char *model;             /* as sent (echoed in every line, as Ollama does) */
     bool stream;             /* default true */
@@ -29,6 +38,7 @@ typedef struct tdm_sim_genreq {
     uint64_t prompt_hash;    /* hash of the prompt text, for seeding */
     char *opt_error;         /* an option of the wrong type: Ollama answers 500 with this,
                               * but only once the model is known to exist */
+    bool include_usage;      /* openai: stream_options.include_usage (a usage chunk) */
 } tdm_sim_genreq;
 
 /* Parses a generate (chat false) or chat body the way Ollama 0.11.4 binds it (Go's
@@ -40,6 +50,11 @@ typedef struct tdm_sim_genreq {
 int tdm_sim_genreq_parse(const char *body, size_t len, bool chat, tdm_sim_genreq *out,
                          char *err, size_t errlen);
 void tdm_sim_genreq_free(tdm_sim_genreq *r);
+/* One chat message as the runner sees it: its template tokens and content count in
+ * prompt_tokens, and role and content in prompt_hash (which seeds the answer), so a chat
+ * sent through /api/chat or /v1/chat/completions gets the same text. */
+void tdm_sim_genreq_add_message(tdm_sim_genreq *r, const char *role, size_t rl,
+                                const char *content, size_t cl);
 
 /* Parses a /api/show body ({"model"} or the older {"name"}); *model is malloc'd. */
 int tdm_sim_showreq_parse(const char *body, size_t len, char **model, char *err, size_t errlen);

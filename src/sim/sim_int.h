@@ -48,7 +48,7 @@ typedef struct tdm_sim_port {
     tdm_sim_server *srv;
 } tdm_sim_port;
 
-/* One generate/chat request in progress on a connection. */
+/* One generate/chat/openai request in progress on a connection. */
 /* GEN_QUEUED: loaded and scheduled, waiting for one of its port's slots (off the device). */
 enum { GEN_IDLE = 0, GEN_LOAD, GEN_QUEUED, GEN_PREFILL, GEN_DECODE };
 typedef struct tdm_sim_gen {
@@ -67,6 +67,7 @@ typedef struct tdm_sim_gen {
     tdm_buf whole;            /* "stream": false: the text so far */
     bool headers_sent;
     bool malformed_sent;
+    int oai_id;               /* /v1: the N of "chatcmpl-N" */
 } tdm_sim_gen;
 
 enum { C_READ = 0, C_DELAY, C_BUSY, C_STALLED, C_LINGER, C_CLOSING };
@@ -159,7 +160,8 @@ void tdm_sim_conn_accept(tdm_sim_port *p);
 void tdm_sim_conn_close(tdm_sim_conn *c);
 
 /* gen.c */
-void tdm_sim_gen_dispatch(tdm_sim_conn *c, int64_t t, bool chat, const char *body, size_t len);
+/* A generation request (api: TDM_SIM_API_*) arrives at model time t. */
+void tdm_sim_gen_dispatch(tdm_sim_conn *c, int64_t t, int api, const char *body, size_t len);
 /* The client went away or the server stops: take the stream off its device. */
 void tdm_sim_gen_abort(tdm_sim_conn *c, int64_t t, const char *reason);
 void tdm_sim_job_due(void *ctx, tdm_sim_job *job, int64_t due);

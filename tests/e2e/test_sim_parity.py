@@ -1,7 +1,8 @@
 """tandem-sim against the real Ollama 0.11.4: the same requests to both, compared.
 
 Values that cannot agree (times, generated text, token counts, digests) are compared by
-type; everything else must be identical: status lines, header names and their order,
+type; everything else must be identical (the OpenAI-compatible /v1 API too, through
+tests/integration/oaiwire.py): status lines, header names and their order,
 header values (but Date), chunked framing (one JSON line per chunk), the key order of
 every kind of line, error bodies byte for byte, Go's own protocol-error answers byte for
 byte, redirects, the Host check, HTTP/1.0 and Connection: close handling, and keep_alive
@@ -21,6 +22,7 @@ from conftest import SKIP_REASON, skip_requested
 if skip_requested():
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
+from oaiwire import same_wire  # noqa: E402
 from rawhttp import exchange, key_shape  # noqa: E402
 from simproc import start_sim  # noqa: E402
 
@@ -139,6 +141,13 @@ def test_show(ports):
     assert rk == sk
     assert key_shape(real.json()["details"]) == key_shape(sim.json()["details"])
     assert key_shape(real.json()["tensors"][0]) == key_shape(sim.json()["tensors"][0])
+    # What the real CLI's `ollama show` reads from model_info, with the tiny model's values.
+    ri, si = real.json()["model_info"], sim.json()["model_info"]
+    arch = ri["general.architecture"]
+    for k in ("general.architecture", "general.parameter_count", arch + ".context_length",
+              arch + ".embedding_length", arch + ".block_count", arch + ".attention.head_count",
+              arch + ".attention.head_count_kv"):
+        assert si.get(k) == ri[k], (k, si.get(k), ri[k])
 
 
 # ---- loading, unloading, /api/ps ---------------------------------------------------------
@@ -358,3 +367,107 @@ def test_http10_and_connection_close(ports):
     assert real.closed and sim.closed
     real, sim = both(ports, "GET", "/api/version", headers=[("Connection", "close")])
     same_exact(real, sim)
+
+
+# ---- the OpenAI-compatible API (/v1) -------------------------------------------------------
+
+V1 = "/v1/chat/completions"
+V1_MSGS = [{"role": "user", "content": "hello"}]
+
+
+def v1(n=8, **kw):
+    b = {"model": "tiny", "messages": V1_MSGS, "max_tokens": n, "temperature": 0}
+    b.update(kw)
+    return b
+
+
+V1_ANSWERS = [v1(stream=True, stream_options={"include_usage": True}), v1(stream=True), v1(),
+              v1(stream=False, seed=1, stream_options={"include_usage": True}),
+              v1(3, stream=True, stream_options=None, messages=[{"role": "system", "content": "be brief"}] + V1_MSGS),
+              v1(2, stream=True, messages=[{"role": "user", "content": [{"type": "text", "text": "hi"}]}])]
+
+
+@pytest.mark.parametrize("body", V1_ANSWERS, ids=[json.dumps(b)[-60:] for b in V1_ANSWERS])
+def test_v1_answers(ports, body):
+    real, sim = both(ports, "POST", V1, body)
+    same_wire(real, sim)
+    for r in (real, sim):
+        if body.get("stream") and body.get("stream_options"):
+            usage = json.loads(r.chunks[-1].split(b"\n\n")[1][6:])["usage"]
+            assert usage["completion_tokens"] == body["max_tokens"] == len(r.chunks) - 1
+        elif not body.get("stream"):
+            assert r.json()["usage"]["completion_tokens"] == body["max_tokens"]
+
+
+@pytest.mark.parametrize("path", ["/v1/models", "/v1/models/tiny", "/v1/models/tiny:latest",
+                                  "/v1/models/Tiny"])
+def test_v1_models(ports, path):
+    same_wire(*both(ports, "GET", path))
+
+
+V1_ERRORS = [
+    ("POST", V1, b'{"model":'),
+    ("POST", V1, b""),
+    ("POST", V1, b"[1]"),
+    ("POST", V1, b"null"),
+    ("POST", V1, b"{not json"),
+    ("POST", V1, {"model": "tiny"}),
+    ("POST", V1, {"model": "tiny", "messages": []}),
+    ("POST", V1, {"model": "tiny", "messages": [{"role": "user"}]}),
+    ("POST", V1, {"model": "tiny", "messages": [None]}),
+    ("POST", V1, {"model": "tiny", "messages": [{"role": "user", "content": 5}]}),
+    ("POST", V1, {"model": "tiny", "messages": [{"role": "user", "content": {"a": 1}}]}),
+    ("POST", V1, {"model": "tiny", "messages": [{"role": "user", "content": True}]}),
+    ("POST", V1, {"model": "tiny", "messages": [{"role": "user", "content": [{"type": "x"}]}]}),
+    ("POST", V1, {"model": "tiny", "messages": [{"role": "user", "content": [1]}]}),
+    ("POST", V1, {"model": "tiny", "messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]}),
+    ("POST", V1, {"model": "tiny", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": "http://x"}]}]}),
+    ("POST", V1, {"model": "tiny", "messages": "x"}),
+    ("POST", V1, {"model": "tiny", "messages": [1]}),
+    ("POST", V1, {"model": "tiny", "messages": [{"role": 5, "content": "x"}]}),
+    ("POST", V1, {"model": 5, "messages": V1_MSGS}),
+    ("POST", V1, {"model": "tiny", "messages": V1_MSGS, "max_tokens": "3", "stream": "x"}),
+    ("POST", V1, {"model": "tiny", "stream": "x", "messages": V1_MSGS, "max_tokens": "3"}),
+    ("POST", V1, {"model": "tiny", "messages": V1_MSGS, "max_tokens": 2.5}),
+    ("POST", V1, {"model": "tiny", "messages": V1_MSGS, "seed": 1.5}),
+    ("POST", V1, {"model": "tiny", "messages": V1_MSGS, "temperature": "hot"}),
+    ("POST", V1, {"model": "tiny", "messages": V1_MSGS, "top_p": []}),
+    ("POST", V1, {"model": "tiny", "messages": V1_MSGS, "stream_options": 5}),
+    ("POST", V1, {"model": "tiny", "messages": V1_MSGS, "stream_options": {"include_usage": 1}}),
+    ("POST", V1, {"model": "tiny", "messages": V1_MSGS, "tools": 5}),
+    ("POST", V1, {"model": "tiny", "messages": V1_MSGS, "response_format": 5}),
+    ("POST", V1, {"messages": V1_MSGS}),
+    ("POST", V1, {"model": "bad name!", "messages": V1_MSGS}),
+    ("POST", V1, {"model": "nosuchmodel", "messages": V1_MSGS}),
+    ("POST", V1, {"model": "nosuchmodel", "messages": V1_MSGS, "stream": True}),
+    ("GET", V1, b""),
+    ("DELETE", V1, b""),
+    ("POST", V1 + "/", b"{}"),
+    ("GET", V1 + "/", b""),
+    ("HEAD", "/v1/models", b""),
+    ("POST", "/v1/models", b""),
+    ("GET", "/v1/models/", b""),
+    ("GET", "/v1/models/nosuchmodel", b""),
+    ("GET", "/v1/models/a/b", b""),
+    ("GET", "/v1/models/tiny/", b""),
+    ("HEAD", "/v1/models/tiny", b""),
+    ("GET", "/v1/nosuchpath", b""),
+]
+
+
+@pytest.mark.parametrize("method,path,body", V1_ERRORS,
+                         ids=["%s %s %s" % (m, p, (b if isinstance(b, bytes) else json.dumps(b))[:60])
+                              for m, p, b in V1_ERRORS])
+def test_v1_error_answers(ports, method, path, body):
+    same_exact(*both(ports, method, path, body))
+
+
+def test_v1_large_whole_answer_and_http10(ports):
+    real, sim = both(ports, "POST", V1, v1(1200))  # above Go's 2048-byte buffer: one chunk
+    same_wire(real, sim)
+    assert real.chunked and len(real.chunks) == len(sim.chunks) == 1
+    real, sim = both(ports, "POST", V1, v1(3, stream=True), version="1.0")
+    same_head(real, sim, compare_length=False)
+    assert real.status_line.startswith("HTTP/1.0 ") and real.closed and sim.closed
+    for r in (real, sim):  # no chunked framing: the events end with the connection
+        assert r.body.count(b"data: ") == 5 and r.body.endswith(b"data: [DONE]\n\n")

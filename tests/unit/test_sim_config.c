@@ -86,8 +86,11 @@ static void test_faults(void **state)
                            "7000:oversized:16MiB", "--fault", "7000:slow-headers:250",
                            "--fault", "#1:utf8-split", "--fault", "#0:error-line:0",
                            "--fault=#0:disconnect:9", "--fault", "#2:malformed:2",
-                           "--fault", "#2:404", "--fault", "#2:500", NULL),
+                           "--fault", "#2:404", "--fault", "#2:500", "--fault", "#1:error-event:4",
+                           NULL),
                      TDM_SIM_CLI_RUN);
+    assert_int_equal(cfg.ports[1].faults.error_event, 4);
+    assert_int_equal(cfg.ports[0].faults.error_event, -1);
     assert_int_equal(cfg.ports[0].faults.stall, 3);
     assert_int_equal(cfg.ports[0].faults.error_line, 0);
     assert_int_equal(cfg.ports[0].faults.disconnect, 9);
@@ -146,7 +149,7 @@ static void test_help(void **state)
     tdm_sim_print_help(f);
     fclose(f);
     const char *must[] = {"--port 11434@gpu0 --port 11435@gpu0 --decode-tps 50 --alpha 1",
-                          "refuse", "error-line:N", "disconnect:N", "stall:N", "malformed:N",
+                          "refuse", "error-line:N", "error-event:N", "disconnect:N", "stall:N", "malformed:N",
                           "oversized:BYTES", "utf8-split", "slow-headers:MS", "--emit-log",
                           "--ready-file", "--version-string", "--utf8", "--tokens-sd"};
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
