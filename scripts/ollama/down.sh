@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Stop the Ollama servers that scripts/ollama/up.sh started: exactly the PIDs in its pid
 # files under $TANDEM_OLLAMA_STATE (plus their `ollama runner` children, if a server has to
-# be killed). Idempotent: nothing to stop is not an error. Keeps models and logs.
+# be killed). With TANDEM_OLLAMA_PORTS set, only the servers on those ports: a private
+# server started on another port must not take the shared ones down with it. Idempotent:
+# nothing to stop is not an error. Keeps models and logs.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -20,6 +22,9 @@ shopt -s nullglob
 stopped=0
 for f in "$OL_STATE"/*/ollama.pid; do
     port="$(basename "$(dirname "$f")")"
+    if [[ -n "${TANDEM_OLLAMA_PORTS:-}" && " $TANDEM_OLLAMA_PORTS " != *" $port "* ]]; then
+        continue
+    fi
     pid="$(cat "$f" 2>/dev/null || true)"
     if ! ol_is_our_serve "$pid"; then
         ol_log "127.0.0.1:$port: pid ${pid:-?} is not running; removing stale $f"
