@@ -110,6 +110,10 @@ gpu-check kit="build/gpu-kit/tandem-gpu-kit" *args:
 e2e: build
     TANDEM_BIN={{bin}} tests/e2e/run.sh
 
+# every C variant and the openai SDK client against llama.cpp's llama-server (OpenAI API, with timings); builds it first (~12 min on 2 cores, cached in .cache/llama-server)
+e2e-llama: build
+    TANDEM_BIN={{bin}} python3 -m pytest -q -p no:cacheprovider tests/llama
+
 # the flake's wiring against a stub nixpkgs (offline; --full also builds everything with it)
 nix-check *args:
     tests/nix/check.sh {{args}}

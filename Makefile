@@ -192,15 +192,23 @@ PROGRAMS := $(addprefix $(BUILD)/bin/tandem-,$(SELECTED_VARIANTS)) $(addprefix $
 
 # The Python reference client (asyncio + httpx) is a control variant: copied, not compiled.
 PY_CLIENTS := $(if $(filter command line,$(origin VARIANT)),,$(if $(wildcard clients/python-httpx/tandem-python-httpx),python-httpx))
+# The official SDKs as clients (clients/ollama-python, clients/openai-python), with
+# SDK_CLIENTS=1: each needs its package (scripts/install-deps.sh), and openai-python runs
+# only api: openai agents, so a default build leaves them out of every variant loop.
+SDK_CLIENTS ?= 0
+PY_CLIENTS += $(if $(filter command line,$(origin VARIANT)),,$(if $(filter 1,$(SDK_CLIENTS)),ollama-python openai-python))
 PROGRAMS   += $(addprefix $(BUILD)/bin/tandem-,$(PY_CLIENTS))
 # It runs on tandemkit (clients/tandemkit), installed where it looks: ../lib/tandem/python.
 PY_KIT     := $(BUILD)/lib/tandem/python/tandemkit.py
 $(PY_KIT): clients/tandemkit/tandemkit.py
 	@mkdir -p $(@D)
 	cp $< $@.tmp && mv $@.tmp $@
-$(BUILD)/bin/tandem-python-httpx: clients/python-httpx/tandem-python-httpx VERSION $(PY_KIT)
-	@mkdir -p $(@D)
-	sed 's/@TDM_VERSION@/$(TDM_VERSION)/' $< > $@.tmp && chmod 0755 $@.tmp && mv $@.tmp $@
+define PY_CLIENT_RULE
+$(BUILD)/bin/tandem-$(1): clients/$(1)/tandem-$(1) VERSION $(PY_KIT)
+	@mkdir -p $$(@D)
+	sed 's/@TDM_VERSION@/$(TDM_VERSION)/' $$< > $$@.tmp && chmod 0755 $$@.tmp && mv $$@.tmp $$@
+endef
+$(foreach c,$(PY_CLIENTS),$(eval $(call PY_CLIENT_RULE,$(c))))
 
 # ---- unit tests (cmocka) --------------------------------------------------------
 # tests/unit/test_<module>_<what>.c links libtandem-<module> (and the core).
@@ -255,7 +263,7 @@ unit: $(UNIT_BINS)
 
 integration: programs $(FAKE_NVML)
 	@TANDEM_BIN=$(BUILD)/bin tests/integration/run.sh
-	@TANDEM_BIN=$(BUILD)/bin python3 -m pytest -q -p no:cacheprovider clients/python-httpx clients/tandemkit
+	@TANDEM_BIN=$(BUILD)/bin python3 -m pytest -q -p no:cacheprovider clients/python-httpx clients/tandemkit clients/ollama-python clients/openai-python
 
 test: unit integration
 
@@ -289,6 +297,8 @@ FUZZ_CFLAGS   = $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -Isrc -MMD -MP $(call pkg_cfl
 FUZZ_SRCS_ndjson_ollama := core/buf core/utf8 core/ndjson core/ollama_line core/ollama_proto \
                            core/ollama_fastline
 FUZZ_LIBS_ndjson_ollama  = $(call pkg_libs,jansson)
+FUZZ_SRCS_sse_openai    := core/buf core/utf8 core/sse core/ollama_line core/openai_proto
+FUZZ_LIBS_sse_openai     = $(call pkg_libs,jansson)
 FUZZ_SRCS_chunked       := core/buf http1/chunked
 FUZZ_SRCS_response      := core/buf http1/chunked http1/response
 FUZZ_SRCS_url           := http1/url

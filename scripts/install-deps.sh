@@ -8,7 +8,7 @@
 set -euo pipefail
 
 JUST_VERSION=1.57.0
-APT_PACKAGES=(build-essential pkg-config libcurl4-openssl-dev libuv1-dev libcyaml-dev
+APT_PACKAGES=(build-essential pkg-config libcurl4-openssl-dev libuv1-dev libcyaml-dev libyaml-dev
               libjansson-dev libcmocka-dev gnuplot-nox valgrind python3 curl clang
               slurmctld slurmd slurm-client munge)
 
@@ -63,6 +63,20 @@ for mod in pytest:pytest httpx:httpx yaml:pyyaml; do
         say "installing ${mod#*:} for $(command -v python3) with pip"
         python3 -m pip install --quiet "${mod#*:}"
     fi
+done
+
+# The official SDKs that clients/ollama-python and clients/openai-python measure, pinned:
+# an SDK client's numbers are its SDK's, so every machine runs the version tested (and
+# provenance records it). Debian has neither; its python3 refuses a plain pip install
+# (PEP 668), so they go to the user's site-packages there. Optional: a failure is said.
+PY_SDKS=(ollama==0.6.3 openai==3.63.0)
+for pkg in "${PY_SDKS[@]}"; do
+    have=$(python3 -c "from importlib.metadata import version; print(version('${pkg%%==*}'))" 2>/dev/null || true)
+    [ "$have" = "${pkg#*==}" ] && continue
+    say "installing $pkg for $(command -v python3) with pip${have:+ (it has $have)}"
+    python3 -m pip install --quiet "$pkg" 2>/dev/null ||
+        python3 -m pip install --quiet --user --break-system-packages "$pkg" ||
+        say "could not install $pkg: the SDK clients (make SDK_CLIENTS=1) need it; install it by hand"
 done
 
 if ! command -v just >/dev/null; then

@@ -7,10 +7,13 @@ from the C core (docs/own-client.md):
     No Python client parses YAML or validates a scenario.
   - this module runs the plan with asyncio: the warm-up, then per run the sequential
     phase (agents alone, in the plan's order) and the concurrent phase (all released
-    together); it times every call the way src/core/call.c does (NDJSON framing, Ollama's
-    lines, failures by kind, timeouts), writes run_<k>/records.json and provenance.json
-    atomically after every run (docs/records.md), samples the GPU when asked
-    (tandem-gpu-telemetry) and snapshots /api/ps around each phase;
+    together); a workflow's steps (after:, {output:AGENT.STEP}, think_ms, history) wait
+    for each other as src/core/job.c and workflow_board.c make them, its sequential
+    phase one step at a time in one batch; it times every call the way src/core/call.c
+    does (NDJSON framing, Ollama's lines, failures by kind, timeouts), writes
+    run_<k>/records.json and provenance.json atomically after every run
+    (docs/records.md), samples the GPU when asked (tandem-gpu-telemetry) and snapshots
+    /api/ps around each phase;
   - `tandem-report finalize` derives summary.json, report.md and the table with the core's
     own code.
 
@@ -23,7 +26,12 @@ A runtime is an object with (see clients/python-httpx/tandem-python-httpx):
                                    status(), body() per read, end() or fail(); the kit
                                    enforces the scenario's timeouts around it
   async close()
-and a client's main() is `tandemkit.main(sys.argv, VARIANT, SUMMARY, make_runtime, usage)`.
+  bind(plan_agents)                optional: called before anything is measured
+and a client's main() is `tandemkit.main(sys.argv, VARIANT, SUMMARY, version, make_runtime,
+usage, check_plan)` (check_plan: optional, refuses a plan the client cannot run).
+A client on an official SDK subclasses SdkRuntime (section "SDK clients"), which reads
+the transport under the SDK and takes the SDK's chunks (see clients/ollama-python,
+clients/openai-python).
 
 The sections below follow the C files they name; where the C code is the specification,
 read it there. Python 3.11-compatible, standard library only.
@@ -31,6 +39,7 @@ read it there. Python 3.11-compatible, standard library only.
 
 import asyncio
 import json
+import math
 import os
 import resource
 import shutil
@@ -98,18 +107,94 @@ def find_tool(name, env, script):
 # ---- the plan (src/core/plan.c) ---------------------------------------------------------------
 
 class PlanAgent:
-    """One agent of the plan: its server (url), model, POST URL, request bodies and how
-    long after the concurrent phase's release its first call is due (start_ns)."""
-    __slots__ = ("index", "name", "url", "model", "post_url", "steps", "warmup", "start_ns")
+    """One agent of the plan: its server (url), model, API, POST URL, request bodies, how
+    long after the concurrent phase's release its first call is due (start_ns), and its
+    workflow keys (history, and per step the after: names, think_ms and think_dist);
+    the steps' after: names are resolved into (agent, step) pairs by resolve_workflow."""
+    __slots__ = ("index", "name", "url", "model", "api", "post_url", "steps", "warmup", "start_ns", "history",
+                 "step_names", "after", "deps", "think_ns", "think_exp")
 
     def __init__(self, index, doc, scen):
         self.index, self.name, self.url, self.post_url = index, doc["name"], doc["server"], doc["url"]
         self.model = scen["model"]
+        self.api = doc.get("api") or scen.get("api") or "generate"
         self.steps, self.warmup = doc["steps"], doc.get("warmup")
         # The core validated start_ms (a number >= 0). It is there only with open-loop
         # arrivals (the first arrival's is 0); absent: no due time, released with the rest.
         start = scen.get("start_ms")
         self.start_ns = None if start is None else round(start * 1e6)
+        self.history = scen.get("history") is True
+        steps = scen.get("steps") or [{} for _ in self.steps]
+        self.step_names = [st.get("name") or "" for st in steps]
+        self.after = [list(st.get("after") or []) for st in steps]
+        self.deps = [[] for _ in steps]
+        # The scenario carries think_ms as think_ns / 1e6 (scenario_json.c); this gives the
+        # core's integer back (src/core/scenario_yaml.c rounds the YAML's milliseconds once).
+        self.think_ns = [_llround(st["think_ms"] * 1e6) if st.get("think_ms") else 0 for st in steps]
+        self.think_exp = [st.get("think_dist") == "exponential" for st in steps]
+
+    def step_name(self, k):
+        return self.step_names[k] if k < len(self.step_names) else str(k)
+
+
+def _llround(x):
+    """C's llround: the nearest integer, halves away from zero."""
+    r = math.floor(x)
+    if x - r >= 0.5:
+        r += 1
+    return int(r) if x >= 0 else -_llround(-x)
+
+
+def _find_step(agents, step_names, ref):
+    """tdm_workflow_find_step (src/core/scenario_workflow.c): the (agent, step) that
+    "AGENT.STEP" names, or None. Agent and step names may both hold '.', so every agent
+    whose name starts ref is tried."""
+    for a, names in zip(agents, step_names):
+        if a.name and ref.startswith(a.name + ".") and len(ref) > len(a.name) + 1:
+            rest = ref[len(a.name) + 1:]
+            if rest in names:
+                return a.index, names.index(rest)
+    return None
+
+
+def resolve_workflow(agents):
+    """Each step's after: as (agent, step) pairs, as tdm_scenario_resolve_workflow resolved
+    them when the core validated the scenario (the plan gives the names only); TandemError
+    when a name finds no step (a tandem-report of another version)."""
+    step_names = [a.step_names for a in agents]
+    for a in agents:
+        for k, refs in enumerate(a.after):
+            deps = []
+            for ref in refs:
+                hit = _find_step(agents, step_names, ref)
+                if hit is None:
+                    raise TandemError("the plan's agent '%s' step %d waits for '%s', which names no step; use the "
+                                      "tandem-report of the same tandem version" % (a.name, k, ref))
+                deps.append(hit)
+            a.deps[k] = deps
+
+
+def workflow_order(agents, agent_order):
+    """tdm_workflow_order (src/core/scenario_workflow.c): every step once, in a topological
+    order; among the steps ready, the one whose agent comes first in agent_order, so a
+    workflow without dependencies runs agent by agent as the sequential phase always has."""
+    nxt = [0] * len(agents)
+    out = []
+    total = sum(len(a.steps) for a in agents)
+    while len(out) < total:
+        best = None
+        for i in agent_order:
+            a = agents[i]
+            if nxt[i] >= len(a.steps):
+                continue
+            if all(nxt[d[0]] > d[1] for d in a.deps[nxt[i]]):
+                best = i
+                break
+        if best is None:
+            break  # a cycle: the core's validation refuses those
+        out.append((best, nxt[best]))
+        nxt[best] += 1
+    return out
 
 
 def load_plan(variant, args, script):
@@ -136,11 +221,6 @@ def load_plan(variant, args, script):
         raise TandemError("%s plan printed schema '%s', this client reads '%s'; use the tandem-report of the same "
                           "tandem version" % (tool, plan.get("schema") if isinstance(plan, dict) else None,
                                               PLAN_SCHEMA))
-    if plan.get("scenario", {}).get("workflow"):
-        # The steps wait for each other's outputs (src/core/workflow_board.c); this kit
-        # does not schedule that yet, and a run that ignored it would measure another thing.
-        raise TandemError("the scenario is a workflow (after:, think_ms: or history:), which the Python kit does not "
-                          "run yet; run it with a C variant (e.g. tandem-smol run ...)", EXIT_USAGE)
     plan["_tool"] = tool
     return plan
 
@@ -155,7 +235,8 @@ class Record:
     __slots__ = ("run", "phase", "agent", "step", "t_due", "t_begin", "t_start", "t_first_byte", "t_done", "connect_ns",
                  "reused_connection", "ev_t", "ev_content", "ev_thinking", "bytes", "reads", "frames",
                  "http_status", "text", "thinking_bytes_total", "have_final", "done_reason", "server", "ok",
-                 "error_kind", "error_message", "request_url", "request_bytes", "first_error")
+                 "error_kind", "error_message", "request_url", "request_bytes", "first_error", "after", "think_ns",
+                 "prompt_sent", "api")
 
     def __init__(self, run, phase, agent, step):
         self.run, self.phase, self.agent, self.step = run, phase, agent, step
@@ -174,6 +255,10 @@ class Record:
         self.error_message = None
         self.request_url = None
         self.request_bytes = 0
+        self.api = None  # the agent's api: "openai" is written (docs/records.md), Ollama's are named by the url
+        self.after = None  # a workflow step: the (agent, step) pairs it waited for
+        self.think_ns = 0  # a workflow step: its pause in this run (0: none)
+        self.prompt_sent = None  # with history: the prompt as sent, for the agent's later turns
 
     def fail(self, kind, now, msg):
         """tdm_record_fail: the first failure wins."""
@@ -193,11 +278,19 @@ class Record:
         tb = self.t_begin
         o = {
             "run": self.run, "phase": self.phase, "agent": self.agent, "step": self.step,
-            "url": self.request_url, "request_bytes": self.request_bytes, "ok": self.ok,
+            "url": self.request_url}
+        if self.api == "openai":  # optional: only a call of the OpenAI API says so
+            o["api"] = self.api
+        o.update({
+            "request_bytes": self.request_bytes, "ok": self.ok,
             "error": None if self.ok else {"kind": self.error_kind, "message": self.error_message or ""},
             "http_status": self.http_status, "t_due_ns": self.t_due, "t_begin_ns": self.t_begin,
             "t_start_ns": self.t_start, "t_first_byte_ns": self.t_first_byte, "t_done_ns": self.t_done,
-            "connect_ns": self.connect_ns, "reused_connection": self.reused_connection}
+            "connect_ns": self.connect_ns, "reused_connection": self.reused_connection})
+        if self.after:  # optional keys, only on a workflow step (docs/records.md)
+            o["after"] = [[a, k] for a, k in self.after]
+        if self.think_ns:
+            o["think_ns"] = self.think_ns
         if self.first_error is not None:  # optional keys, only after a retry (docs/records.md)
             o["retried_stale_connection"] = True
             o["first_error"] = self.first_error
@@ -611,6 +704,48 @@ class Call:
         self.rec.fail(kind, now, msg)
         self.finished = True
 
+    # An SDK parses the stream itself and hands out objects, not bytes: its client
+    # (SdkRuntime) reports the reads of the HTTP client underneath (bytes, reads, the idle
+    # clock) with sdk_read, and each chunk the SDK yields with sdk_chunk when it yields it.
+
+    def sdk_read(self, n, now):
+        """A read of n body bytes by the HTTP client under the SDK: counted, and it
+        restarts idle_ms; the SDK's parsing of it is reported by sdk_chunk."""
+        r = self.rec
+        if r.t_first_byte == 0:
+            r.t_first_byte = now
+        r.reads += 1
+        r.bytes += n
+        self.t_last_read = now
+
+    def sdk_chunk(self, content, thinking, now):
+        """A chunk (an NDJSON line, an SSE event) the SDK handed over at now: one frame, and
+        a token event when it carries content or reasoning text (the C core's rule)."""
+        if self.finished:
+            return
+        r = self.rec
+        r.frames += 1
+        if content or thinking:
+            r.ev_t.append(now)
+            r.ev_content.append(_utf8_len(content) if content else 0)
+            tl = _utf8_len(thinking) if thinking else 0
+            r.ev_thinking.append(tl)
+            if content:
+                r.text.append(content)
+            r.thinking_bytes_total += tl
+
+    def sdk_final(self, done_reason, counters, now):
+        """The response's final chunk (Ollama's done line, OpenAI's usage): the call succeeded."""
+        if self.finished:
+            return
+        r = self.rec
+        r.have_final = True
+        r.server = {k: v for k, v in counters.items() if k in COUNTER_NAMES and type(v) is int and v >= 0}
+        r.done_reason = (done_reason or "").encode("utf-8", "surrogatepass")[:31].decode("utf-8", "ignore")
+        r.ok = True
+        r.t_done = now
+        self.finished = True
+
     def deadline(self):
         """tdm_call_deadline: the earliest instant a timeout fires (0 when finished)."""
         if self.finished:
@@ -714,6 +849,320 @@ def _why(e):
 
 
 
+# ---- SDK clients: an official SDK measured as an application uses it -----------------------------
+# clients/ollama-python and clients/openai-python call an SDK (ollama's AsyncClient, openai's
+# AsyncOpenAI), which builds the request, parses the stream and hands out objects. What
+# they measure is what an application on that SDK sees: a token event is timed when the SDK
+# hands its chunk over, after the SDK's own framing, JSON parsing and model building. The
+# transport facts the SDK hides (when the request was written, the connect, the status
+# line, each read of the body) come from the httpx-style client it sends with, as for
+# python-httpx: httpcore's trace extension and a counting wrapper around the response
+# stream, installed through the client's event hooks. SdkRuntime holds that and the
+# call's life (the stale-connection resend, errors by kind); a client adds only its SDK.
+
+def _counting_stream_class(http):
+    """A response stream of module http (httpx or httpx2) that reports every read."""
+    class CountingStream(http.AsyncByteStream):
+        def __init__(self, inner, watch):
+            self.inner, self.watch = inner, watch
+
+        async def __aiter__(self):
+            async for data in self.inner:
+                if self.watch.read(data) == CALL_FAILED:
+                    raise LineTooLong()  # the call is recorded failed: the SDK stops here
+                yield data
+
+        async def aclose(self):
+            await self.inner.aclose()
+    return CountingStream
+
+
+_SSE_DONE = b"data: [DONE]"
+
+
+class LineTooLong(Exception):
+    """Raised into an SDK from the response stream once a line passed max_line_bytes (the
+    call already says so); an SDK reads lines of any length itself."""
+
+
+class HttpWatch:
+    """One agent's HTTP client, watched: the call in flight (one at a time per agent) gets
+    the request's URL and size as sent, t_start (the request headers about to be written),
+    the connect, the status line (t_first_byte) and each body read. It also notes whether
+    the body held an SSE stream's end, "data: [DONE]", which an SDK swallows: the OpenAI
+    API's stream is complete only there (src/core/call_openai.c)."""
+
+    def __init__(self, http, line_word="a response line"):
+        self.call = None
+        self.conn = [0, 0, False]  # connect started, connect ns, a connection was made
+        self.done_seen = False
+        self._tail = b""
+        self._line = 0  # bytes of the line being read (since the last newline)
+        self.line_word = line_word  # what the limit is on, in its message
+        self._stream = _counting_stream_class(http)
+
+    def hooks(self):
+        return {"request": [self._on_request], "response": [self._on_response]}
+
+    def begin(self, call):
+        self.call = call
+        self.conn = [0, 0, False]
+        self.done_seen = False
+        self._tail = b""
+        self._line = 0
+
+    def settle(self):
+        """Connection facts known only now (as src/curl/transfer.c settles them)."""
+        call, self.call = self.call, None
+        if call is not None:
+            rec, conn = call.rec, self.conn
+            rec.reused_connection = not conn[2] and rec.t_start != 0
+            rec.connect_ns = conn[1] if conn[2] else 0
+
+    async def _on_request(self, request):
+        request.extensions = dict(request.extensions, trace=self._trace)
+        if self.call is not None:
+            rec = self.call.rec
+            rec.request_url = str(request.url)
+            try:
+                rec.request_bytes = len(request.content)
+            except Exception:  # a streamed body: the size the plan's body had stays
+                pass
+
+    async def _on_response(self, response):
+        if self.call is not None:
+            response.stream = self._stream(response.stream, self)
+
+    async def _trace(self, name, info):
+        call = self.call
+        if call is None:
+            return
+        if name == "connection.connect_tcp.started":
+            self.conn[0] = monotonic_ns()
+        elif name == "connection.connect_tcp.complete":
+            self.conn[1] = monotonic_ns() - self.conn[0]
+            self.conn[2] = True
+        elif name == "http11.send_request_headers.started":
+            call.request_started(monotonic_ns(), 0, False)
+        elif name == "http11.receive_response_headers.complete":
+            call.status(info["return_value"][1], monotonic_ns())
+
+    def read(self, data):
+        """Counts a read; CALL_FAILED once a line is longer than the scenario's max_line_bytes
+        (the kit's rule for every client: a server's line is bounded)."""
+        call = self.call
+        if call is None:
+            return CALL_MORE
+        call.sdk_read(len(data), monotonic_ns())
+        if not self.done_seen:  # the mark may be split across two reads
+            seen = self._tail + data
+            self.done_seen = _SSE_DONE in seen
+            self._tail = seen[-len(_SSE_DONE):]
+        limit, before = call.framer.max_line, self._line
+        nl = data.rfind(b"\n")
+        self._line = len(data) - nl - 1 if nl >= 0 else before + len(data)
+        if before + len(data) <= limit:  # no line in here can be too long: the common case
+            return CALL_MORE
+        parts = data.split(b"\n")
+        longest = max([before + len(parts[0])] + [len(x) for x in parts[1:]])
+        if longest > limit and not call.status_is_error():
+            call.fail("line_too_long", monotonic_ns(), "%s exceeded %d bytes; raise max_line_bytes in the scenario "
+                                                       "if the server really sends such lines"
+                      % (self.line_word, call.framer.max_line))
+            return CALL_FAILED
+        return CALL_MORE
+
+
+def package_version(dist):
+    try:
+        from importlib.metadata import version
+        return version(dist)
+    except Exception:
+        return None
+
+
+def need_module(name, dist, variant):
+    """The SDK's module, or TandemError naming what to install for this interpreter."""
+    import importlib
+    try:
+        return importlib.import_module(name)
+    except ImportError as e:
+        raise TandemError("the Python package %s is missing for %s (Python %d.%d; %s); install it with %s -m pip "
+                          "install %s (scripts/install-deps.sh pins the tested version), or run this scenario with "
+                          "another client" % (dist, variant, sys.version_info[0], sys.version_info[1], e,
+                                              sys.executable, dist))
+
+
+def check_apis(plan, variant, apis, fix):
+    """A client refuses an agent whose api it does not speak (exit 2): fix(agent name, api) says
+    what to change."""
+    for a, sa in zip(plan["agents"], plan["scenario"]["agents"]):
+        api = a.get("api") or sa.get("api") or "generate"
+        if api not in apis:
+            raise TandemError("agent '%s' uses api: %s, which %s does not speak (it speaks %s); %s"
+                              % (a["name"], api, variant, " and ".join("api: " + x for x in apis), fix(a["name"], api)),
+                              EXIT_USAGE)
+
+
+class SdkRuntime:
+    """The runtime tandemkit drives (see the header) for a client on an SDK. A subclass sets
+    VARIANT, SDK (the package), HTTP_NAME / HTTPCORE_NAME (the HTTP client the SDK sends
+    with) and defines:
+      new_client(agent, watch, http_kwargs)        the SDK's client for one plan agent
+      async close_client(client)
+      async stream(agent_index, call, url, request) one call: report chunks to call
+      classify(exc, url, call) -> (kind, message) or None (None: the kit's generic wording)
+      request_of(body) -> what stream() takes (built from the plan's body; TandemError if it cannot)
+    """
+    VARIANT = SDK = HTTP_NAME = HTTPCORE_NAME = None
+    READ_NUM_BYTES_DEFAULT = 65536
+    FRAME = "a response line"  # the unit max_line_bytes bounds, in messages
+    MALFORMED = "malformed line"
+    EXTRA_LIBRARIES = ()  # packages the SDK needs beyond the HTTP stack, for provenance "libraries"
+
+    def __init__(self, n_agents, read_buf=0, threads=0):
+        self.sdk = need_module(self.SDK, self.SDK, "tandem-" + self.VARIANT)
+        self.http = need_module(self.HTTP_NAME, self.HTTP_NAME, "tandem-" + self.VARIANT)
+        self.httpcore = need_module(self.HTTPCORE_NAME, self.HTTPCORE_NAME, "tandem-" + self.VARIANT)
+        self.read_buf = read_buf or self.READ_NUM_BYTES_DEFAULT
+        # --read-buf sets what httpcore asks of each socket recv(), as for python-httpx;
+        # --threads is accepted and ignored: one thread.
+        self.httpcore._async.http11.AsyncHTTP11Connection.READ_NUM_BYTES = self.read_buf
+        try:  # what the first measured call would otherwise pay (see python-httpx)
+            import anyio._backends._asyncio  # noqa: F401
+        except ImportError:
+            pass
+        import ssl
+        self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # tandem speaks http:// only: never used
+        self.watches = [HttpWatch(self.http, self.FRAME) for _ in range(n_agents)]
+        self.clients = []
+
+    def bind(self, agents):
+        """Every agent's SDK client, built before anything is measured: the SDKs take their
+        server when the client is made (the plan's agents: name, server, url)."""
+        self.clients = [self.new_client(a, self.watches[i], self.http_kwargs(self.watches[i]))
+                        for i, a in enumerate(agents)]
+
+    def http_kwargs(self, watch):
+        """The HTTP client every SDK client gets: one keep-alive connection per agent kept
+        however long it idles (as every tandem client keeps its own), no proxies or
+        timeouts of its own (the kit enforces the scenario's), the watch's hooks."""
+        http = self.http
+        return dict(trust_env=False, verify=self.tls, timeout=http.Timeout(None), event_hooks=watch.hooks(),
+                    limits=http.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=None))
+
+    def libraries(self):
+        names = (self.SDK, self.HTTP_NAME, self.HTTPCORE_NAME, "h11", "anyio", "pydantic") + self.EXTRA_LIBRARIES
+        return {n: v for n, v in ((n, package_version(n)) for n in names) if v}
+
+    def sdk_doc(self):
+        return {"name": self.SDK, "version": package_version(self.SDK)}
+
+    def http_doc(self):
+        return {"client": self.HTTP_NAME, "version": package_version(self.HTTP_NAME),
+                self.HTTPCORE_NAME: package_version(self.HTTPCORE_NAME), "h11": package_version("h11"),
+                "anyio": package_version("anyio"), "buffer_size": self.read_buf, "connections_per_agent": 1,
+                "trust_env": False}
+
+    async def fetch(self, url, timeout_ms):
+        """GET for preflight and /api/ps (not measured): the HTTP client the SDK uses."""
+        async with self.http.AsyncClient(trust_env=False, verify=self.tls, timeout=timeout_ms / 1000.0) as c:
+            r = await c.get(url)
+            return r.status_code, r.content
+
+    async def call(self, agent_index, call, url, body):
+        """One call through the SDK. A request that meets a closed kept-alive connection
+        before any response byte (the server closed it while idle: legal) is resent once
+        and recorded as retried, as every tandem client does; the SDK's own retries are off."""
+        rec, watch = call.rec, self.watches[agent_index]
+        try:
+            request = self.request_of(body)
+        except TandemError as e:
+            call.fail("internal", monotonic_ns(), str(e))
+            return
+        for attempt in (1, 2):
+            error = None
+            watch.begin(call)
+            try:
+                await self.stream(agent_index, call, url, request)
+            except Exception as e:  # CancelledError (a timeout, an interrupt) goes through
+                error = e
+            finally:
+                watch.settle()
+            stale = (error is not None and rec.reused_connection and rec.t_first_byte == 0 and
+                     rec.http_status == 0 and rec.bytes == 0 and not call.finished)
+            if not stale or attempt == 2:
+                break
+            rec.first_error = "%s on a reused connection before any response byte" % self.why(error).rstrip(".")
+        if error is not None:
+            self.settle_error(call, url, error)
+
+    @staticmethod
+    def why(e):
+        """The SDK's error text, with what caused it (an SDK often wraps the HTTP error)."""
+        text = _why(e)
+        cause = e.__cause__ or (None if e.__suppress_context__ else e.__context__)
+        if cause is not None and str(cause) and str(cause) not in text:
+            text += " (%s)" % _why(cause)
+        return text
+
+    def settle_error(self, call, url, e):
+        """Records what the SDK raised: the client's classify() first, then what every
+        httpx-based SDK lets through (or wraps: the HTTP error is then its cause) in the
+        C clients' kinds, with the SDK's own words."""
+        now = monotonic_ns()
+        url = call.rec.request_url or url  # what the SDK really asked for
+        got = self.classify(e, url, call)
+        if got is not None:
+            call.fail(got[0], now, got[1])
+            return
+        http, server = self.http, server_of(url)
+        t = e if isinstance(e, http.HTTPError) or not isinstance(e.__cause__, http.HTTPError) else e.__cause__
+        text = str(t)
+        if isinstance(t, http.ConnectError):
+            call.fail("connect", now, "cannot connect to %s (%s); is Ollama running there? Start it with 'ollama "
+                                      "serve' (or 'just sim' for the simulator), or fix the agent's url"
+                      % (server, self.why(e)))
+        elif isinstance(t, http.RemoteProtocolError) and "status line" in text:
+            call.fail("protocol", now, "malformed status line from %s (%s); is this an Ollama server?"
+                      % (server, self.why(e)))
+        elif isinstance(t, (http.ReadError, http.WriteError, http.CloseError)) or (
+                isinstance(t, http.RemoteProtocolError) and (
+                    "peer closed connection" in text or "Server disconnected" in text or "without sending" in text)):
+            call.fail("disconnected", now, "the connection to %s dropped %s (%s)" % (
+                server, "mid-response" if call.rec.http_status else "before any response", self.why(e)))
+        elif isinstance(t, ValueError):  # json's or pydantic's: what the server sent is not what the SDK reads
+            call.fail("protocol", now, "%s from server: the %s SDK cannot read it (%s)"
+                      % (self.MALFORMED, self.SDK, self.why(e)))
+        else:
+            call.fail("protocol", now, "the %s SDK failed: %s" % (self.SDK, self.why(e)))
+
+    async def close(self):
+        for c in self.clients:
+            try:
+                await self.close_client(c)
+            except Exception:
+                pass
+
+
+def server_of(url):
+    """The server part of a request URL (scheme://host:port), for messages."""
+    for mark in ("/api/", "/v1/"):
+        if mark in url:
+            return url.split(mark, 1)[0]
+    return url.rstrip("/")
+
+
+def ollama_counters(obj):
+    """The final chunk's server counters (src/core/ollama_proto.c's names) from an SDK object."""
+    out = {}
+    for k in COUNTER_NAMES:
+        v = getattr(obj, k, None)
+        if type(v) is int and v >= 0:
+            out[k] = v
+    return out
+
+
 # ---- preflight (src/core/preflight.c) --------------------------------------------------------
 
 PREFLIGHT_TIMEOUT_MS = 5000
@@ -725,52 +1174,99 @@ def _same_model(want, have):
     return ":" not in want and have == want + ":latest"
 
 
+# How preflight names a server (src/core/preflight.c's server_kind): who cannot be
+# reached, what it should be, and how to start one.
+OLLAMA_KIND = ("Ollama", "an Ollama server", "'ollama serve', or 'just sim' for the simulator")
+OPENAI_KIND = ("the OpenAI-compatible server", "an OpenAI-compatible server (api: openai)",
+               "'ollama serve', 'llama-server' or 'vllm serve', or 'just sim' for the simulator")
+# Why an OpenAI-only server has no version or digests in provenance: not a failure.
+OPENAI_NOTE = ("spoken to through the OpenAI API only (api: openai): its model list comes from GET /v1/models; "
+               "/api/version and /api/tags are Ollama's own, so no server version or model digest is recorded")
+
+
+def _apis_on(agents, base):
+    """(any agent on base speaks Ollama's APIs, any speaks the OpenAI API)."""
+    on = [a for a in agents if a.url.rstrip("/") == base]
+    return any(a.api != "openai" for a in on), any(a.api == "openai" for a in on)
+
+
 async def preflight(rt, agents):
-    """[{url, version, models, reachable}] or TandemError listing every problem."""
+    """[{url, version, models, reachable}] (with openai_models, and a note for a server
+    only openai agents use) or TandemError listing every problem."""
     servers, probs = [], []
 
-    async def get_json(base, path):
+    async def get_json(base, path, kind):
+        who, what, start = kind
         url = base + path
         try:
             status, body = await rt.fetch(url, PREFLIGHT_TIMEOUT_MS)
         except Exception as e:
-            probs.append("  - cannot reach Ollama at %s (%s). Start it there ('ollama serve', or 'just sim' for the "
-                         "simulator) or fix the agent's url.\n" % (base, _why(e)))
+            probs.append("  - cannot reach %s at %s (%s). Start it there (%s) or fix the agent's url.\n"
+                         % (who, base, _why(e), start))
             return None
         if status != 200:
-            probs.append("  - %s answered HTTP %d; is this an Ollama server?\n" % (url, status))
+            probs.append("  - %s answered HTTP %d; is this %s?\n" % (url, status, what))
             return None
         try:
             return json.loads(body)
         except ValueError as e:
-            probs.append("  - %s did not answer JSON (%s); is this an Ollama server?\n" % (url, e))
+            probs.append("  - %s did not answer JSON (%s); is this %s?\n" % (url, e, what))
             return None
+
+    async def probe_ollama(base, entry):
+        ver = await get_json(base, "/api/version", OLLAMA_KIND)
+        tags = await get_json(base, "/api/tags", OLLAMA_KIND) if ver is not None else None
+        for m in (tags.get("models") if isinstance(tags, dict) else None) or []:
+            if isinstance(m, dict) and isinstance(m.get("name"), str):
+                d = m.get("digest")
+                entry["models"][m["name"]] = d if isinstance(d, str) else ""
+        version = ver.get("version") if isinstance(ver, dict) else None
+        if isinstance(version, str):
+            entry["version"] = version
+        return ver is not None and tags is not None
+
+    async def probe_openai(base, also_ollama, entry):
+        doc = await get_json(base, "/v1/models", OPENAI_KIND)
+        data = doc.get("data") if isinstance(doc, dict) else None
+        if doc is not None and not isinstance(data, list):
+            probs.append("  - %s/v1/models did not answer a model list ({\"data\": [...]}); is this %s?\n"
+                         % (base, OPENAI_KIND[1]))
+            return False
+        ids = [m["id"] for m in data or [] if isinstance(m, dict) and isinstance(m.get("id"), str)]
+        entry["openai_models"] = ids
+        if not also_ollama:
+            for i in ids:
+                entry["models"][i] = None
+            entry["note"] = OPENAI_NOTE
+        return doc is not None
 
     for a in agents:
         base = a.url.rstrip("/")
         entry = next((e for e in servers if e["url"] == base), None)
         if entry is None:
-            ver = await get_json(base, "/api/version")
-            tags = await get_json(base, "/api/tags") if ver is not None else None
-            models = {}
-            for m in (tags.get("models") if isinstance(tags, dict) else None) or []:
-                if isinstance(m, dict) and isinstance(m.get("name"), str):
-                    d = m.get("digest")
-                    models[m["name"]] = d if isinstance(d, str) else ""
-            version = ver.get("version") if isinstance(ver, dict) else None
-            entry = {"url": base, "version": version if isinstance(version, str) else None, "models": models,
-                     "reachable": ver is not None and tags is not None}
+            ollama, openai = _apis_on(agents, base)
+            entry = {"url": base, "version": None, "models": {}}
+            ok = not ollama or await probe_ollama(base, entry)
+            if ok and openai:
+                ok = await probe_openai(base, ollama, entry)
+            entry["reachable"] = ok
             servers.append(entry)
-        if entry["reachable"] and not any(_same_model(a.model, n) for n in entry["models"]):
-            have = ", ".join(entry["models"]) or "no models"
-            probs.append("  - agent '%s': model '%s' is not on %s (it has: %s). Pull it there ('ollama pull %s') or "
-                         "change the agent's model.\n" % (a.name, a.model, base, have, a.model))
+        if not entry["reachable"]:
+            continue
+        names = entry.get("openai_models", []) if a.api == "openai" else list(entry["models"])
+        if not any(_same_model(a.model, n) for n in names):
+            have = ", ".join(names) or "no models"
+            if a.api == "openai":
+                probs.append("  - agent '%s': model '%s' is not served by %s (GET /v1/models lists: %s). Load it "
+                             "there (Ollama: 'ollama pull %s'; llama-server and vLLM serve the model they were "
+                             "started with) or change the agent's model to one listed.\n"
+                             % (a.name, a.model, base, have, a.model))
+            else:
+                probs.append("  - agent '%s': model '%s' is not on %s (it has: %s). Pull it there ('ollama pull "
+                             "%s') or change the agent's model.\n" % (a.name, a.model, base, have, a.model))
     if probs:
         raise TandemError("the servers are not ready for this scenario:\n" + "".join(probs))
     return servers
-
-
-
 
 
 # ---- result files (src/core/fileio.c) -----------------------------------------------------
@@ -878,6 +1374,7 @@ class RunData:
         self.seq_order = list(range(n))
         self.seq = [(0, 0, 0)] * n
         self.conc = [(0, 0, 0)] * n
+        self.seq_one_batch = False  # a workflow: every agent in one batch, one step at a time
         self.seq_cpu = None  # (user_ns, sys_ns) of the phase, src/core/cpuusage.c
         self.conc_cpu = None
         self.conc_open_loop = False  # the concurrent calls arrived on their own clock (arrivals)
@@ -901,8 +1398,9 @@ class RunData:
         if self.interrupted:
             doc["interrupted"] = True
         doc.update({
-            "sequential": phase({"order": list(self.seq_order), "agents": [timing(t) for t in self.seq]},
-                                self.seq_cpu) if self.has_sequential else None,
+            "sequential": phase(dict({"order": list(self.seq_order), "agents": [timing(t) for t in self.seq]},
+                                     **({"one_batch": True} if self.seq_one_batch else {})), self.seq_cpu)
+            if self.has_sequential else None,
             "concurrent": phase(dict({"agents": [timing(t) for t in self.conc]},
                                      **({"open_loop": True} if self.conc_open_loop else {})), self.conc_cpu)
             if self.has_concurrent else None,
@@ -1094,6 +1592,8 @@ class GpuSampler:
 # ---- /api/ps snapshots (src/core/server_memory.c) ------------------------------------------------
 
 PS_TIMEOUT_MS = 3000
+PS_OPENAI_SKIP = ("not asked: the server is spoken to through the OpenAI API only (api: openai), and /api/ps is "
+                  "Ollama's own")
 
 
 def server_memory_parse(body):
@@ -1125,6 +1625,10 @@ async def server_memory_snapshot(rt, agents, run, phase, after, arr):
             continue
         seen.append(base)
         entry = {"run": run, "phase": phase, "when": "after" if after else "before", "url": base}
+        if _apis_on(agents, base) == (False, True):  # maybe not Ollama (llama-server, vLLM): said, not asked
+            entry["skipped"] = PS_OPENAI_SKIP
+            arr.append(entry)
+            continue
         url = base + "/api/ps"
         try:
             status, body = await rt.fetch(url, PS_TIMEOUT_MS)
@@ -1137,27 +1641,189 @@ async def server_memory_snapshot(rt, agents, run, phase, after, arr):
 
 
 
+# ---- a workflow's shared state during one phase (src/core/workflow_board.c) ----------------------
+
+JOB_WAIT = (1 << 63) - 1  # TDM_JOB_WAIT / TDM_DUE_WAIT: the step waits for another step
+_M64 = (1 << 64) - 1
+
+
+class Board:
+    """tdm_board: which steps have finished (and when, and with what text), so a step that
+    waits for others knows when it is due and what to embed. With an order (the sequential
+    phase) one step runs at a time, each in its turn. One event loop, so no lock: a step
+    that settles wakes the agents waiting for a change."""
+    __slots__ = ("agents", "done_at", "rec", "order", "turn", "turn_at", "waiters")
+
+    def __init__(self, agents, order=None):
+        self.agents = agents  # the PlanAgents, to name a failed input
+        self.done_at = {}  # (agent, step): t_done once finished ok, -1 failed or skipped; absent: not yet
+        self.rec = {}
+        self.order = list(order) if order is not None else None
+        self.turn = 0
+        self.turn_at = 0  # serial: when the step before the turn finished (0: none yet)
+        self.waiters = set()
+
+    def inputs_at(self, agent, step, deps):
+        """tdm_board_inputs_at: (at, failed): the instant the step's inputs all exist (0:
+        it waits for none), JOB_WAIT while one is unfinished (or, serial, while it is not
+        the step's turn); failed names an input that failed, which settles it (at 0)."""
+        at, failed = 0, None
+        if self.order is not None:
+            if self.turn >= len(self.order) or self.order[self.turn] != (agent, step):
+                at = JOB_WAIT
+            else:
+                at = self.turn_at  # its turn came when the step before it finished
+        for dep in deps:
+            if at == JOB_WAIT:
+                break
+            d = self.done_at.get(dep, 0)
+            if d < 0:
+                failed = dep
+            elif d == 0:
+                at = JOB_WAIT
+            elif d > at:
+                at = d
+        return (0, failed) if failed is not None else (at, None)
+
+    def step_done(self, agent, step, rec):
+        """tdm_board_step_done: a finished call's t_done is never 0; a failed one's input is unusable."""
+        self.done_at[(agent, step)] = (rec.t_done if rec.t_done > 0 else 1) if rec.ok else -1
+        self.rec[(agent, step)] = rec
+        order = self.order
+        while order is not None and self.turn < len(order) and self.done_at.get(order[self.turn], 0) != 0:
+            done = self.rec.get(order[self.turn])
+            if done is not None and done.t_done > self.turn_at:
+                self.turn_at = done.t_done
+            self.turn += 1
+        for f in list(self.waiters):
+            if not f.done():
+                f.set_result(None)
+
+    def text(self, agent, step):
+        r = self.rec.get((agent, step))
+        return r.text_str() if r is not None else ""
+
+
+def _splitmix64(state):
+    """tdm_splitmix64 (src/core/prng.c): (next output, next state)."""
+    state = (state + 0x9E3779B97F4A7C15) & _M64
+    z = state
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31), state
+
+
+def think_draw(seed, run, agent, step, mean_ns, exponential):
+    """job.c think_ns: the step's pause in this run, fixed or an exponential draw from the
+    scenario's seed, the run, the agent and the step (so both phases of a run pause the
+    same, and every client draws what the C variants draw)."""
+    if mean_ns <= 0 or not exponential:
+        return mean_ns if mean_ns > 0 else 0
+    state = ((seed & _M64) ^ 0x7468696e6b ^ ((run << 40) & _M64) ^ ((agent << 20) & _M64) ^ step) & _M64
+    z, _ = _splitmix64(state)
+    u = (z >> 11) * 2.0 ** -53
+    return _llround(-math.log1p(-u) * float(mean_ns))
+
+
+OUTPUT_MARK = "{output:"
+
+
+def fill_prompt(prompt, mark, previous, after, outputs):
+    """tdm_request_prompt_in (src/core/request.c): the prompt with each `mark` ("{previous}")
+    replaced by the previous step's text and each {output:AGENT.STEP} by that step's output
+    (after[j] -> outputs[j]), in one pass: text put in is never searched again."""
+    out, p = [], 0
+    while True:
+        prev, outp = prompt.find(mark, p), prompt.find(OUTPUT_MARK, p)
+        m = prev if prev >= 0 and (outp < 0 or prev < outp) else outp
+        if m < 0:
+            break
+        out.append(prompt[p:m])
+        if m == prev:
+            out.append(previous or "")
+            p = m + len(mark)
+            continue
+        name = m + len(OUTPUT_MARK)
+        end = prompt.find("}", name)
+        if end < 0:
+            out.append(prompt[m:])
+            p = len(prompt)
+            break
+        ref = prompt[name:end]
+        if ref in after:  # validation made it one of after:; the C code drops any other
+            out.append(outputs[after.index(ref)] if outputs is not None else "")
+        p = end + 1
+    out.append(prompt[p:])
+    return "".join(out)
+
+
+# The last message of an api: chat body as src/core/request.c writes it (jansson, compact,
+# keys in order); history turns go before it.
+_USER_OPEN = '{"role":"user","content":'
+
+
+def _turn_json(prompt, reply):
+    return '%s%s},{"role":"assistant","content":%s},' % (
+        _USER_OPEN, json.dumps(prompt, ensure_ascii=False), json.dumps(reply, ensure_ascii=False))
+
+
 # ---- one agent's calls in one phase (src/core/job.c) ---------------------------------------------
 
 class AgentJob:
     """The agent's calls one after another: the next request body from the plan, with
     "{previous}" replaced by the text the previous call generated; after a failed call the
-    rest are recorded as skipped."""
+    rest are recorded as skipped. With a board (a workflow's sequential or concurrent
+    phase) a step is due once the steps it waits for have finished and its think time has
+    passed, embeds their outputs ({output:AGENT.STEP}) and, with history, sends the
+    agent's earlier turns; a step whose input failed is skipped, naming it."""
     __slots__ = ("agent", "agent_index", "warmup", "records", "next", "t_begin", "t_end", "mark", "start_ns",
-                 "t_release")
+                 "t_release", "board", "seed", "reported")
 
-    def __init__(self, agent, warmup, records, mark):
+    def __init__(self, agent, warmup, records, mark, board=None, seed=0):
         self.agent, self.agent_index, self.warmup, self.records, self.mark = agent, agent.index, warmup, records, mark
         self.next = self.t_begin = self.t_end = 0
         # Only the concurrent phase has arrivals; the sequential one runs calls back to back.
         conc = not warmup and records and records[0].phase == "concurrent"
         self.start_ns = agent.start_ns if conc else None  # None: no due time (not timed)
         self.t_release = 0  # the phase's release (run_jobs); 0 until then
+        self.board = None if warmup else board
+        self.seed = seed
+        self.reported = 0  # records told to the board so far
+        for r in records:  # every record, skipped ones too, says which API its call spoke
+            r.api = agent.api
+
+    def _report_settled(self):
+        """Tells the board about every record settled since the last time (finished, failed
+        or skipped), so the steps waiting for them can go on or be skipped in turn."""
+        b = self.board
+        while b is not None and self.reported < self.next:
+            r = self.records[self.reported]
+            b.step_done(self.agent_index, r.step, r)
+            self.reported += 1
+
+    def _think_ns(self, r):
+        a = self.agent
+        return think_draw(self.seed, r.run, self.agent_index, r.step, a.think_ns[r.step], a.think_exp[r.step])
+
+    def _workflow_due(self):
+        r = self.records[self.next]
+        at, failed = self.board.inputs_at(self.agent_index, r.step, self.agent.deps[r.step])
+        if failed is not None:
+            return 0  # handed out at once, and recorded as skipped by next_call
+        if at == JOB_WAIT:
+            return JOB_WAIT
+        prev = self.records[self.next - 1].t_done if self.next > 0 else self.t_release
+        return max(prev, at) + self._think_ns(r)
 
     def due(self):
-        """tdm_job_due: the instant the next call is due, or 0 when it may be handed out
-        at once. next_call must not be asked before it."""
-        if self.start_ns is None or self.next != 0 or self.t_release <= 0 or self.next >= len(self.records):
+        """tdm_job_due: the instant the next call is due, 0 when it may be handed out at
+        once, or JOB_WAIT while it waits for another agent's step. next_call must not be
+        asked before it."""
+        if self.next >= len(self.records) or self.t_release <= 0:
+            return 0
+        if self.board is not None:
+            return self._workflow_due()
+        if self.start_ns is None or self.next != 0:
             return 0
         return self.t_release + self.start_ns
 
@@ -1165,12 +1831,45 @@ class AgentJob:
         for r in self.records[self.next:]:
             r.fail("skipped", now, "not run: step %d of agent '%s' failed before it" % (self.next, self.agent.name))
         self.next = len(self.records)
+        self._report_settled()
+
+    def _skip_for_input(self, failed, now):
+        """A workflow step whose input failed cannot run: it and the agent's later steps
+        are recorded as not run, naming the input."""
+        fa = self.board.agents[failed[0]]
+        msg = "not run: step '%s' of agent '%s', which step '%s' of agent '%s' waits for, failed" % (
+            fa.step_name(failed[1]), fa.name, self.agent.step_name(self.records[self.next].step), self.agent.name)
+        for r in self.records[self.next:]:
+            r.fail("skipped", now, msg)
+        self.next = len(self.records)
+        self._report_settled()
 
     def stop_rest(self, now):
         """tdm_job_cancel: after an interrupt, what is left is recorded as not run."""
         for r in self.records[self.next:]:
             r.fail("skipped", now, "not run: the run was interrupted (SIGINT/SIGTERM) before this call started")
         self.next = len(self.records)
+        self._report_settled()
+
+    def _body(self, r):
+        """build_body (job.c): the step's prompt filled from the previous text and the outputs
+        it waits for, with history the agent's earlier turns before it."""
+        a = self.agent
+        t = a.warmup if self.warmup else a.steps[r.step]
+        prev = self.records[self.next - 1].text_str() if self.next > 0 else None
+        after = a.after[r.step] if self.board is not None else []
+        outputs = [self.board.text(*d) for d in a.deps[r.step]] if after else None
+        prompt = fill_prompt(t["prompt"], self.mark, prev, after, outputs)
+        before = t["body_before"]
+        if a.history and not self.warmup:
+            r.prompt_sent = prompt
+            if self.next > 0:
+                if not before.endswith(_USER_OPEN):
+                    raise TandemError("agent '%s': the plan's request body has no chat message to put the history "
+                                      "before; use the tandem-report of the same tandem version" % a.name)
+                turns = "".join(_turn_json(p.prompt_sent or "", p.text_str()) for p in self.records[:self.next])
+                before = before[:-len(_USER_OPEN)] + turns + _USER_OPEN
+        return (before + json.dumps(prompt, ensure_ascii=False) + t["body_after"]).encode("utf-8", "surrogatepass")
 
     def next_call(self, now):
         """tdm_job_next: (record, url, body) of the next call, or None."""
@@ -1185,12 +1884,24 @@ class AgentJob:
             self._skip_rest(now)
             return None
         r = self.records[self.next]
+        if self.board is not None:
+            _, failed = self.board.inputs_at(self.agent_index, r.step, self.agent.deps[r.step])
+            if failed is not None:
+                self._skip_for_input(failed, now)
+                return None
         r.t_due = self.due()
-        t = self.agent.warmup if self.warmup else self.agent.steps[r.step]
-        prev = self.records[self.next - 1].text_str() if self.next > 0 else ""
-        prompt = t["prompt"].replace(self.mark, prev)
-        body = (t["body_before"] + json.dumps(prompt, ensure_ascii=False) + t["body_after"]).encode(
-            "utf-8", "surrogatepass")
+        if self.board is not None:
+            # What the step waited for, as raw material of the critical path.
+            r.think_ns = self._think_ns(r)
+            deps = self.agent.deps[r.step]
+            r.after = list(deps) if deps else None
+        try:
+            body = self._body(r)
+        except TandemError as e:
+            r.fail("internal", now, str(e))
+            self.next += 1
+            self._skip_rest(now)
+            return None
         r.request_url = self.agent.post_url
         r.request_bytes = len(body)
         self.next += 1
@@ -1198,6 +1909,7 @@ class AgentJob:
 
     def call_finished(self, now):
         """tdm_job_call_finished: True when the job is done (t_end recorded)."""
+        self._report_settled()
         last_failed = self.next > 0 and not self.records[self.next - 1].ok
         stopped = INTERRUPT["count"] > 0
         if self.next >= len(self.records) or last_failed or stopped:
@@ -1249,9 +1961,13 @@ class Runner:
         self.out = plan["output_dir"]
         scen = plan["scenario"]
         self.agents = [PlanAgent(i, a, scen["agents"][i]) for i, a in enumerate(plan["agents"])]
+        self.workflow = scen.get("workflow") is True
+        if self.workflow:
+            resolve_workflow(self.agents)
+        self.seed = scen.get("seed") or 0
         self.timeouts, self.max_line = scen["timeouts"], scen["max_line_bytes"]
         self.watchdogs = set()  # of the calls in flight: an interrupt moves their deadline
-        self.held = set()  # futures of the agents waiting for their first call's due instant
+        self.held = set()  # futures of the agents waiting for a due instant or another agent's step
 
     def on_interrupt(self):
         """The loop's SIGINT/SIGTERM handler (src/core/main.c on_interrupt)."""
@@ -1286,12 +2002,13 @@ class Runner:
             sys.stderr.write(text)
             sys.stderr.flush()
 
-    def make_jobs(self, run, phase, agents):
+    def make_jobs(self, run, phase, agents, board=None):
         jobs = []
         for a in agents:
             n = 1 if phase == "warmup" else len(self.agents[a].steps)
             recs = [Record(run, phase, a, k) for k in range(n)]
-            jobs.append(AgentJob(self.agents[a], phase == "warmup", recs, self.plan["previous_mark"]))
+            jobs.append(AgentJob(self.agents[a], phase == "warmup", recs, self.plan["previous_mark"], board,
+                                 self.seed))
         return jobs
 
     async def run_jobs(self, jobs):
@@ -1305,30 +2022,47 @@ class Runner:
         self.report_failures(jobs)
         return now
 
-    async def _hold_until(self, t_due):
-        """Sleeps until monotonic_ns() >= t_due, or until an interrupt. The loop's timers
-        may fire a little early, hence the check before leaving."""
+    async def _hold_until(self, t_due, board=None):
+        """Sleeps until monotonic_ns() >= t_due (JOB_WAIT: no time), until a step settles on
+        the board, or until an interrupt; returns at once after an interrupt. The loop's
+        timers may fire a little early, hence the check before leaving."""
         loop = asyncio.get_running_loop()
         while not INTERRUPT["count"]:
             left = t_due - monotonic_ns()
             if left <= 0:
                 return
             f = loop.create_future()
-            timer = loop.call_later(left / 1e9, lambda: f.done() or f.set_result(None))
+            timer = None if t_due == JOB_WAIT else loop.call_later(left / 1e9, lambda: f.done() or f.set_result(None))
             self.held.add(f)
+            if board is not None:
+                board.waiters.add(f)
             try:
                 await f
             finally:
-                timer.cancel()
+                if timer is not None:
+                    timer.cancel()
                 self.held.discard(f)
+                if board is not None:
+                    board.waiters.discard(f)
+            if t_due == JOB_WAIT:
+                return
+
+    async def _wait_due(self, job, now):
+        """tdm_job_wait_due: until the job's next call is due (a first call held by start_ms;
+        a workflow step until its inputs exist and its think time has passed). Returns
+        the instant to hand it out: `now` when it was due already."""
+        while not INTERRUPT["count"]:
+            t_due = job.due()
+            if t_due <= now:
+                return now
+            # An interrupt ends the hold early; next_call then records the calls as not run.
+            await self._hold_until(t_due, job.board if t_due == JOB_WAIT else None)
+            now = monotonic_ns()
+        return now
 
     async def _run_agent(self, job, now):
-        t_due = job.due()
-        if t_due:
-            # An interrupt ends the hold early; next_call then records the calls as not run.
-            await self._hold_until(t_due)
-            now = monotonic_ns()
         while True:
+            now = await self._wait_due(job, now)
             nxt = job.next_call(now)
             if nxt is None:
                 job.call_finished(now)
@@ -1387,11 +2121,36 @@ class Runner:
                 self.settle(d, jobs)
         return 0
 
+    async def sequential_workflow(self, d):
+        """A workflow's sequential phase (runner.c sequential_workflow): every agent's job in
+        one batch, the board letting one step run at a time in a topological order (the
+        run's agent order among the steps ready), so each step can use what the steps
+        before it produced."""
+        board = Board(self.agents, workflow_order(self.agents, d.seq_order))
+        jobs = self.make_jobs(d.run, "sequential", list(range(len(self.agents))), board)
+        d.seq_one_batch = True
+        t_release = 0
+        try:
+            if INTERRUPT["count"]:
+                for j in jobs:
+                    j.stop_rest(monotonic_ns())
+            else:
+                t_release = await self.run_jobs(jobs)
+        finally:
+            for j in jobs:
+                d.seq[j.agent_index] = (t_release, j.t_begin, j.t_end)
+            failed = self.settle(d, jobs)
+        return failed
+
     async def sequential(self, d):
         d.seq_order = list(self.plan["sequential_orders"][d.run - 1])
         d.has_sequential = True
         failed = 0
         cpu0 = cpu_now()
+        if self.workflow:
+            failed = await self.sequential_workflow(d)
+            d.seq_cpu = cpu_since(cpu0)
+            return failed
         for a in d.seq_order:
             jobs = self.make_jobs(d.run, "sequential", [a])
             if INTERRUPT["count"]:
@@ -1408,7 +2167,9 @@ class Runner:
         return failed
 
     async def concurrent(self, d):
-        jobs = self.make_jobs(d.run, "concurrent", list(range(len(self.agents))))
+        # A workflow's steps wait for their inputs, and nothing else: each runs as soon as they exist.
+        board = Board(self.agents) if self.workflow else None
+        jobs = self.make_jobs(d.run, "concurrent", list(range(len(self.agents))), board)
         d.has_concurrent = True
         d.conc_open_loop = bool(self.plan["scenario"].get("arrivals"))
         cpu0 = cpu_now()
@@ -1531,6 +2292,8 @@ def _run(make_runtime, plan, version):
     async def go():
         s = plan["settings"]
         rt = make_runtime(len(plan["agents"]), s["read_buf"], s["threads"])
+        if hasattr(rt, "bind"):  # an SDK client takes its server when it is made
+            rt.bind(plan["agents"])
         runner = Runner(rt, plan, version)
         loop = asyncio.get_running_loop()
         import signal
@@ -1557,10 +2320,11 @@ def _info(make_runtime, variant, summary, version):
     return EXIT_OK
 
 
-def main(argv, variant, summary, version, make_runtime, usage):
+def main(argv, variant, summary, version, make_runtime, usage, check_plan=None):
     """The client's commands: run (flags as every variant's), info, summarize, --version,
     --help. make_runtime(n_agents, read_buf, threads) builds the runtime (read_buf and
-    threads 0 when not given); usage(prog) is the --help text."""
+    threads 0 when not given); usage(prog) is the --help text; check_plan(plan), when
+    given, raises TandemError for a plan the client cannot run (an api it does not speak)."""
     prog = os.path.basename(argv[0]) if argv else "tandem-" + variant
     CLIENT_SCRIPT[0] = argv[0] if argv else CLIENT_SCRIPT[0]
     cmd, args = (argv[1], argv[2:]) if len(argv) > 1 else (None, [])
@@ -1577,7 +2341,10 @@ def main(argv, variant, summary, version, make_runtime, usage):
             if "--help" in args or "-h" in args:
                 sys.stdout.write(usage(prog))
                 return EXIT_OK
-            return _run(make_runtime, load_plan(variant, args, argv[0]), version)
+            plan = load_plan(variant, args, argv[0])
+            if check_plan is not None:
+                check_plan(plan)
+            return _run(make_runtime, plan, version)
         if cmd == "summarize":  # the core's finalize, kept under the client's old name
             tool, why = find_tool(REPORT_TOOL, "TANDEM_REPORT", argv[0])
             if not tool:

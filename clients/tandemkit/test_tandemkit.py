@@ -357,3 +357,215 @@ def test_record_t_due_ns_just_before_t_begin_ns():
     r.t_due, r.t_begin = 5, 7
     j = json.loads(T.json_text(r.to_json()))
     assert (j["t_due_ns"], j["t_begin_ns"]) == (5, 7)
+
+
+# ---- workflows: scenario_workflow.c, workflow_board.c, job.c, request.c ------------------------
+
+def _wf_agents(spec, history=False):
+    """PlanAgents from [(name, [(step, after, think_ms, dist, prompt)...])], api: chat bodies."""
+    agents = []
+    for i, (name, steps) in enumerate(spec):
+        before = '{"model":"m","messages":[{"role":"user","content":'
+        doc = {"name": name, "server": "http://h:1", "url": "http://h:1/api/chat",
+               "steps": [{"prompt": p, "body_before": before, "body_after": '}],"stream":true}'}
+                         for (_, _, _, _, p) in steps]}
+        scen = {"model": "m", "api": "chat", "history": history, "steps": [
+            dict({"name": n, "prompt": p}, **({"after": aft} if aft else {}),
+                 **({"think_ms": t} if t else {}), **({"think_dist": d} if d else {}))
+            for (n, aft, t, d, p) in steps]}
+        agents.append(T.PlanAgent(i, doc, scen))
+    T.resolve_workflow(agents)
+    return agents
+
+
+def test_fill_prompt_is_one_pass():
+    after = ["a.x", "b.y"]
+    p = T.fill_prompt("{previous}|{output:b.y}|{output:a.x}|{output:zz}|{output:open", "{previous}",
+                      "P{output:a.x}", after, ["X{previous}", "Y"])
+    assert p == "P{output:a.x}|Y|X{previous}||{output:open"
+    assert T.fill_prompt("no marks", "{previous}", None, [], None) == "no marks"
+
+
+def test_resolve_and_order_as_the_core():
+    # names with '.' in them: "a.b" + "c" and "a" + "b.c" are both tried
+    agents = _wf_agents([("a.b", [("c", None, 0, None, "p")]), ("a", [("b.c", None, 0, None, "q")]),
+                         ("w", [("s", ["a.b.c"], 0, None, "r"), ("t", ["a.b.c"], 0, None, "s")])])
+    assert agents[2].deps == [[(0, 0)], [(0, 0)]]
+    agents = _wf_agents([("r1", [("main", None, 0, None, "p")]), ("r2", [("main", None, 0, None, "p")]),
+                         ("w", [("draft", ["r1.main", "r2.main"], 0, None, "d"), ("polish", None, 0, None, "q")])])
+    assert T.workflow_order(agents, [2, 1, 0]) == [(1, 0), (0, 0), (2, 0), (2, 1)]
+    with pytest.raises(T.TandemError) as e:
+        _wf_agents([("a", [("s", ["nobody.main"], 0, None, "p")])])
+    assert "names no step" in str(e.value)
+
+
+def test_think_draw_fixed_and_exponential():
+    assert T.think_draw(5, 1, 3, 1, 100000000, False) == 100000000
+    assert T.think_draw(5, 1, 3, 1, 0, True) == 0
+    # the value the C variants record for this seed, run, agent and step (job.c think_ns)
+    assert T.think_draw(5, 1, 3, 1, 100000000, True) == 56144458
+    draws = [T.think_draw(42, r, 0, 0, 1000000, True) for r in range(1, 2001)]
+    assert len(set(draws)) > 1900 and 0.9e6 < sum(draws) / len(draws) < 1.1e6  # mean think_ms
+
+
+def _settle(rec, ok, t_done, text=""):
+    rec.ok, rec.t_done, rec.text = ok, t_done, [text]
+    if not ok:
+        rec.error_kind = "connect"
+
+
+def test_board_due_outputs_and_think():
+    agents = _wf_agents([("r1", [("main", None, 0, None, "p")]), ("r2", [("main", None, 0, None, "p")]),
+                         ("w", [("draft", ["r1.main", "r2.main"], 0, None, "{output:r2.main}+{output:r1.main}"),
+                                ("polish", None, 0.5, None, "again {previous}")])])
+    board = T.Board(agents)
+    jobs = [T.AgentJob(a, False, [T.Record(1, "concurrent", a.index, k) for k in range(len(a.steps))],
+                       "{previous}", board, 5) for a in agents]
+    for j in jobs:
+        j.t_release = 100
+    assert jobs[0].due() == 100 and jobs[2].due() == T.JOB_WAIT
+    r1, _, _ = jobs[0].next_call(100)
+    r2, _, _ = jobs[1].next_call(100)
+    _settle(r2, True, 300, "TWO")
+    jobs[1].call_finished(300)
+    assert jobs[2].due() == T.JOB_WAIT  # r1 still going
+    _settle(r1, True, 250, "ONE")
+    jobs[0].call_finished(250)
+    assert jobs[2].due() == 300
+    d, url, body = jobs[2].next_call(300)
+    assert d.t_due == 300 and d.after == [(0, 0), (1, 0)] and d.think_ns == 0
+    assert json.loads(body)["messages"][0]["content"] == "TWO+ONE"
+    _settle(d, True, 400, "DRAFT")
+    assert not jobs[2].call_finished(400)
+    assert jobs[2].due() == 400 + 500000
+    p, _, body = jobs[2].next_call(400 + 500000)
+    assert p.think_ns == 500000 and p.after is None and json.loads(body)["messages"][0]["content"] == "again DRAFT"
+    j = p.to_json()
+    assert "after" not in j and j["think_ns"] == 500000 and d.to_json()["after"] == [[0, 0], [1, 0]]
+
+
+def test_a_failed_input_skips_the_waiting_steps_naming_it():
+    agents = _wf_agents([("r1", [("main", None, 0, None, "p")]),
+                         ("w", [("draft", ["r1.main"], 0, None, "{output:r1.main}"), ("polish", None, 0, None, "q")])])
+    board = T.Board(agents)
+    jobs = [T.AgentJob(a, False, [T.Record(1, "concurrent", a.index, k) for k in range(len(a.steps))],
+                       "{previous}", board, 5) for a in agents]
+    for j in jobs:
+        j.t_release = 100
+    r, _, _ = jobs[0].next_call(100)
+    _settle(r, False, 200)
+    assert jobs[0].call_finished(200)
+    assert jobs[1].due() == 0  # handed out at once, to be skipped
+    assert jobs[1].next_call(210) is None
+    for rec in jobs[1].records:
+        assert rec.error_kind == "skipped" and rec.t_begin == 0
+        assert rec.error_message == ("not run: step 'main' of agent 'r1', which step 'draft' of agent 'w' waits "
+                                     "for, failed")
+    assert board.done_at[(1, 0)] == -1 and board.done_at[(1, 1)] == -1
+
+
+def test_serial_board_runs_one_step_at_a_time_in_its_turn():
+    agents = _wf_agents([("a", [("s", None, 0, None, "p"), ("t", None, 0, None, "q")]),
+                         ("b", [("s", ["a.s"], 0, None, "{output:a.s}")])])
+    order = T.workflow_order(agents, [1, 0])
+    assert order == [(0, 0), (1, 0), (0, 1)]
+    board = T.Board(agents, order)
+    jobs = [T.AgentJob(a, False, [T.Record(1, "sequential", a.index, k) for k in range(len(a.steps))],
+                       "{previous}", board, 5) for a in agents]
+    for j in jobs:
+        j.t_release = 100
+    assert jobs[0].due() == 100 and jobs[1].due() == T.JOB_WAIT
+    r, _, _ = jobs[0].next_call(100)
+    _settle(r, True, 200, "A")
+    jobs[0].call_finished(200)
+    assert jobs[0].due() == T.JOB_WAIT and jobs[1].due() == 200  # b's turn, not a's second step
+    r, _, _ = jobs[1].next_call(200)
+    _settle(r, True, 300, "B")
+    jobs[1].call_finished(300)
+    assert jobs[0].due() == 300
+
+
+def test_history_sends_the_agents_earlier_turns():
+    agents = _wf_agents([("a", [("one", None, 0, None, "first"), ("two", None, 0, None, "then {previous}")])],
+                        history=True)
+    job = T.AgentJob(agents[0], False, [T.Record(1, "sequential", 0, k) for k in range(2)], "{previous}",
+                     T.Board(agents), 5)
+    job.t_release = 1
+    r, _, body = job.next_call(1)
+    assert json.loads(body)["messages"] == [{"role": "user", "content": "first"}]
+    _settle(r, True, 2, 'said "é"')
+    job.call_finished(2)
+    _, _, body = job.next_call(3)
+    assert body == ('{"model":"m","messages":[{"role":"user","content":"first"},{"role":"assistant","content":'
+                    '"said \\"é\\""},{"role":"user","content":"then said \\"é\\""}],"stream":true}').encode()
+    # the warm-up never sends history
+    w = T.AgentJob(agents[0], True, [T.Record(1, "warmup", 0, 0)], "{previous}")
+    assert w.board is None
+
+
+def test_workflow_phases_in_the_runner():
+    """The fake runtime answers at once: the sequential phase is one batch (one_batch) in a
+    topological order, the concurrent one releases every agent and each step waits for
+    its inputs; the records carry after and think_ns."""
+    runner, rt = _runner([None, None, None], steps=1)
+    scen_agents = runner.plan["scenario"]["agents"]
+    for sa, name in zip(scen_agents, ("r1", "r2", "w")):
+        sa["name"] = name
+        sa["steps"] = [{"name": "main", "prompt": "p"}]
+    scen_agents[2]["steps"] = [{"name": "main", "prompt": "p", "after": ["r1.main", "r2.main"], "think_ms": 1}]
+    runner.plan["scenario"]["workflow"] = True
+    runner.plan["sequential_orders"] = [[2, 1, 0]]
+    runner = T.Runner(rt, dict(runner.plan, agents=[dict(a, name=n) for a, n in
+                                                     zip(runner.plan["agents"], ("r1", "r2", "w"))]), "0")
+    d, failed = _phase(runner, "sequential")
+    assert failed == 0 and d.seq_one_batch and d.to_json()["sequential"]["one_batch"] is True
+    assert [c.agent for c in sorted(d.calls, key=lambda c: c.t_begin)] == [1, 0, 2]
+    d, failed = _phase(runner, "concurrent")
+    w = [c for c in d.calls if c.agent == 2][0]
+    assert failed == 0 and w.after == [(0, 0), (1, 0)] and w.think_ns == 1000000
+    assert w.t_due == max(c.t_done for c in d.calls if c.agent != 2) + 1000000 <= w.t_begin
+    assert "one_batch" not in (d.to_json()["sequential"] or {})
+
+
+# ---- SDK clients: what the kit reports for an SDK's chunks (SdkRuntime, HttpWatch) ---------------
+
+def test_sdk_chunks_become_records_as_lines_do():
+    rec, c = _call()
+    c.status(200, 300)
+    c.sdk_read(100, 400)
+    c.sdk_chunk("a", None, 410)
+    c.sdk_chunk("", None, 420)  # a chunk without text: a frame, no token event
+    c.sdk_chunk("é", "th", 430)
+    c.sdk_final("stop", {"eval_count": 2, "prompt_eval_count": 3, "bogus": 1, "eval_duration": True}, 440)
+    c.sdk_chunk("late", None, 450)  # after the final chunk: nothing more is recorded
+    assert rec.ok and rec.t_done == 440 and rec.frames == 3 and rec.reads == 1 and rec.bytes == 100
+    j = rec.to_json()
+    assert j["events"] == {"dt_ns": [310, 330], "content_bytes": [1, 2], "thinking_bytes": [0, 2]}
+    assert j["server"] == {"prompt_eval_count": 3, "eval_count": 2}
+    assert j["done_reason"] == "stop" and j["text"] == "aé"
+
+
+def test_http_watch_sees_the_sse_end_split_across_reads():
+    httpx = pytest.importorskip("httpx")
+    for cut in range(0, 16):
+        data = b'data: {"x":1}\n\ndata: [DONE]\n\n'
+        w = T.HttpWatch(httpx)
+        rec, c = _call()
+        w.begin(c)
+        pieces = [data[:cut + 10], data[cut + 10:]]
+        for piece in pieces:
+            w.read(piece)
+        assert w.done_seen, cut
+        assert rec.bytes == len(data) and rec.reads == 2
+    w.begin(c)
+    w.read(b'data: {"x":1}\n\n')
+    assert not w.done_seen
+
+
+def test_an_openai_record_names_its_api():
+    r = T.Record(1, "concurrent", 0, 0)
+    r.api = "openai"
+    keys = list(r.to_json())
+    assert keys[keys.index("url") + 1] == "api" and r.to_json()["api"] == "openai"
+    r.api = "chat"
+    assert "api" not in r.to_json()

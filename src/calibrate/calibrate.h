@@ -52,6 +52,7 @@ typedef struct tdm_cal_opts {
     int eff_tokens;               /* efficiency: num_predict of every call */
     int eff_runs;                 /* efficiency: runs per N up to 64 agents (1 above) */
     double eff_decode_tps;        /* efficiency: tokens/s of one stream on one device */
+    const char *api;              /* --api: generate, chat or openai; NULL: the scenario default */
     int timeout_s;                /* per child run */
     bool quiet;
 } tdm_cal_opts;

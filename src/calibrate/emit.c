@@ -133,7 +133,8 @@ static int read_log(const char *path, sim_log *l, char *err, size_t errlen)
             if (ev && strcmp(ev, "start") == 0) {
                 const char *p = json_string_value(json_object_get(e, "path"));
                 r->t_start = t;
-                r->generate = p && (strcmp(p, "/api/generate") == 0 || strcmp(p, "/api/chat") == 0);
+                r->generate = p && (strcmp(p, "/api/generate") == 0 || strcmp(p, "/api/chat") == 0 ||
+                                    strcmp(p, "/v1/chat/completions") == 0);
             } else if (json_is_integer(i) && json_integer_value(i) >= 0) {
                 rc = set_token(r, (size_t)json_integer_value(i), t,
                                json_integer_value(json_object_get(e, "due_ns")));

@@ -22,8 +22,9 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: tandem-calibrate [options]\n\n"
-            "Runs every variant binary found beside it (tandem-<variant>; python-httpx too when\n"
-            "tandem-python-httpx is there) and a raw reader against tandem-sim on this machine:\n"
+            "Runs every variant binary found beside it (tandem-<variant>; python-httpx, ollama-python\n"
+            "and openai-python too when their tandem-<name> is there: make SDK_CLIENTS=1) and a raw\n"
+            "reader against tandem-sim on this machine:\n"
             "  client cost  instant tokens, long outputs: events per client CPU-second while it\n"
             "               streams (the CPU its records give for its phases; the whole process\n"
             "               beside it), MB/s, CPU and read() calls per 1,000 tokens;\n"
@@ -50,11 +51,14 @@ static void usage(FILE *f)
             "  --tp-repeat R        client-cost measurements per variant, interleaved; the median is\n"
             "                       reported (default 5)\n"
             "  --tp-decode-tps R    decode rate for \"instant\" tokens (default 1e6, the simulator's maximum)\n"
+            "  --api API            the API the clients speak: generate (default), chat or openai;\n"
+            "                       openai-python always speaks openai, the others refuse it\n"
             "  --timeout S          limit per child run in seconds (default 900)\n"
             "  --quiet              no progress on stderr\n\n"
             "Examples:\n"
             "  tandem-calibrate                                  # everything, ~30 min on 2 cores\n"
-            "  tandem-calibrate --variants smol,smol-1kb --agents 2,8 --tp-tokens 2000\n\n"
+            "  tandem-calibrate --variants smol,smol-1kb --agents 2,8 --tp-tokens 2000\n"
+            "  tandem-calibrate --variants smol,python-httpx,ollama-python,openai-python --agents 1,8,32,128\n\n"
             "Exit status: 0 every measurement ran (goals met or not); 1 some measurement failed; 2 bad usage.\n");
 }
 
@@ -102,7 +106,7 @@ static bool is_raw(const char *n)
 
 static int rank(const char *n)
 {
-    return is_raw(n) ? 2 : strncmp(n, "python", 6) == 0 ? 1 : 0;
+    return is_raw(n) ? 2 : strstr(n, "python") ? 1 : 0; /* python-httpx and the SDK clients */
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -202,7 +206,7 @@ int main(int argc, char **argv)
     char *bindir = NULL, *work = NULL, *json_out = NULL, *list = NULL;
     bool raw = true;
     enum { O_BIN = 256, O_VARIANTS, O_NORAW, O_WORK, O_JSON, O_AGENTS, O_EFFTOK, O_EFFRUNS, O_EFFTPS, O_TPAG, O_TPTOK, O_TPRUNS,
-           O_TPREP, O_TPTPS, O_TIMEOUT, O_QUIET, O_HELP };
+           O_TPREP, O_TPTPS, O_TIMEOUT, O_QUIET, O_HELP, O_API };
     static const struct option opts[] = {
         {"bin", required_argument, 0, O_BIN},           {"variants", required_argument, 0, O_VARIANTS},
         {"no-raw", no_argument, 0, O_NORAW},             {"work", required_argument, 0, O_WORK},
@@ -213,7 +217,8 @@ int main(int argc, char **argv)
         {"tp-runs", required_argument, 0, O_TPRUNS},    {"tp-repeat", required_argument, 0, O_TPREP},
         {"tp-decode-tps", required_argument, 0, O_TPTPS},
         {"timeout", required_argument, 0, O_TIMEOUT},   {"quiet", no_argument, 0, O_QUIET},
-        {"help", no_argument, 0, O_HELP},               {0, 0, 0, 0}};
+        {"help", no_argument, 0, O_HELP},               {"api", required_argument, 0, O_API},
+        {0, 0, 0, 0}};
     int c, bad = 0;
     while (!bad && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -233,6 +238,13 @@ int main(int argc, char **argv)
         case O_TPTPS: bad = parse_rate(optarg, &o.tp_decode_tps); break;
         case O_TIMEOUT: bad = parse_int(optarg, 1, 86400, &o.timeout_s); break;
         case O_QUIET: o.quiet = true; break;
+        case O_API:
+            if (strcmp(optarg, "generate") && strcmp(optarg, "chat") && strcmp(optarg, "openai")) {
+                fprintf(stderr, "tandem-calibrate: --api: '%s' is not an API; use generate, chat or openai\n", optarg);
+                bad = 1;
+            }
+            o.api = optarg;
+            break;
         case O_HELP: usage(stdout); return 0;
         default: bad = 1; break;
         }

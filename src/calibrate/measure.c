@@ -15,8 +15,15 @@
 #include "core/quantile.h"
 
 /* One agent per port; every agent makes one call of num_predict tokens per phase. */
+/* The API a client speaks in the scenarios: openai-python only speaks OpenAI's, the
+ * others what --api says (NULL: the scenario default, generate). */
+static const char *api_of(const tdm_cal_opts *o, const tdm_cal_row *row)
+{
+    return strcmp(row->name, "openai-python") == 0 ? "openai" : o->api;
+}
+
 static int write_scenario(const char *path, const char *name, const tdm_cal_sim *sim, int runs, bool warmup,
-                          int num_predict, char *err, size_t errlen)
+                          const char *api, int num_predict, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -25,8 +32,10 @@ static int write_scenario(const char *path, const char *name, const tdm_cal_sim 
     }
     fprintf(f, "# written by tandem-calibrate\nname: %s\nruns: %d\nseed: 7\nwarmup: %s\n", name, runs,
             warmup ? "true" : "false");
-    fprintf(f, "defaults:\n  model: gemma3:latest\n  options: {num_predict: %d, temperature: 0}\nagents:\n",
-            num_predict);
+    fprintf(f, "defaults:\n  model: gemma3:latest\n");
+    if (api)
+        fprintf(f, "  api: %s\n", api);
+    fprintf(f, "  options: {num_predict: %d, temperature: 0}\nagents:\n", num_predict);
     for (size_t i = 0; i < sim->n_ports; i++)
         fprintf(f,
                 "  - name: agent%zu\n    url: http://127.0.0.1:%d\n    steps:\n"
@@ -160,7 +169,8 @@ void tdm_cal_measure_throughput(const tdm_cal_opts *o, const tdm_cal_row *row, i
     char *scen = tdm_cal_strdup_printf("%s/%s-throughput.yaml", o->workdir, row->name);
     char *out = tdm_cal_strdup_printf("%s/%s-throughput-%d", o->workdir, row->name, rep + 1);
     tdm_cal_child res;
-    if (write_scenario(scen, "calibrate-throughput", &sim, o->tp_runs, false, o->tp_tokens, err, sizeof err) != 0 ||
+    if (write_scenario(scen, "calibrate-throughput", &sim, o->tp_runs, false, api_of(o, row), o->tp_tokens, err,
+                       sizeof err) != 0 ||
         run_variant(o, row->name, scen, out, &sim, &res, err, sizeof err) != 0 ||
         count_calls(out, o->tp_runs, tp, err, sizeof err) != 0) {
         tp_fail(tp, err);
@@ -264,7 +274,8 @@ void tdm_cal_measure_efficiency(const tdm_cal_opts *o, tdm_cal_row *row, int n, 
     char *out = tdm_cal_strdup_printf("%s/%s-eff-%d", o->workdir, row->name, n);
     tdm_cal_child res;
     json_t *sum = NULL;
-    if (write_scenario(scen, "calibrate-efficiency", &sim, e->runs, true, o->eff_tokens, err, sizeof err) != 0 ||
+    if (write_scenario(scen, "calibrate-efficiency", &sim, e->runs, true, api_of(o, row), o->eff_tokens, err,
+                       sizeof err) != 0 ||
         run_variant(o, row->name, scen, out, &sim, &res, err, sizeof err) != 0 ||
         !(sum = load(out, "summary.json", err, sizeof err))) {
         snprintf(e->error, sizeof e->error, "%s", err);

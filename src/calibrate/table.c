@@ -19,7 +19,7 @@
 
 static bool is_python(const tdm_cal_row *r)
 {
-    return strncmp(r->name, "python", 6) == 0;
+    return strstr(r->name, "python") != NULL; /* python-httpx and the SDK clients */
 }
 
 static bool is_c_variant(const tdm_cal_row *r)
@@ -90,7 +90,7 @@ static const tdm_cal_row *find_row(const tdm_cal_row *rows, size_t n, int kind)
 {
     for (size_t i = 0; i < n; i++) {
         const tdm_cal_row *r = &rows[i];
-        if (r->tp.ok && (kind == 0 ? is_python(r) : r->raw && r->lowat == (kind == 2)))
+        if (r->tp.ok && (kind == 0 ? strcmp(r->name, "python-httpx") == 0 : r->raw && r->lowat == (kind == 2)))
             return r;
     }
     return NULL;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/call_openai.h"
 #include "core/interrupt.h"
 #include "core/utf8.h"
 
@@ -18,12 +19,17 @@ void tdm_call_init(tdm_call *c, tdm_call_record *rec, const tdm_timeouts *t, siz
     memset(c, 0, sizeof *c);
     c->rec = rec;
     c->timeouts = *t;
-    tdm_ndjson_init(&c->framer, max_line ? max_line : TDM_NDJSON_DEFAULT_MAX_LINE);
+    c->max_line = max_line ? max_line : TDM_NDJSON_DEFAULT_MAX_LINE;
+    tdm_ndjson_init(&c->framer, c->max_line);
+    tdm_sse_init(&c->sse, c->max_line);
+    tdm_server_counters_init(&c->oa_counters);
 }
 
 void tdm_call_free(tdm_call *c)
 {
     tdm_ndjson_free(&c->framer);
+    tdm_sse_free(&c->sse);
+    tdm_buf_free(&c->whole);
     tdm_buf_free(&c->error_body);
 }
 
@@ -152,6 +158,8 @@ int tdm_call_slice(tdm_call *c, const char *data, size_t len)
         tdm_buf_append(&c->error_body, data, len < room ? len : room);
         return TDM_CALL_MORE;
     }
+    if (r->api == TDM_API_OPENAI)
+        return tdm_call_openai_slice(c, data, len);
     int rc = tdm_ndjson_feed_spans(&c->framer, data, len, on_line, c);
     if (rc == TDM_NDJSON_ERR_TOO_LONG) {
         char limit[64];
@@ -170,7 +178,8 @@ int tdm_call_slice(tdm_call *c, const char *data, size_t len)
     return TDM_CALL_MORE;
 }
 
-/* Turns a non-2xx response into a failure whose message is the server's own. */
+/* Turns a non-2xx response into a failure whose message is the server's own: Ollama's
+ * {"error": "..."}, else the OpenAI API's {"error": {"message": "..."}}, else the body. */
 static void fail_from_status(tdm_call *c)
 {
     tdm_call_record *r = c->rec;
@@ -180,7 +189,7 @@ static void fail_from_status(tdm_call *c)
                   tdm_ollama_parse_line(c->error_body.data, c->error_body.len, &l, err, sizeof err) == 0;
     if (parsed && l.error)
         tdm_utf8_excerpt(l.error, strlen(l.error), ERROR_QUOTE_MAX, true, msg);
-    else
+    else if (!tdm_call_openai_error_message(c->error_body.data, c->error_body.len, ERROR_QUOTE_MAX, msg))
         tdm_utf8_excerpt(c->error_body.data ? c->error_body.data : "", c->error_body.len, ERROR_QUOTE_MAX, true,
                          msg);
     if (r->http_status == 404 && strstr(msg, "not found"))
@@ -199,6 +208,8 @@ int tdm_call_end(tdm_call *c, int64_t now)
         c->t_read = now;
         if (status_is_error(c)) {
             fail_from_status(c);
+        } else if (c->rec->api == TDM_API_OPENAI) {
+            tdm_call_openai_end(c);
         } else if (tdm_ndjson_pending(&c->framer) > 0) {
             /* A body that does not end in '\n' (a non-streamed reply) is one last line. */
             tdm_buf tail = c->framer.pending;

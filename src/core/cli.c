@@ -72,7 +72,8 @@ void tdm_cli_usage(FILE *out, const char *prog, const tdm_runtime_ops *ops)
             "                what run would do with those flags, as JSON (docs/own-client.md)\n"
             "  %s --version | --help\n\n"
             "What to run:\n"
-            "  --scenario-file FILE        YAML scenario with N agents (see experiments/scenarios/)\n"
+            "  --scenario-file FILE        YAML scenario with N agents (see experiments/scenarios/); an\n"
+            "                              agent's api: generate, chat (Ollama's own) or openai\n"
             "  --scenario NAME             the seed harness's scenarios: baseline-vs-chimera,\n"
             "                              chimera-hetero, chimera-homo (default: chimera-homo)\n"
             "  --model NAME                model of both seed agents (default gemma3:latest)\n"
@@ -108,14 +109,16 @@ void tdm_cli_usage(FILE *out, const char *prog, const tdm_runtime_ops *ops)
             "  %s run --scenario chimera-homo --num-predict 128 --runs 5\n"
             "  %s run --scenario chimera-hetero --chimera2-num-gpu 100 --chimera2-num-ctx 1024\n"
             "  %s run --scenario-file experiments/scenarios/sim-two-agents.yaml --runs 3\n"
-            "  %s run --scenario chimera-homo --num-predict 128 --gpu-telemetry\n\n"
+            "  %s run --scenario chimera-homo --num-predict 128 --gpu-telemetry\n"
+            "  %s run --scenario-file experiments/scenarios/openai-two-agents.yaml\n"
+            "      (api: openai: any OpenAI-compatible server, e.g. Ollama's /v1, llama-server, vLLM)\n\n"
             "Exit status:\n"
             "  0    every call succeeded\n"
             "  1    nothing measured: bad scenario, servers not ready, the runtime failed\n"
             "  2    bad command line (flag, flag value, or an --output-dir that holds results)\n"
             "  3    measured, but some calls failed (even all of them): records kept, reasons inside\n"
             "  130  interrupted (SIGINT/SIGTERM): finished runs summarised, the partial run marked\n",
-            prog, ops->summary, prog, prog, prog, prog, prog, prog, prog, prog);
+            prog, ops->summary, prog, prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 

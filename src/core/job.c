@@ -31,6 +31,9 @@ void tdm_job_init(tdm_agent_job *j, const tdm_scenario *s, int agent_index, bool
     j->board = NULL;
     j->reported = 0;
     j->first_url = j->first_body = NULL;
+    /* Every record, skipped ones too, says which API its call spoke. */
+    for (size_t i = 0; i < n_calls; i++)
+        records[i].api = j->agent->api;
 }
 
 void tdm_jobs_on_change(tdm_agent_job *jobs, size_t n, void (*fn)(void *ud), void *ud)

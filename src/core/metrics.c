@@ -17,6 +17,15 @@ static double counter(int64_t v)
     return v < 0 ? 0.0 : (double)v; /* Ollama omits counters that are zero */
 }
 
+bool tdm_record_has_server_timings(const tdm_call_record *r)
+{
+    /* Ollama always sends total_duration; an OpenAI-compatible server sends durations only
+     * as llama-server's timings, and its usage block only counts. */
+    const tdm_server_counters *c = &r->server;
+    return r->have_final && (c->total_duration_ns >= 0 || c->load_duration_ns >= 0 ||
+                             c->prompt_eval_duration_ns >= 0 || c->eval_duration_ns >= 0);
+}
+
 void tdm_call_metrics_compute(const tdm_call_record *r, tdm_call_metrics *m)
 {
     m->ok = r->ok;
@@ -40,8 +49,11 @@ void tdm_call_metrics_compute(const tdm_call_record *r, tdm_call_metrics *m)
                 break;
             }
     }
+    m->no_server_timings = r->have_final && !tdm_record_has_server_timings(r);
     if (r->have_final) {
-        m->server_ttft_ms = (counter(r->server.load_duration_ns) + counter(r->server.prompt_eval_duration_ns)) / 1e6;
+        if (!m->no_server_timings) /* else NaN: the server gives no timings */
+            m->server_ttft_ms =
+                (counter(r->server.load_duration_ns) + counter(r->server.prompt_eval_duration_ns)) / 1e6;
         if (r->server.eval_count > 0 && r->server.eval_duration_ns > 0)
             m->decode_tps = (double)r->server.eval_count / ((double)r->server.eval_duration_ns / 1e9);
         if (r->ok && r->t_start)

@@ -23,6 +23,8 @@ typedef struct tdm_call_metrics {
     bool ok;
     bool cold_load;           /* load_duration > 1 s */
     bool token_mismatch;      /* eval_count != client token events */
+    bool no_server_timings;   /* the server gave counts but no durations (an OpenAI-compatible server
+                               * other than llama-server): server TTFT, client gap, decode rate are NaN */
     double connect_ms;
     double ttfb_ms;           /* t_start -> first response byte */
     double ttft_ms;           /* t_start -> first token of any kind (content or thinking) */
@@ -41,6 +43,8 @@ typedef struct tdm_call_metrics {
 } tdm_call_metrics;
 
 void tdm_call_metrics_compute(const tdm_call_record *r, tdm_call_metrics *m);
+/* True when the call's final line (or usage event) came with any server duration. */
+bool tdm_record_has_server_timings(const tdm_call_record *r);
 
 typedef struct tdm_agent_run_metrics {
     double t_seq_s;           /* alone: end - release (a workflow: the time its own calls took) */

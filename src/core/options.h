@@ -1,4 +1,5 @@
-/* options.h — the Ollama request options tandem passes through, and which are set.
+/* options.h — the Ollama request options tandem passes through, and which are set
+ * (an openai agent sends those the OpenAI API has, under its names: request.c).
  *
  * An option that is not set is not sent, so Ollama's own default applies (the seed's
  * "baseline" agent sent none). Integer options are stored as doubles, which hold every
@@ -19,6 +20,8 @@ typedef enum tdm_option_id {
     TDM_OPT_TEMPERATURE,
     TDM_OPT_TOP_P,
     TDM_OPT_REPEAT_PENALTY,
+    TDM_OPT_PRESENCE_PENALTY,
+    TDM_OPT_FREQUENCY_PENALTY,
     TDM_OPT_COUNT
 } tdm_option_id;
 
@@ -29,6 +32,9 @@ typedef struct tdm_options {
 
 /* Ollama's JSON name of option id ("num_gpu", ...). */
 const char *tdm_option_name(tdm_option_id id);
+/* The option's name in an OpenAI API body ("max_tokens" for num_predict), or NULL for
+ * an option of Ollama's own, which an openai agent may not set (scenario_validate.c). */
+const char *tdm_option_openai_name(tdm_option_id id);
 /* True for integer-valued options (sent as JSON integers). */
 bool tdm_option_is_int(tdm_option_id id);
 /* Looks an option up by its Ollama name; returns TDM_OPT_COUNT when unknown. */

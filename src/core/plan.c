@@ -59,8 +59,10 @@ static json_t *agent_plan(const tdm_scenario *s, const tdm_agent *a, char *err, 
 {
     char *url = tdm_request_url(a);
     json_t *o = json_object(), *steps = json_array();
+    /* api says how to read the reply (openai: Server-Sent Events, docs/own-client.md); url
+     * is where to POST, the bodies are in that API's form (request.c). */
     bool ok = url && o && steps && put(o, "name", json_string(a->name)) && put(o, "server", json_string(a->url)) &&
-              put(o, "url", json_string(url));
+              put(o, "api", json_string(tdm_api_name(a->api))) && put(o, "url", json_string(url));
     free(url);
     for (size_t k = 0; ok && k < a->n_steps; k++) {
         json_t *t = body_template(a, &a->steps[k], NULL, err, errlen);

@@ -30,9 +30,9 @@ typedef enum tdm_error_kind {
     TDM_ERR_CONNECT,           /* refused, unreachable, DNS */
     TDM_ERR_HTTP_STATUS,       /* non-2xx before streaming (message from the body) */
     TDM_ERR_MODEL_NOT_FOUND,   /* 404 "model 'x' not found" */
-    TDM_ERR_SERVER,            /* an {"error": ...} line mid-stream */
-    TDM_ERR_PROTOCOL,          /* malformed line, bad chunking, bad headers */
-    TDM_ERR_LINE_TOO_LONG,     /* a line over max_line_bytes */
+    TDM_ERR_SERVER,            /* an {"error": ...} line (or SSE event) mid-stream */
+    TDM_ERR_PROTOCOL,          /* malformed line or event, bad chunking, bad headers */
+    TDM_ERR_LINE_TOO_LONG,     /* a line (or SSE event) over max_line_bytes */
     TDM_ERR_DISCONNECTED,      /* the connection ended before the final line */
     TDM_ERR_TIMEOUT_CONNECT,
     TDM_ERR_TIMEOUT_FIRST_BYTE,
@@ -59,6 +59,7 @@ typedef struct tdm_call_record {
     tdm_phase phase;
     int agent;               /* index into the scenario's agents */
     int step;                /* index into the agent's steps */
+    tdm_api api;             /* the API the call spoke (the agent's): how its body is framed */
 
     /* client timeline (monotonic ns; 0 = not reached) */
     int64_t t_due;           /* the call was due to start (an open-loop arrival); 0: no due time of its
@@ -82,7 +83,7 @@ typedef struct tdm_call_record {
     size_t cap_events;
     uint64_t bytes;          /* response body bytes received */
     uint64_t reads;          /* transport reads / write-callback deliveries */
-    uint64_t frames;         /* complete NDJSON lines */
+    uint64_t frames;         /* complete NDJSON lines, or Server-Sent Events with data (api openai) */
     int http_status;         /* 0 until the status line arrived */
     tdm_buf text;            /* generated content, concatenated */
     uint64_t thinking_bytes_total;

@@ -17,7 +17,7 @@ char *tdm_request_url(const tdm_agent *a)
     while (n > 0 && a->url[n - 1] == '/')
         n--;
     tdm_buf_append(&b, a->url, n);
-    tdm_buf_append_str(&b, a->api == TDM_API_CHAT ? "/api/chat" : "/api/generate");
+    tdm_buf_append_str(&b, tdm_api_path(a->api));
     return tdm_buf_steal(&b);
 }
 
@@ -113,6 +113,19 @@ static json_t *options_json(const tdm_options *o)
     return obj;
 }
 
+/* The OpenAI API takes its options at the top level of the body, under its own names. */
+static void openai_options(json_t *body, const tdm_options *o)
+{
+    for (int i = 0; i < TDM_OPT_COUNT; i++) {
+        const char *name = tdm_option_openai_name((tdm_option_id)i);
+        if (!name || !tdm_options_has(o, (tdm_option_id)i))
+            continue;
+        json_t *v = tdm_option_is_int((tdm_option_id)i) ? json_integer((json_int_t)o->value[i])
+                                                         : json_real(o->value[i]);
+        json_object_set_new(body, name, v);
+    }
+}
+
 char *tdm_request_body(const tdm_agent *a, const tdm_step *s, const char *prev, const tdm_options *extra)
 {
     tdm_request_inputs in = {.previous = prev};
@@ -127,7 +140,7 @@ char *tdm_request_body_in(const tdm_agent *a, const tdm_step *s, const tdm_reque
         return NULL;
     json_t *body = json_object();
     json_object_set_new(body, "model", json_string(a->model));
-    if (a->api == TDM_API_CHAT) {
+    if (tdm_api_has_messages(a->api)) {
         json_t *msgs = json_array();
         if (s->system) {
             json_t *sys = json_pack("{s:s, s:s}", "role", "system", "content", s->system);
@@ -145,12 +158,17 @@ char *tdm_request_body_in(const tdm_agent *a, const tdm_step *s, const tdm_reque
             json_object_set_new(body, "system", json_string(s->system));
     }
     json_object_set_new(body, "stream", json_boolean(a->stream));
+    /* The usage block (token counts) comes only when asked for, and only in a stream. */
+    if (a->api == TDM_API_OPENAI && a->stream)
+        json_object_set_new(body, "stream_options", json_pack("{s:b}", "include_usage", 1));
     tdm_options opts = a->options;
     if (extra)
         tdm_options_merge(&opts, extra);
-    if (opts.set)
+    if (a->api == TDM_API_OPENAI)
+        openai_options(body, &opts);
+    else if (opts.set)
         json_object_set_new(body, "options", options_json(&opts));
-    if (a->keep_alive)
+    if (a->keep_alive && a->api != TDM_API_OPENAI)
         json_object_set_new(body, "keep_alive", keep_alive_json(a->keep_alive));
     char *out = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(body);

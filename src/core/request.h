@@ -7,10 +7,14 @@
 
 #include "core/scenario.h"
 
-/* "http://host:port/api/generate" or ".../api/chat" for the agent (heap). */
+/* "http://host:port/api/generate", ".../api/chat" or ".../v1/chat/completions" for the
+ * agent (heap). */
 char *tdm_request_url(const tdm_agent *a);
 
-/* The JSON body of step s. prev is the text the agent's previous step generated (or
+/* The JSON body of step s: Ollama's (generate: prompt and system; chat: messages; options
+ * under "options") or the OpenAI API's (messages as for chat, "stream_options":
+ * {"include_usage": true} when streamed, options at the top level by their OpenAI names,
+ * no keep_alive). prev is the text the agent's previous step generated (or
  * NULL), substituted for "{previous}" in the prompt. extra, when non-NULL, overrides
  * options (the warm-up call's num_predict). Returns a heap string, or NULL when out of
  * memory. */

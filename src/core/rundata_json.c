@@ -33,6 +33,10 @@ json_t *tdm_record_to_json(const tdm_call_record *r)
     json_object_set_new(o, "agent", json_integer(r->agent));
     json_object_set_new(o, "step", json_integer(r->step));
     json_object_set_new(o, "url", r->request_url ? json_string(r->request_url) : json_null());
+    /* Optional: only a call of the OpenAI API says so; Ollama's APIs are named by the url
+     * alone, as they were before the key existed (docs/records.md). */
+    if (r->api == TDM_API_OPENAI)
+        json_object_set_new(o, "api", json_string(tdm_api_name(r->api)));
     json_object_set_new(o, "request_bytes", json_integer((json_int_t)r->request_bytes));
     json_object_set_new(o, "ok", json_boolean(r->ok));
     if (r->ok)
@@ -178,6 +182,11 @@ int tdm_record_from_json(json_t *o, tdm_call_record *r, char *err, size_t errlen
     const char *url = json_string_value(json_object_get(o, "url"));
     if (url)
         r->request_url = strdup(url);
+    const char *api = json_string_value(json_object_get(o, "api"));
+    if (!api || tdm_api_from_name(api, &r->api) != 0) {
+        size_t n = url ? strlen(url) : 0, k = strlen("/api/chat");
+        r->api = n >= k && strcmp(url + n - k, "/api/chat") == 0 ? TDM_API_CHAT : TDM_API_GENERATE;
+    }
     json_t *e = json_object_get(o, "error");
     if (json_is_object(e)) {
         const char *kind = json_string_value(json_object_get(e, "kind"));

@@ -14,7 +14,21 @@
 
 #include "core/options.h"
 
-typedef enum tdm_api { TDM_API_GENERATE = 0, TDM_API_CHAT = 1 } tdm_api;
+/* The API an agent speaks: Ollama's native /api/generate and /api/chat, or the OpenAI
+ * API (POST /v1/chat/completions, Server-Sent Events) that Ollama, llama.cpp's
+ * llama-server and vLLM all serve. */
+typedef enum tdm_api { TDM_API_GENERATE = 0, TDM_API_CHAT = 1, TDM_API_OPENAI = 2 } tdm_api;
+#define TDM_API_COUNT 3
+
+/* "generate", "chat", "openai" (api.c); "?" for a value out of range. */
+const char *tdm_api_name(tdm_api api);
+/* Returns 0 and sets *out, or -1 for a name that is none of them. */
+int tdm_api_from_name(const char *name, tdm_api *out);
+/* The path a call of that API posts to: "/api/generate", "/api/chat", "/v1/chat/completions". */
+const char *tdm_api_path(tdm_api api);
+/* True for the APIs whose body is a list of messages (chat and openai): history and
+ * system prompts go there as messages. */
+bool tdm_api_has_messages(tdm_api api);
 
 /* One step of one agent: what a workflow's dependencies point at. */
 typedef struct tdm_step_ref {
@@ -46,9 +60,9 @@ typedef struct tdm_step {
 typedef struct tdm_agent {
     char *name;        /* short id used in records ("collector") */
     char *label;       /* human label ("Baseline Collector"); defaults to name */
-    char *url;         /* base URL of the Ollama server, "http://127.0.0.1:11434" */
+    char *url;         /* base URL of the server, "http://127.0.0.1:11434" */
     char *model;
-    tdm_api api;       /* /api/generate (default) or /api/chat */
+    tdm_api api;       /* /api/generate (default), /api/chat or /v1/chat/completions */
     bool stream;       /* default true */
     char *keep_alive;  /* passed through as given ("5m", "0", "-1"); NULL: not sent */
     tdm_options options;
@@ -56,8 +70,8 @@ typedef struct tdm_agent {
     size_t n_steps;
     int64_t start_ns;  /* with the scenario's arrivals, concurrent phase only: the agent's first
                         * call is due this long after the release (0: at the release) */
-    bool history;      /* api chat: each step sends the agent's conversation so far (its earlier
-                        * prompts and the replies) before its own prompt */
+    bool history;      /* api chat or openai: each step sends the agent's conversation so far (its
+                        * earlier prompts and the replies) before its own prompt */
 } tdm_agent;
 
 typedef struct tdm_timeouts {
@@ -179,7 +193,8 @@ struct json_t *tdm_scenario_to_json(const tdm_scenario *s);
  * agent_count: N. The loader expands them into N ordinary agents, appended after the
  * listed ones and before defaults and validation, so nothing downstream knows a template
  * existed. Agent k (from 1) is named "<template name>-k" ("agent-k" when the template has
- * no name) and served by one of the endpoints, chosen by the placement. */
+ * no name) and served by one of the endpoints, chosen by the placement. Its api: the
+ * template's own api:, else its endpoint's, else defaults.api, else generate. */
 typedef enum tdm_placement {
     TDM_PLACE_ROUND_ROBIN = 0, /* agent k on endpoints[(k-1) % E]: the default */
     TDM_PLACE_PACKED = 1,      /* agents in contiguous runs: the first ceil(N/E) on endpoints[0], ... */
@@ -193,6 +208,9 @@ typedef struct tdm_agent_template {
     long count;                 /* N: 1..TDM_TEMPLATE_MAX_AGENTS */
     char *const *endpoints;     /* base URLs; may be empty when agent->url is set */
     size_t n_endpoints;
+    const tdm_api *endpoint_apis; /* NULL, or n_endpoints entries: the api an endpoint gives the agents
+                                 * it serves ({url, api: openai}); TDM_API_COUNT where it gives none */
+    bool agent_api_set;         /* the template names its own api:, which wins over its endpoint's */
     tdm_placement placement;
     const size_t *list;         /* TDM_PLACE_LIST: indices into endpoints */
     size_t n_list;

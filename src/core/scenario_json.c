@@ -79,7 +79,7 @@ static json_t *agent_json(const tdm_agent *a, bool timed)
     json_t *steps = json_array();
     bool ok = o && steps && put(o, "name", str_or_null(a->name)) && put(o, "label", str_or_null(a->label)) &&
               put(o, "url", str_or_null(a->url)) && put(o, "model", str_or_null(a->model)) &&
-              put(o, "api", json_string(a->api == TDM_API_CHAT ? "chat" : "generate")) &&
+              put(o, "api", json_string(tdm_api_name(a->api))) &&
               put(o, "stream", json_boolean(a->stream)) && put(o, "keep_alive", str_or_null(a->keep_alive)) &&
               put(o, "options", options_json(&a->options)) && (!a->history || put(o, "history", json_true()));
     for (size_t k = 0; ok && k < a->n_steps; k++) {

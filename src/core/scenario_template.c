@@ -154,8 +154,13 @@ int tdm_scenario_expand_template(tdm_scenario *s, const tdm_agent_template *t, c
             if (set_str(&a->label, name) != 0)
                 goto oom;
         }
-        if (t->n_endpoints && set_str(&a->url, t->endpoints[endpoint_of(t, k, n)]) != 0)
-            goto oom;
+        if (t->n_endpoints) {
+            size_t e = endpoint_of(t, k, n);
+            if (set_str(&a->url, t->endpoints[e]) != 0)
+                goto oom;
+            if (!t->agent_api_set && t->endpoint_apis && t->endpoint_apis[e] < TDM_API_COUNT)
+                a->api = t->endpoint_apis[e];
+        }
         if (t->start_ns) {
             a->start_ns = t->start_ns[k];
             if (a->n_steps > 1)

@@ -229,6 +229,10 @@ static int check_options(const char *field, const tdm_options *o, char *err, siz
         case TDM_OPT_REPEAT_PENALTY:
             lo = 0, fix = "use 0 or more (1 = no penalty)";
             break;
+        case TDM_OPT_PRESENCE_PENALTY:
+        case TDM_OPT_FREQUENCY_PENALTY:
+            lo = -2, hi = 2, fix = "use a value from -2 to 2 (0 = no penalty), as the OpenAI API takes";
+            break;
         case TDM_OPT_SEED:
         case TDM_OPT_COUNT:
             break;
@@ -243,6 +247,26 @@ static int check_options(const char *field, const tdm_options *o, char *err, siz
             return fail(err, errlen, "%s.%s: %s is out of range (%s)%s%s", field, name, tdm_scalar_plain(vb, sizeof vb, v),
                         range_text(rb, sizeof rb, lo, hi), fix ? "; " : "", fix ? fix : "");
     }
+    return 0;
+}
+
+/* An openai agent sends what the OpenAI API has: Ollama's own settings would be dropped
+ * without a word, so each one is refused with the way out. */
+static int check_openai(const char *f, const tdm_agent *a, char *err, size_t errlen)
+{
+    if (a->keep_alive)
+        return fail(err, errlen,
+                    "%s.keep_alive: '%s' is Ollama's own setting, which the OpenAI API (api: openai) has no field "
+                    "for; remove keep_alive (from the agent or defaults:), or use api: chat to keep it",
+                    f, a->keep_alive);
+    for (int i = 0; i < TDM_OPT_COUNT; i++)
+        if (tdm_options_has(&a->options, (tdm_option_id)i) && !tdm_option_openai_name((tdm_option_id)i))
+            return fail(err, errlen,
+                        "%s.options.%s: an Ollama-only option, which the OpenAI API (api: openai) does not carry; "
+                        "remove it (from the agent or defaults:), or use api: chat to keep it (api: openai sends "
+                        "num_predict as max_tokens, temperature, top_p, seed, presence_penalty and "
+                        "frequency_penalty)",
+                        f, tdm_option_name((tdm_option_id)i));
     return 0;
 }
 
@@ -295,8 +319,10 @@ static int check_agent(size_t i, const tdm_agent *a, const tdm_scenario *s, char
     if (!a->model || !*a->model)
         return fail(err, errlen,
                     "%s.model: missing; set model: on the agent or under defaults: (e.g. gemma3:latest)", f);
-    if (a->api != TDM_API_GENERATE && a->api != TDM_API_CHAT)
-        return fail(err, errlen, "%s.api: unknown API %d; use generate or chat", f, (int)a->api);
+    if ((unsigned)a->api >= TDM_API_COUNT)
+        return fail(err, errlen, "%s.api: unknown API %d; use generate, chat or openai", f, (int)a->api);
+    if (a->api == TDM_API_OPENAI && check_openai(f, a, err, errlen) != 0)
+        return -1;
     if (a->keep_alive && !valid_keep_alive(a->keep_alive))
         return fail(err, errlen,
                     "%s.keep_alive: '%s' is not a duration; write e.g. 5m, 30s, 1h, 0 (unload at once) or -1 "

@@ -126,10 +126,10 @@ int tdm_scenario_resolve_workflow(tdm_scenario *s, char *err, size_t errlen)
     bool workflow = false;
     for (size_t i = 0; i < s->n_agents; i++) {
         const tdm_agent *a = &s->agents[i];
-        if (a->history && a->api != TDM_API_CHAT)
+        if (a->history && !tdm_api_has_messages(a->api))
             return fail(err, errlen,
-                        "agents[%zu].history: needs api: chat (the conversation so far is sent as messages); set "
-                        "api: chat or remove history:",
+                        "agents[%zu].history: needs api: chat or openai (the conversation so far is sent as "
+                        "messages); set one of them or remove history:",
                         i);
         workflow = workflow || a->history;
         for (size_t k = 0; k < a->n_steps; k++) {

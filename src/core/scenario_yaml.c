@@ -7,12 +7,13 @@
  *   phases: [sequential, concurrent], contention_threshold_pct, max_line_bytes,
  *   timeouts: {connect_ms, first_byte_ms, idle_ms, total_ms},
  *   defaults: {url, model, api, stream, keep_alive, options}   merged into every agent
+ *              (api: generate | chat | openai; scenario.h)
  *   agents: - {name, label, url, model, api, stream, keep_alive, options, history,
  *              steps: [{name, prompt, system, after, think_ms, think_dist}]  or the shorthand
  *              prompt: "..."}   after: [AGENT.STEP, ...] and {output:AGENT.STEP} in a prompt
  *              make a workflow (scenario_workflow.c)
  *   agent_template: {an agent without url}, agent_count: N,
- *   endpoints: [URL, ...], placement: round_robin|packed, placement_list: [index, ...]
+ *   endpoints: [URL or {url, api}, ...], placement: round_robin|packed, placement_list: [index, ...]
  *              N agents from one template, appended to agents: (scenario_template.c)
  *   arrivals: {process: poisson|constant, rate, duration_s}   with agent_template: instead
  *              of agent_count: open-loop calls, one agent per arrival (arrivals.c)
@@ -40,6 +41,7 @@
 
 #include "core/buf.h"
 #include "core/scalar.h"
+#include "core/yaml_endpoints.h"
 #include "core/yaml_load.h"
 
 #define MAX_FILE_BYTES (16u << 20)
@@ -77,6 +79,11 @@ typedef struct y_timeouts {
     char *connect_ms, *first_byte_ms, *idle_ms, *total_ms;
 } y_timeouts;
 
+/* An endpoints: entry; a plain URL is read as {url: URL} (yaml_endpoints.h). */
+typedef struct y_endpoint {
+    char *url, *api;
+} y_endpoint;
+
 typedef struct y_arrivals {
     char *process, *rate, *duration_s;
 } y_arrivals;
@@ -91,7 +98,7 @@ typedef struct y_scenario {
     unsigned agents_count;
     y_agent *agent_template;
     char *agent_count, *placement;
-    char **endpoints;
+    y_endpoint *endpoints;
     unsigned endpoints_count;
     char **placement_list;
     unsigned placement_list_count;
@@ -105,7 +112,7 @@ typedef struct y_scenario {
 #define OPT_MAP (CYAML_FLAG_POINTER_NULL | CYAML_FLAG_OPTIONAL)
 #define STR(key, type, member) CYAML_FIELD_STRING_PTR(key, OPT, type, member, 0, CYAML_UNLIMITED)
 
-_Static_assert(TDM_OPT_COUNT == 9, "a new option in options.h needs its line in options_fields below");
+_Static_assert(TDM_OPT_COUNT == 11, "a new option in options.h needs its line in options_fields below");
 
 /* Keys are Ollama's option names, as tdm_option_name() spells them. */
 static const cyaml_schema_field_t options_fields[] = {
@@ -118,6 +125,8 @@ static const cyaml_schema_field_t options_fields[] = {
     CYAML_FIELD_STRING_PTR("temperature", OPT, y_options, v[TDM_OPT_TEMPERATURE], 0, CYAML_UNLIMITED),
     CYAML_FIELD_STRING_PTR("top_p", OPT, y_options, v[TDM_OPT_TOP_P], 0, CYAML_UNLIMITED),
     CYAML_FIELD_STRING_PTR("repeat_penalty", OPT, y_options, v[TDM_OPT_REPEAT_PENALTY], 0, CYAML_UNLIMITED),
+    CYAML_FIELD_STRING_PTR("presence_penalty", OPT, y_options, v[TDM_OPT_PRESENCE_PENALTY], 0, CYAML_UNLIMITED),
+    CYAML_FIELD_STRING_PTR("frequency_penalty", OPT, y_options, v[TDM_OPT_FREQUENCY_PENALTY], 0, CYAML_UNLIMITED),
     CYAML_FIELD_END,
 };
 
@@ -181,6 +190,15 @@ static const cyaml_schema_field_t arrivals_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t endpoint_fields[] = {
+    STR("url", y_endpoint, url),
+    STR("api", y_endpoint, api),
+    CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t endpoint_schema = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_endpoint, endpoint_fields),
+};
+
 static const cyaml_schema_value_t string_schema = {
     CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
 };
@@ -208,7 +226,7 @@ static const cyaml_schema_field_t scenario_fields[] = {
     CYAML_FIELD_SEQUENCE("agents", OPT, y_scenario, agents, &agent_schema, 0, CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING_PTR("agent_template", OPT, y_scenario, agent_template, agent_fields),
     STR("agent_count", y_scenario, agent_count),
-    CYAML_FIELD_SEQUENCE("endpoints", OPT, y_scenario, endpoints, &string_schema, 0, CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("endpoints", OPT, y_scenario, endpoints, &endpoint_schema, 0, CYAML_UNLIMITED),
     STR("placement", y_scenario, placement),
     CYAML_FIELD_SEQUENCE("placement_list", OPT, y_scenario, placement_list, &string_schema, 0, CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING_PTR("arrivals", OPT, y_scenario, arrivals, arrivals_fields),
@@ -290,12 +308,10 @@ static int conv_bool(ctx *c, const char *field, const char *s, bool *out)
 
 static int conv_api(ctx *c, const char *field, const char *s, tdm_api *out)
 {
-    if (strcmp(s, "generate") == 0)
-        *out = TDM_API_GENERATE;
-    else if (strcmp(s, "chat") == 0)
-        *out = TDM_API_CHAT;
-    else
-        return fail(c, field, "'%s' is not an API tandem speaks; write generate (/api/generate) or chat (/api/chat)",
+    if (tdm_api_from_name(s, out) != 0)
+        return fail(c, field,
+                    "'%s' is not an API tandem speaks; write generate (/api/generate), chat (/api/chat) or openai "
+                    "(/v1/chat/completions)",
                     s);
     return 0;
 }
@@ -538,47 +554,39 @@ static int conv_arrivals(ctx *c, const y_arrivals *y, tdm_arrivals *a)
     return 0;
 }
 
-/* agent_template: and its companions, expanded into agents (scenario_template.c). */
-static int conv_template(ctx *c, const y_scenario *y, tdm_scenario *s)
+/* endpoints: into the URLs and the apis they give (TDM_API_COUNT: none); the URLs are
+ * y's own strings. */
+static int conv_endpoints(ctx *c, const y_scenario *y, char ***urls, tdm_api **apis)
 {
-    if (y->arrivals && !y->agent_template)
-        return fail(c, "arrivals",
-                    "needs agent_template: (the calls' server, model and pool of prompts: one call per arrival, "
-                    "its prompt the template's steps in turn); add one");
-    if (y->arrivals && y->agent_count)
-        return fail(c, "agent_count",
-                    "given together with arrivals:, which decide how many calls arrive (about rate x duration_s); "
-                    "remove agent_count:");
-    if (!y->agent_template) {
-        const char *stray = y->agent_count      ? "agent_count"
-                            : y->endpoints      ? "endpoints"
-                            : y->placement      ? "placement"
-                            : y->placement_list ? "placement_list"
-                                                : NULL;
-        if (stray)
-            return fail(c, stray,
-                        "applies to agent_template: only; add agent_template: {model, prompt, ...} (the agents "
-                        "it generates), or remove %s:",
-                        stray);
+    size_t n = y->endpoints_count;
+    if (n == 0)
         return 0;
-    }
-    if (!y->arrivals && !y->agent_count)
-        return fail(c, "agent_count", "missing; say how many agents agent_template: generates (agent_count: 4)");
-    if (y->agent_template->url)
-        return fail(c, "agent_template.url",
-                    "the generated agents take their server from endpoints: (round robin), so the template has "
-                    "no url; move it into endpoints: [%s]",
-                    y->agent_template->url);
-    int count = 1; /* with arrivals:, set once they are drawn (below) */
-    if (y->arrivals && conv_arrivals(c, y->arrivals, &s->arrivals) != 0)
-        return -1;
-    if (!y->arrivals) {
-        if (conv_int(c, "agent_count", y->agent_count, 1, TDM_TEMPLATE_MAX_AGENTS, &count))
+    if (!(*urls = calloc(n, sizeof **urls)) || !(*apis = calloc(n, sizeof **apis)))
+        return fail(c, "endpoints", "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        char f[48];
+        const y_endpoint *e = &y->endpoints[i];
+        snprintf(f, sizeof f, "endpoints[%zu].url", i);
+        if (!e->url)
+            return fail(c, f, "missing; write the server's base URL, as a plain entry (http://127.0.0.1:11434) or "
+                              "as {url: http://127.0.0.1:8080, api: openai}");
+        (*urls)[i] = e->url;
+        (*apis)[i] = TDM_API_COUNT;
+        snprintf(f, sizeof f, "endpoints[%zu].api", i);
+        if (e->api && conv_api(c, f, e->api, &(*apis)[i]) != 0)
             return -1;
-        if (count < 1 || count > TDM_TEMPLATE_MAX_AGENTS)
-            return fail(c, "agent_count", "%d is out of range; use 1 to %d", count, TDM_TEMPLATE_MAX_AGENTS);
     }
-    tdm_agent_template t = {.count = count, .endpoints = y->endpoints, .n_endpoints = y->endpoints_count};
+    return 0;
+}
+
+/* The template's agents, count of them (one per arrival with arrivals:), on the endpoints. */
+static int expand(ctx *c, const y_scenario *y, tdm_scenario *s, int count, char **urls, const tdm_api *apis)
+{
+    tdm_agent_template t = {.count = count,
+                            .endpoints = urls,
+                            .n_endpoints = y->endpoints_count,
+                            .endpoint_apis = apis,
+                            .agent_api_set = y->agent_template->api != NULL};
     if (y->placement && strcmp(y->placement, "round_robin") == 0)
         t.placement = TDM_PLACE_ROUND_ROBIN;
     else if (y->placement && strcmp(y->placement, "packed") == 0)
@@ -647,7 +655,73 @@ static int conv_template(ctx *c, const y_scenario *y, tdm_scenario *s)
     return rc;
 }
 
+/* agent_template: and its companions, expanded into agents (scenario_template.c). */
+static int conv_template(ctx *c, const y_scenario *y, tdm_scenario *s)
+{
+    if (y->arrivals && !y->agent_template)
+        return fail(c, "arrivals",
+                    "needs agent_template: (the calls' server, model and pool of prompts: one call per arrival, "
+                    "its prompt the template's steps in turn); add one");
+    if (y->arrivals && y->agent_count)
+        return fail(c, "agent_count",
+                    "given together with arrivals:, which decide how many calls arrive (about rate x duration_s); "
+                    "remove agent_count:");
+    if (!y->agent_template) {
+        const char *stray = y->agent_count      ? "agent_count"
+                            : y->endpoints      ? "endpoints"
+                            : y->placement      ? "placement"
+                            : y->placement_list ? "placement_list"
+                                                : NULL;
+        if (stray)
+            return fail(c, stray,
+                        "applies to agent_template: only; add agent_template: {model, prompt, ...} (the agents "
+                        "it generates), or remove %s:",
+                        stray);
+        return 0;
+    }
+    if (!y->arrivals && !y->agent_count)
+        return fail(c, "agent_count", "missing; say how many agents agent_template: generates (agent_count: 4)");
+    if (y->agent_template->url)
+        return fail(c, "agent_template.url",
+                    "the generated agents take their server from endpoints: (round robin), so the template has "
+                    "no url; move it into endpoints: [%s]",
+                    y->agent_template->url);
+    int count = 1; /* with arrivals:, set once they are drawn (below) */
+    if (y->arrivals && conv_arrivals(c, y->arrivals, &s->arrivals) != 0)
+        return -1;
+    if (!y->arrivals) {
+        if (conv_int(c, "agent_count", y->agent_count, 1, TDM_TEMPLATE_MAX_AGENTS, &count))
+            return -1;
+        if (count < 1 || count > TDM_TEMPLATE_MAX_AGENTS)
+            return fail(c, "agent_count", "%d is out of range; use 1 to %d", count, TDM_TEMPLATE_MAX_AGENTS);
+    }
+    char **urls = NULL;
+    tdm_api *apis = NULL;
+    int rc = conv_endpoints(c, y, &urls, &apis);
+    if (rc == 0)
+        rc = expand(c, y, s, count, urls, apis);
+    free(urls);
+    free(apis);
+    return rc;
+}
+
 /* ---- public ---------------------------------------------------------------------- */
+
+/* tdm_yaml_load on the text with endpoints:' URL entries as mappings (yaml_endpoints.h). */
+static int load_yaml(const char *yaml, size_t len, const char *src, void **data, tdm_yaml_warning *warn, char *err,
+                     size_t errlen)
+{
+    char *maps = NULL;
+    size_t n = 0;
+    if (tdm_yaml_endpoint_maps(yaml, len, &maps, &n) != 0) {
+        snprintf(err, errlen, "%s: out of memory reading the file", src);
+        *data = NULL;
+        return -1;
+    }
+    int rc = tdm_yaml_load(maps ? maps : yaml, maps ? n : len, &scenario_yaml, src, data, warn, err, errlen);
+    free(maps);
+    return rc;
+}
 
 int tdm_scenario_load_string(const char *yaml, size_t len, const char *source_name, tdm_scenario *out, char *err,
                              size_t errlen)
@@ -662,7 +736,7 @@ int tdm_scenario_load_string(const char *yaml, size_t len, const char *source_na
     void *data = NULL;
     tdm_yaml_warning warn;
     int rc = -1;
-    if (tdm_yaml_load(yaml, len, &scenario_yaml, c.src, &data, &warn, err, errlen) != 0)
+    if (load_yaml(yaml, len, c.src, &data, &warn, err, errlen) != 0)
         goto done;
     const y_scenario *y = data;
     if (warn.text[0]) {
@@ -773,7 +847,7 @@ int tdm_scenario_yaml_override(const char *yaml, size_t len, const char *source_
     *outlen = 0;
     void *data = NULL;
     tdm_yaml_warning warn;
-    if (tdm_yaml_load(yaml, len, &scenario_yaml, src, &data, &warn, err, errlen) != 0)
+    if (load_yaml(yaml, len, src, &data, &warn, err, errlen) != 0)
         return -1;
     y_scenario *y = data;
     int rc = -1;

@@ -75,6 +75,25 @@ static json_t *ask(const tdm_runtime_ops *ops, tdm_runtime *rt, const char *base
     return entry;
 }
 
+/* A server only openai agents use may not be Ollama (llama-server, vLLM): not asked, and
+ * said why, rather than recorded as an error it is not. */
+#define OPENAI_SKIP                                                                                              \
+    "not asked: the server is spoken to through the OpenAI API only (api: openai), and /api/ps is Ollama's own"
+
+static bool only_openai(const tdm_scenario *s, const char *base)
+{
+    bool any = false, other = false;
+    for (size_t i = 0; i < s->n_agents; i++) {
+        char *b = tdm_server_base_url(s->agents[i].url);
+        if (b && strcmp(b, base) == 0) {
+            any = true;
+            other = other || s->agents[i].api != TDM_API_OPENAI;
+        }
+        free(b);
+    }
+    return any && !other;
+}
+
 void tdm_server_memory_snapshot(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_scenario *s, int run,
                                 tdm_phase phase, bool after, json_t *arr)
 {
@@ -93,8 +112,12 @@ void tdm_server_memory_snapshot(const tdm_runtime_ops *ops, tdm_runtime *rt, con
         seen[n_seen++] = base;
         json_t *entry = json_pack("{s:i, s:s, s:s, s:s}", "run", run, "phase", tdm_phase_name(phase), "when",
                                   after ? "after" : "before", "url", base);
+        if (entry && only_openai(s, base))
+            json_object_set_new(entry, "skipped", json_string(OPENAI_SKIP));
+        else if (entry)
+            entry = ask(ops, rt, base, entry);
         if (entry)
-            json_array_append_new(arr, ask(ops, rt, base, entry));
+            json_array_append_new(arr, entry);
     }
     for (size_t k = 0; k < n_seen; k++)
         free(seen[k]);

@@ -16,7 +16,8 @@ struct json_t;
 
 /* Appends to arr one entry per distinct server of the scenario:
  *   {"run", "phase", "when": "before"|"after", "url", "models": [{name, size, size_vram}]}
- * or "error": "..." instead of "models". */
+ * or "error": "..." instead of "models", or "skipped": "..." (the reason) for a server only
+ * openai agents use, which is not asked. */
 void tdm_server_memory_snapshot(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_scenario *s, int run,
                                 tdm_phase phase, bool after, struct json_t *arr);
 

@@ -115,7 +115,7 @@ static json_t *calls_json(const tdm_run_data *runs, size_t n_runs, tdm_phase pha
     size_t cnt[K] = {0};
     for (size_t k = 0; k < K; k++)
         v[k] = malloc((total ? total : 1) * sizeof(double));
-    size_t ok = 0, failed = 0, cold = 0, mismatch = 0;
+    size_t ok = 0, failed = 0, cold = 0, mismatch = 0, untimed = 0;
     for (size_t r = 0; r < n_runs; r++)
         for (size_t i = 0; i < runs[r].n_calls; i++) {
             const tdm_call_record *c = &runs[r].calls[i];
@@ -129,6 +129,7 @@ static json_t *calls_json(const tdm_run_data *runs, size_t n_runs, tdm_phase pha
             }
             ok++;
             mismatch += m.token_mismatch;
+            untimed += m.no_server_timings;
             if (m.cold_load) {
                 cold++;
                 continue;
@@ -144,6 +145,9 @@ static json_t *calls_json(const tdm_run_data *runs, size_t n_runs, tdm_phase pha
     json_object_set_new(o, "failed", json_integer((json_int_t)failed));
     json_object_set_new(o, "cold_loads_excluded", json_integer((json_int_t)cold));
     json_object_set_new(o, "token_mismatches", json_integer((json_int_t)mismatch));
+    /* Only when there are such calls: summaries of Ollama runs keep their keys. */
+    if (untimed)
+        json_object_set_new(o, "no_server_timings", json_integer((json_int_t)untimed));
     for (size_t k = 0; k < K; k++) {
         json_object_set_new(o, keys[k], v[k] ? describe_values(v[k], cnt[k]) : json_null());
         free(v[k]);

@@ -50,7 +50,7 @@ static void md_agents(tdm_buf *b, const tdm_scenario *s)
         tdm_md_escape(b, a->url);
         tdm_buf_append_str(b, " | ");
         tdm_md_escape(b, a->model);
-        tdm_buf_printf(b, " | %s | %zu | ", a->api == TDM_API_CHAT ? "chat" : "generate", a->n_steps);
+        tdm_buf_printf(b, " | %s | %zu | ", tdm_api_name(a->api), a->n_steps);
         bool any = false;
         for (int k = 0; k < TDM_OPT_COUNT; k++) {
             if (!tdm_options_has(&a->options, (tdm_option_id)k))
@@ -246,6 +246,13 @@ char *tdm_summary_markdown(const tdm_summary_inputs *in, json_t *summary)
                      json_integer_value(json_object_get(cc, "token_mismatches"));
     tdm_buf_printf(&b, "- Cold model loads in measured phases: %lld (excluded from call statistics).\n", cold);
     tdm_buf_printf(&b, "- Calls whose server `eval_count` differs from the client's token events: %lld.\n", mism);
+    long long untimed = json_integer_value(json_object_get(cs, "no_server_timings")) +
+                        json_integer_value(json_object_get(cc, "no_server_timings"));
+    if (untimed)
+        tdm_buf_printf(&b,
+                       "- Calls whose server gives no timings (api: openai; its usage block has token counts only): "
+                       "%lld. Server TTFT, client gap and the server's decode rate are not measured for them.\n",
+                       untimed);
     tdm_buf_append_str(&b, "\nRaw records: `run_*/records.json`; every number here is recomputed from them "
                            "(`summary.json`). Provenance: `provenance.json`.\n");
     return tdm_buf_steal(&b);

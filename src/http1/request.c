@@ -24,6 +24,17 @@ static int arg_error(char *err, size_t errlen, const char *what)
     return TDM_HTTP1_ERR_ARG;
 }
 
+/* What the reply will be: an OpenAI chat completion (POST .../chat/completions) streams
+ * Server-Sent Events, Ollama's POSTs NDJSON, and a GET takes anything. */
+static const char *accept_for(const char *path, bool has_body)
+{
+    static const char sse_path[] = "/chat/completions";
+    size_t n = strlen(path), k = sizeof sse_path - 1;
+    if (!has_body)
+        return "*/*";
+    return n >= k && strcmp(path + n - k, sse_path) == 0 ? "text/event-stream" : "application/x-ndjson";
+}
+
 int tdm_http1_request_write(tdm_buf *out, const char *method, const tdm_http1_url *url,
                             const char *path, const char *body, size_t body_len, char *err,
                             size_t errlen)
@@ -55,8 +66,7 @@ int tdm_http1_request_write(tdm_buf *out, const char *method, const tdm_http1_ur
     else if (rc == 0 && is_post)
         rc = tdm_buf_append_str(out, "Content-Length: 0\r\n");
     if (rc == 0)
-        rc = tdm_buf_printf(out, "Connection: keep-alive\r\nAccept: %s\r\n\r\n",
-                            body ? "application/x-ndjson" : "*/*");
+        rc = tdm_buf_printf(out, "Connection: keep-alive\r\nAccept: %s\r\n\r\n", accept_for(path, body != NULL));
     if (rc == 0 && body && body_len)
         rc = tdm_buf_append(out, body, body_len);
     if (rc != 0) {

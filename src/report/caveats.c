@@ -143,7 +143,7 @@ static void call_caveats(tdm_rep_analysis *an)
 {
     const tdm_rep_dataset *ds = an->ds;
     size_t measured = 0, cold = 0, cold_runs = 0, failed = 0, mismatch = 0, mismatch_runs = 0, no_tokens = 0,
-           no_tokens_ttft = 0;
+           no_tokens_ttft = 0, untimed = 0;
     size_t kinds[TDM_ERR_KIND_COUNT] = {0};
     for (size_t r = 0; r < ds->n_runs; r++) {
         const tdm_rep_run *run = &ds->runs[r];
@@ -164,6 +164,7 @@ static void call_caveats(tdm_rep_analysis *an)
                 no_tokens_ttft += !isnan(c->m.ttft_ms);
             }
             rc += c->m.cold_load;
+            untimed += c->ok && c->m.no_server_timings;
             /* an import keeps only the first token's arrival: its count never matches */
             rm += !legacy && c->m.token_mismatch;
         }
@@ -178,6 +179,13 @@ static void call_caveats(tdm_rep_analysis *an)
                            "s). They are left out of the per-call statistics, but their time is inside the wall "
                            "times, speedup and efficiency of those runs.",
                            cold, measured, cold_runs, cold_runs == 1 ? "" : "s");
+    if (untimed)
+        tdm_rep_caveat_add(an, "no_server_timings",
+                           "%zu of %zu measured calls came from a server that gives no timings (api: openai: its "
+                           "usage block has token counts only; of the OpenAI-compatible servers only llama-server "
+                           "sends durations). Server TTFT, client gap and the server's decode rate are not measured "
+                           "for them; the client's own TTFT, inter-token latency and decode rate are.",
+                           untimed, measured);
     if (failed) {
         tdm_buf b = {0};
         int k = 0;

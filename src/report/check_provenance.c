@@ -116,11 +116,8 @@ static void agent_from_json(pctx *c, json_t *o, size_t i, tdm_agent *a)
     bool_field(c, o, "stream", FIELD("stream"), &a->stream);
     bool_field(c, o, "history", FIELD("history"), &a->history);
     json_t *api = json_object_get(o, "api");
-    if (api && !(json_is_string(api) && (strcmp(json_string_value(api), "generate") == 0 ||
-                                        strcmp(json_string_value(api), "chat") == 0)))
-        bad(c, FIELD("api"), "\"generate\" or \"chat\"", api);
-    else if (api)
-        a->api = strcmp(json_string_value(api), "chat") == 0 ? TDM_API_CHAT : TDM_API_GENERATE;
+    if (api && (!json_is_string(api) || tdm_api_from_name(json_string_value(api), &a->api) != 0))
+        bad(c, FIELD("api"), "\"generate\", \"chat\" or \"openai\"", api);
     json_t *opts = json_object_get(o, "options");
     const char *k;
     json_t *v;
@@ -132,7 +129,7 @@ static void agent_from_json(pctx *c, json_t *o, size_t i, tdm_agent *a)
         snprintf(f, sizeof f, "scenario.agents[%zu].options.%.40s", i, k);
         if (id == TDM_OPT_COUNT)
             bad(c, f, "one of the options tandem knows (num_gpu, num_ctx, num_predict, num_thread, top_k, seed, "
-                      "temperature, top_p, repeat_penalty)",
+                      "temperature, top_p, repeat_penalty, presence_penalty, frequency_penalty)",
                 v);
         else if (!json_is_number(v))
             bad(c, f, "a number", v);

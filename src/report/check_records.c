@@ -75,6 +75,24 @@ static void want_string(ctx *c, json_t *o, const char *key, bool null_ok)
         bad(c, key, "is %s; expected a string%s", tdm_rep_json_describe(v, d, sizeof d), null_ok ? " or null" : "");
 }
 
+/* "api": absent for Ollama's APIs (the url names them), "openai" on every call of an
+ * agent that speaks the OpenAI API (sa, when the scenario names the agent). */
+static void check_api(ctx *c, json_t *call, const tdm_agent *sa)
+{
+    json_t *v = json_object_get(call, "api");
+    char d[64];
+    tdm_api api = TDM_API_GENERATE;
+    if (v && (!json_is_string(v) || tdm_api_from_name(json_string_value(v), &api) != 0)) {
+        bad(c, "api", "is %s; expected \"openai\" (or leave it out for Ollama's APIs)",
+            tdm_rep_json_describe(v, d, sizeof d));
+        return;
+    }
+    bool openai = v && api == TDM_API_OPENAI;
+    if (sa && (sa->api == TDM_API_OPENAI) != openai)
+        bad(c, "api", "is %s, but the scenario's agent speaks api %s; expected %s", v ? json_string_value(v) : "missing",
+            tdm_api_name(sa->api), sa->api == TDM_API_OPENAI ? "\"openai\"" : "no api key (or its own api)");
+}
+
 static void check_error(ctx *c, json_t *call, bool ok)
 {
     json_t *e = json_object_get(call, "error");
@@ -262,6 +280,7 @@ static void check_call(ctx *c, json_t *call, size_t i, size_t n_agents, const td
     json_int_t max_step = sa ? (phase == TDM_PHASE_WARMUP ? 0 : (json_int_t)sa->n_steps - 1) : INT32_MAX;
     want_int(c, call, "step", "step", 0, max_step, "an index into the agent's steps (0 for a warm-up)", &step);
     want_string(c, call, "url", true);
+    check_api(c, call, sa);
     want_int(c, call, "request_bytes", "request_bytes", 0, TDM_REP_MAX_COUNTER, "the request body's size in bytes", NULL);
     bool ok = true;
     if (want_bool(c, call, "ok", &ok))
@@ -273,7 +292,7 @@ static void check_call(ctx *c, json_t *call, size_t i, size_t n_agents, const td
     want_bool(c, call, "reused_connection", NULL);
     want_int(c, call, "bytes", "bytes", 0, TDM_REP_MAX_COUNTER, "response body bytes received", NULL);
     want_int(c, call, "reads", "reads", 0, TDM_REP_MAX_COUNTER, "the transport's reads", NULL);
-    want_int(c, call, "frames", "frames", 0, TDM_REP_MAX_COUNTER, "complete NDJSON lines", NULL);
+    want_int(c, call, "frames", "frames", 0, TDM_REP_MAX_COUNTER, "complete NDJSON lines (SSE events for api openai)", NULL);
     check_events(c, call, t_begin, t_start);
     check_server(c, call);
     want_string(c, call, "text", false);

@@ -23,12 +23,18 @@ def bindir():
     return d if os.path.isabs(d) else os.path.join(REPO, d)
 
 
+# Clients that speak only OpenAI's API: every scenario the looped tests write is Ollama's
+# (api generate or chat), which they refuse by design; test_sdk_clients.py and
+# test_openai_api.py test them.
+OPENAI_ONLY = {"openai-python"}
+
+
 def variants():
-    """Names of the variant binaries built, sorted."""
+    """Names of the variant binaries built that speak Ollama's API, sorted."""
     names = []
     for path in glob.glob(os.path.join(bindir(), "tandem-*")):
         base = os.path.basename(path)
-        if base not in TOOLS and os.access(path, os.X_OK):
+        if base not in TOOLS and os.access(path, os.X_OK) and base[len("tandem-"):] not in OPENAI_ONLY:
             names.append(base[len("tandem-"):])
     return sorted(names)
 

@@ -16,7 +16,15 @@ from engine import bindir, run_variant, variants
 from simproc import start_sim
 
 REPORT = os.path.join(bindir(), "tandem-report")
-C_VARIANTS = [v for v in variants() if v != "python-httpx"]
+C_VARIANTS = [v for v in variants() if "python" not in v]
+# Every client that speaks Ollama's API: the Python ones run workflows through the kit.
+OLLAMA_CLIENTS = [v for v in variants() if v != "openai-python"]
+
+
+def tolerance(variant):
+    """How far makespan may stray from the critical path: a Python client spends a few ms
+    of its own per call (16 ms seen over a 0.70 s path of 4 calls), a C variant under 1 %."""
+    return 0.04 if "python" in variant else 0.01
 TOKENS, TPS = 20, 100  # D = 0.2 s per call alone
 D = TOKENS / TPS
 THINK_MS = 100
@@ -47,16 +55,17 @@ def sim():
         yield s
 
 
-@pytest.mark.parametrize("variant", C_VARIANTS)
+@pytest.mark.parametrize("variant", OLLAMA_CLIENTS)
 def test_fanout_makespan_is_the_critical_path(sim, variant, tmp_path):
     r = run_variant(variant, fanout_yaml(sim.url(0)), tmp_path)
     assert r.returncode == 0, r.stderr
     w = r.summary["runs"][0]["workflow"]
     cp = D + D + THINK_MS / 1000 + D  # a researcher, the draft, the pause, the polish
     t_seq = 3 * D + D + THINK_MS / 1000 + D
-    assert abs(w["critical_path_s"] - cp) / cp < 0.01, w
-    assert abs(w["makespan_s"] - cp) / cp < 0.01, w
-    assert abs(r.summary["runs"][0]["t_seq_s"] - t_seq) / t_seq < 0.01
+    tol = tolerance(variant)
+    assert abs(w["critical_path_s"] - cp) / cp < tol, w
+    assert abs(w["makespan_s"] - cp) / cp < tol, w
+    assert abs(r.summary["runs"][0]["t_seq_s"] - t_seq) / t_seq < tol
     assert abs(w["ideal_speedup"] - t_seq / cp) < 0.03 and 98 < w["workflow_efficiency_pct"] < 102, w
     # each step waited for its inputs, and only for them
     calls = {(c["phase"], c["agent"], c["step"]): c for c in r.calls()}
@@ -145,16 +154,12 @@ def test_a_bad_workflow_names_the_field_and_the_fix(tmp_path, change, field, fix
     assert field in p.stderr and fix in p.stderr, p.stderr
 
 
-def test_the_plan_marks_a_workflow_and_the_python_kit_refuses_it(tmp_path):
+def test_the_plan_marks_a_workflow(tmp_path):
     p = plan(tmp_path, fanout_yaml("http://127.0.0.1:1"))
     assert p.returncode == 0, p.stderr
     scen = json.loads(p.stdout)["scenario"]
     assert scen["workflow"] is True
     assert scen["agents"][3]["steps"][1]["think_ms"] == THINK_MS
-    if "python-httpx" not in variants():
-        pytest.skip("tandem-python-httpx not built")
-    r = run_variant("python-httpx", fanout_yaml("http://127.0.0.1:1"), tmp_path)
-    assert r.returncode == 2 and "workflow" in r.stderr and "C variant" in r.stderr, r.stderr
 
 
 @pytest.mark.parametrize("variant", C_VARIANTS)
