@@ -8,69 +8,13 @@
  * "created_at", "context", "tool_calls", "images" and whatever later servers add. */
 #include "core/ollama_proto.h"
 
+#include "core/json_member.h"
 #include "core/utf8.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Error messages quote at most this many bytes of the offending line. */
-#define QUOTE_MAX 80
-
-/* Writes "<reason>; line: <first bytes of the line>" to err and returns -1. */
-__attribute__((format(printf, 5, 6))) static int fail(const char *line, size_t len, char *err,
-                                                       size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return -1;
-    char quote[QUOTE_MAX + 4];
-    tdm_utf8_excerpt(line, len, QUOTE_MAX, false, quote);
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    if (n >= 0 && (size_t)n < errlen)
-        snprintf(err + n, errlen - (size_t)n, "; line: %s", quote);
-    return -1;
-}
-
-static const char *type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a real number";
-    case JSON_TRUE: return "true";
-    case JSON_FALSE: return "false";
-    case JSON_NULL: return "null";
-    }
-    return "of an unknown type";
-}
-
-/* Heap copy of n bytes; n rather than strlen because JSON strings may hold "\u0000". */
-static char *dup_bytes(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (p) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
-
-/* Copies into a fixed field, truncating: done_reason and model are labels, not data. */
-static void copy_label(char *dst, size_t cap, const json_t *s)
-{
-    size_t n = json_string_length(s);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, json_string_value(s), n);
-    dst[n] = '\0';
-}
 
 /* Looks up key as a string member. Returns it, or NULL when absent or JSON null (some
  * proxies write null for "no value"); *bad is set when it exists with another type. */
@@ -106,23 +50,23 @@ static int parse_object(const json_t *obj, const char *line, size_t len, tdm_oll
     const json_t *v;
 
 #define WRONG(key, expected)                                                                   \
-    fail(line, len, err, errlen, "\"%s\" is %s, expected %s", (key), type_name(bad), (expected))
+    tdm_json_fail("line", line, len, err, errlen, "\"%s\" is %s, expected %s", (key), tdm_json_type_name(bad), (expected))
 
     if ((v = string_member(obj, "error", &bad))) {
-        out->error = dup_bytes(json_string_value(v), json_string_length(v));
+        out->error = tdm_json_dup_bytes(json_string_value(v), json_string_length(v));
         if (!out->error)
-            return fail(line, len, err, errlen, "out of memory copying \"error\"");
+            return tdm_json_fail("line", line, len, err, errlen, "out of memory copying \"error\"");
     } else if (bad) {
         return WRONG("error", "a string");
     }
 
     if ((v = string_member(obj, "model", &bad)))
-        copy_label(out->model, sizeof out->model, v);
+        tdm_json_copy_label(out->model, sizeof out->model, v);
     else if (bad)
         return WRONG("model", "a string");
 
     if ((v = string_member(obj, "done_reason", &bad)))
-        copy_label(out->done_reason, sizeof out->done_reason, v);
+        tdm_json_copy_label(out->done_reason, sizeof out->done_reason, v);
     else if (bad)
         return WRONG("done_reason", "a string");
 
@@ -160,14 +104,14 @@ static int parse_object(const json_t *obj, const char *line, size_t len, tdm_oll
     }
 
     /* Always a heap string on success, "" when absent, so callers append without checks. */
-    out->content = content ? dup_bytes(json_string_value(content), json_string_length(content))
-                           : dup_bytes("", 0);
+    out->content = content ? tdm_json_dup_bytes(json_string_value(content), json_string_length(content))
+                           : tdm_json_dup_bytes("", 0);
     out->content_len = content ? json_string_length(content) : 0;
-    out->thinking = thinking ? dup_bytes(json_string_value(thinking), json_string_length(thinking))
-                             : dup_bytes("", 0);
+    out->thinking = thinking ? tdm_json_dup_bytes(json_string_value(thinking), json_string_length(thinking))
+                             : tdm_json_dup_bytes("", 0);
     out->thinking_len = thinking ? json_string_length(thinking) : 0;
     if (!out->content || !out->thinking)
-        return fail(line, len, err, errlen, "out of memory copying the response text");
+        return tdm_json_fail("line", line, len, err, errlen, "out of memory copying the response text");
 
     for (size_t i = 0; i < sizeof counter_keys / sizeof counter_keys[0]; i++) {
         v = json_object_get(obj, counter_keys[i].key);
@@ -204,12 +148,12 @@ int tdm_ollama_parse_tree(const char *line, size_t len, tdm_ollama_line *out, ch
         /* jansson's text may echo bytes of the line ("near '...'"): mask them as well. */
         char why[sizeof jerr.text + 4];
         tdm_utf8_excerpt(jerr.text, strnlen(jerr.text, sizeof jerr.text), sizeof jerr.text, false, why);
-        return fail(line, len, err, errlen, "not valid JSON (at byte %d: %s)", jerr.position, why);
+        return tdm_json_fail("line", line, len, err, errlen, "not valid JSON (at byte %d: %s)", jerr.position, why);
     }
 
     int rc;
     if (!json_is_object(root))
-        rc = fail(line, len, err, errlen, "expected a JSON object, got %s", type_name(root));
+        rc = tdm_json_fail("line", line, len, err, errlen, "expected a JSON object, got %s", tdm_json_type_name(root));
     else
         rc = parse_object(root, line, len, out, err, errlen);
     json_decref(root);

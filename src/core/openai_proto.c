@@ -8,48 +8,15 @@
 
 #include <jansson.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_member.h"
 #include "core/utf8.h"
 
-/* Error messages quote at most this many bytes of the object. */
-#define QUOTE_MAX 80
 /* Durations beyond this many ms (about 3 years) are not a server's timing. */
 #define MAX_MS 1e11
-
-__attribute__((format(printf, 5, 6))) static int fail(const char *data, size_t len, char *err, size_t errlen,
-                                                       const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return -1;
-    char quote[QUOTE_MAX + 4];
-    tdm_utf8_excerpt(data, len, QUOTE_MAX, false, quote);
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    if (n >= 0 && (size_t)n < errlen)
-        snprintf(err + n, errlen - (size_t)n, "; event: %s", quote);
-    return -1;
-}
-
-static const char *type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a real number";
-    case JSON_TRUE: return "true";
-    case JSON_FALSE: return "false";
-    case JSON_NULL: return "null";
-    }
-    return "of an unknown type";
-}
 
 bool tdm_openai_is_done(const char *data, size_t len)
 {
@@ -83,26 +50,6 @@ void tdm_openai_merge_counters(tdm_server_counters *acc, const tdm_server_counte
             *dst[i] = src[i];
 }
 
-/* Heap copy of n bytes; by length because a JSON string may hold "\u0000". */
-static char *dup_bytes(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (p) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
-
-static void copy_label(char *dst, size_t cap, const json_t *s)
-{
-    size_t n = json_string_length(s);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, json_string_value(s), n);
-    dst[n] = '\0';
-}
-
 /* The member key of obj: NULL when absent or null; *bad set when present with a type
  * that is not `want` (JSON_STRING, JSON_OBJECT, ...). */
 static const json_t *member(const json_t *obj, const char *key, json_type want, const json_t **bad)
@@ -126,7 +73,7 @@ typedef struct pctx {
 
 static int wrong(const pctx *p, const char *key, const json_t *bad, const char *expected)
 {
-    return fail(p->data, p->len, p->err, p->errlen, "\"%s\" is %s, expected %s", key, type_name(bad), expected);
+    return tdm_json_fail("event", p->data, p->len, p->err, p->errlen, "\"%s\" is %s, expected %s", key, tdm_json_type_name(bad), expected);
 }
 
 /* "error": {"message", "type", "param", "code"} (OpenAI), or a bare string (some proxies). */
@@ -146,9 +93,9 @@ static int parse_error(const pctx *p, const json_t *obj, tdm_openai_chunk *out)
         return wrong(p, "error", e, "an object with a message");
     }
     /* An error object without a message is still an error: say so rather than pass it. */
-    out->error = msg ? dup_bytes(json_string_value(msg), json_string_length(msg))
-                     : dup_bytes("(the server's error had no message)", 35);
-    return out->error ? 0 : fail(p->data, p->len, p->err, p->errlen, "out of memory copying \"error\"");
+    out->error = msg ? tdm_json_dup_bytes(json_string_value(msg), json_string_length(msg))
+                     : tdm_json_dup_bytes("(the server's error had no message)", 35);
+    return out->error ? 0 : tdm_json_fail("event", p->data, p->len, p->err, p->errlen, "out of memory copying \"error\"");
 }
 
 /* A token count: a non-negative integer. Returns 0 (absent leaves *dst), or -1. */
@@ -215,7 +162,7 @@ static int parse_choice(const pctx *p, const json_t *obj, tdm_openai_chunk *out,
     if (bad)
         return wrong(p, "choices[0].finish_reason", bad, "a string or null");
     if (fr)
-        copy_label(out->finish_reason, sizeof out->finish_reason, fr);
+        tdm_json_copy_label(out->finish_reason, sizeof out->finish_reason, fr);
     const char *which = "delta";
     const json_t *m = member(ch, "delta", JSON_OBJECT, &bad);
     if (bad)
@@ -255,17 +202,17 @@ static int parse_object(const pctx *p, const json_t *obj, tdm_openai_chunk *out)
     if (bad)
         return wrong(p, "model", bad, "a string");
     if (model)
-        copy_label(out->model, sizeof out->model, model);
+        tdm_json_copy_label(out->model, sizeof out->model, model);
     const json_t *content = NULL, *reasoning = NULL;
     if (parse_choice(p, obj, out, &content, &reasoning) != 0 || parse_counters(p, obj, out) != 0)
         return -1;
-    out->content = content ? dup_bytes(json_string_value(content), json_string_length(content)) : dup_bytes("", 0);
+    out->content = content ? tdm_json_dup_bytes(json_string_value(content), json_string_length(content)) : tdm_json_dup_bytes("", 0);
     out->content_len = content ? json_string_length(content) : 0;
     out->reasoning =
-        reasoning ? dup_bytes(json_string_value(reasoning), json_string_length(reasoning)) : dup_bytes("", 0);
+        reasoning ? tdm_json_dup_bytes(json_string_value(reasoning), json_string_length(reasoning)) : tdm_json_dup_bytes("", 0);
     out->reasoning_len = reasoning ? json_string_length(reasoning) : 0;
     if (!out->content || !out->reasoning)
-        return fail(p->data, p->len, p->err, p->errlen, "out of memory copying the response text");
+        return tdm_json_fail("event", p->data, p->len, p->err, p->errlen, "out of memory copying the response text");
     return 0;
 }
 
@@ -285,10 +232,10 @@ int tdm_openai_parse(const char *data, size_t len, tdm_openai_chunk *out, char *
     if (!root) {
         char why[sizeof jerr.text + 4];
         tdm_utf8_excerpt(jerr.text, strnlen(jerr.text, sizeof jerr.text), sizeof jerr.text, false, why);
-        return fail(data, len, err, errlen, "not valid JSON (at byte %d: %s)", jerr.position, why);
+        return tdm_json_fail("event", data, len, err, errlen, "not valid JSON (at byte %d: %s)", jerr.position, why);
     }
     int rc = json_is_object(root) ? parse_object(&p, root, out)
-                                  : fail(data, len, err, errlen, "expected a JSON object, got %s", type_name(root));
+                                  : tdm_json_fail("event", data, len, err, errlen, "expected a JSON object, got %s", tdm_json_type_name(root));
     json_decref(root);
     if (rc != 0)
         tdm_openai_chunk_clear(out);
