@@ -208,7 +208,10 @@ $(BUILD)/bin/tandem-$(1): clients/$(1)/tandem-$(1) VERSION $(PY_KIT)
 	@mkdir -p $$(@D)
 	sed 's/@TDM_VERSION@/$(TDM_VERSION)/' $$< > $$@.tmp && chmod 0755 $$@.tmp && mv $$@.tmp $$@
 endef
-$(foreach c,$(PY_CLIENTS),$(eval $(call PY_CLIENT_RULE,$(c))))
+# A rule for every client in clients/, built or not by default: `make build/bin/tandem-<c>`
+# (and the flake's check of every script's #! line) must work for the SDK clients too.
+ALL_PY_CLIENTS := $(patsubst tandem-%,%,$(notdir $(wildcard clients/*/tandem-*)))
+$(foreach c,$(ALL_PY_CLIENTS),$(eval $(call PY_CLIENT_RULE,$(c))))
 
 # ---- unit tests (cmocka) --------------------------------------------------------
 # tests/unit/test_<module>_<what>.c links libtandem-<module> (and the core).
