@@ -161,9 +161,12 @@ static void write_doc(int fd, json_t *doc)
     char *s = json_dumps(doc, JSON_COMPACT);
     if (!s)
         return;
-    /* Best effort: the lock is the flock, the text only tells people about it. */
-    if (ftruncate(fd, 0) == 0 && pwrite(fd, s, strlen(s), 0) >= 0 && pwrite(fd, "\n", 1, (off_t)strlen(s)) >= 0) {
-    }
+    /* Best effort: the lock is the flock; the text only tells people about it, so a
+     * failed write loses a message, never the lock. */
+    size_t len = strlen(s);
+    bool written = ftruncate(fd, 0) == 0 && pwrite(fd, s, len, 0) == (ssize_t)len &&
+                   pwrite(fd, "\n", 1, (off_t)len) == 1;
+    (void)written;
     free(s);
 }
 
