@@ -7,8 +7,6 @@ Runs against tandem-sim's /v1 (records, faults, workflows, beside a C variant) a
 tests/integration/test_sdk_clients.py.
 """
 
-import importlib.machinery
-import importlib.util
 import json
 import os
 import subprocess
@@ -17,30 +15,20 @@ import sys
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tandemkit"))
+import launcher_testing  # noqa: E402
+from launcher_testing import REPORT  # noqa: E402
+
 LAUNCHER = os.path.join(HERE, "tandem-openai-python")
-
-
-def _bindir():
-    d = os.environ.get("TANDEM_BIN", os.path.join(REPO, "build", "bin"))
-    return d if os.path.isabs(d) else os.path.join(REPO, d)
-
-
-REPORT = os.path.join(_bindir(), "tandem-report")
 needs_report = pytest.mark.skipif(not os.access(REPORT, os.X_OK), reason="needs tandem-report in $TANDEM_BIN")
 
 
 def client_module():
-    loader = importlib.machinery.SourceFileLoader("tandem_openai_python", LAUNCHER)
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
+    return launcher_testing.load_launcher(LAUNCHER, "tandem_openai_python")
 
 
 def run_launcher(*args, python=sys.executable):
-    return subprocess.run([python, LAUNCHER] + list(args), capture_output=True, text=True, timeout=60,
-                          env=dict(os.environ, TANDEM_REPORT=REPORT))
+    return launcher_testing.run_launcher(LAUNCHER, *args, python=python)
 
 
 def test_help_version_and_usage():
