@@ -298,9 +298,10 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit
 FUZZ_CFLAGS   = $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -Isrc -MMD -MP $(call pkg_cflags,jansson)
 # The module sources each target links (src/<these>.c) and the libraries they need.
 FUZZ_SRCS_ndjson_ollama := core/buf core/utf8 core/ndjson core/ollama_line core/json_member core/ollama_proto \
-                           core/ollama_fastline
+                           core/json_scan core/ollama_fastline
 FUZZ_LIBS_ndjson_ollama  = $(call pkg_libs,jansson)
-FUZZ_SRCS_sse_openai    := core/buf core/utf8 core/sse core/ollama_line core/json_member core/openai_proto
+FUZZ_SRCS_sse_openai    := core/buf core/utf8 core/sse core/ollama_line core/json_member core/openai_proto \
+                           core/json_scan core/openai_fastchunk
 FUZZ_LIBS_sse_openai     = $(call pkg_libs,jansson)
 FUZZ_SRCS_chunked       := core/buf http1/chunked
 FUZZ_SRCS_response      := core/buf http1/chunked http1/response

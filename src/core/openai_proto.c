@@ -1,5 +1,6 @@
 /* openai_proto.c — parses one OpenAI chat completion object, streamed chunk or whole
- * reply, with jansson (see openai_proto.h).
+ * reply (see openai_proto.h): common chunks on the tree-free path of openai_fastchunk.c,
+ * everything else with jansson here.
  *
  * Strict on the members we read, as ollama_proto.c is: a wrong type means we misread the
  * protocol and would count tokens wrongly, so it is an error that names the member. Every
@@ -216,7 +217,7 @@ static int parse_object(const pctx *p, const json_t *obj, tdm_openai_chunk *out)
     return 0;
 }
 
-int tdm_openai_parse(const char *data, size_t len, tdm_openai_chunk *out, char *err, size_t errlen)
+int tdm_openai_parse_tree(const char *data, size_t len, tdm_openai_chunk *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     tdm_server_counters_init(&out->counters);
@@ -240,4 +241,14 @@ int tdm_openai_parse(const char *data, size_t len, tdm_openai_chunk *out, char *
     if (rc != 0)
         tdm_openai_chunk_clear(out);
     return rc;
+}
+
+int tdm_openai_parse(const char *data, size_t len, tdm_openai_chunk *out, char *err, size_t errlen)
+{
+    if (tdm_openai_parse_fast(data, len, out)) {
+        if (err && errlen > 0)
+            err[0] = '\0';
+        return 0;
+    }
+    return tdm_openai_parse_tree(data, len, out, err, errlen);
 }

@@ -1,5 +1,5 @@
 /* openai_proto.h — parses one event of the OpenAI API's streamed chat completion (a
- * "chat.completion.chunk"), or a whole non-streamed "chat.completion", with jansson.
+ * "chat.completion.chunk"), or a whole non-streamed "chat.completion".
  *
  * What the record needs from it, whichever server sent it (Ollama, llama.cpp's
  * llama-server, vLLM): the text of choices[0].delta (streamed) or choices[0].message
@@ -42,6 +42,12 @@ bool tdm_openai_is_done(const char *data, size_t len);
  * clear. On success content and reasoning are never NULL. JSON null counts as absent;
  * unknown members ("id", "created", "system_fingerprint", "tool_calls", ...) are ignored. */
 int tdm_openai_parse(const char *data, size_t len, tdm_openai_chunk *out, char *err, size_t errlen);
+/* The two paths tdm_openai_parse takes, for tests and the fuzz target. The tree-free path
+ * (openai_fastchunk.c) returns true with *out filled as the jansson path would fill it,
+ * or false with *out cleared, leaving the object to the jansson path: it declines
+ * whatever it is not sure of, errors included. */
+bool tdm_openai_parse_fast(const char *data, size_t len, tdm_openai_chunk *out);
+int tdm_openai_parse_tree(const char *data, size_t len, tdm_openai_chunk *out, char *err, size_t errlen);
 void tdm_openai_chunk_clear(tdm_openai_chunk *c);
 
 /* Copies into *acc every counter c holds (>= 0): counters arrive over several events

@@ -1,6 +1,6 @@
 /* fuzz_sse_openai.c — the bytes of a streamed OpenAI chat completion, as the client reads
- * them: the Server-Sent Events framer (src/core/sse.c), then each event's data through the
- * OpenAI chunk parser (src/core/openai_proto.c).
+ * them: the Server-Sent Events framer (src/core/sse.c), then each event's data through both
+ * OpenAI chunk parsers (openai_fastchunk.c and the jansson path of openai_proto.c).
  *
  * Checks, on any input:
  * - the framer hands out the same events, the same final status and the same pending
@@ -11,7 +11,9 @@
  *   the limit of an event plus a line;
  * - the parser accepts an event with text strings of the lengths it says, or refuses it
  *   with a message that is valid UTF-8 (it goes into JSON records) and fields cleared; an
- *   error message it finds is a string; "[DONE]" is never taken for JSON.
+ *   error message it finds is a string; "[DONE]" is never taken for JSON;
+ * - the fast path agrees with the jansson path: whatever it accepts, jansson accepts with
+ *   the same fields, and whatever it declines it leaves cleared.
  * The whole input is parsed as one object as well (a non-streamed reply). */
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,6 +37,38 @@ typedef struct sink {
     bool parse;    /* also run the parser on each event */
 } sink;
 
+/* Both paths on the same bytes: what the fast path takes, the jansson path must take with
+ * the same fields; and the public parser must answer as the jansson path does. */
+static void compare_paths(const char *data, size_t len, const tdm_openai_chunk *parsed, int rc)
+{
+    tdm_openai_chunk f, t;
+    char err[ERRLEN];
+    int rc_tree = tdm_openai_parse_tree(data, len, &t, err, sizeof err);
+    FUZZ_CHECK(rc_tree == rc, "the public parser returned %d, the jansson path %d", rc, rc_tree);
+    if (tdm_openai_parse_fast(data, len, &f)) {
+        FUZZ_CHECK(rc_tree == 0, "the fast path accepted what the jansson path refuses (%s): %.*s", err, (int)len,
+                   data);
+        FUZZ_CHECK(f.content_len == t.content_len && f.reasoning_len == t.reasoning_len &&
+                       memcmp(f.content, t.content, f.content_len + 1) == 0 &&
+                       memcmp(f.reasoning, t.reasoning, f.reasoning_len + 1) == 0 && !f.error && !t.error &&
+                       f.whole == t.whole && strcmp(f.model, t.model) == 0 &&
+                       strcmp(f.finish_reason, t.finish_reason) == 0 &&
+                       memcmp(&f.counters, &t.counters, sizeof f.counters) == 0,
+                   "the fast path differs from the jansson path on: %.*s", (int)len, data);
+    } else {
+        FUZZ_CHECK(!f.content && !f.reasoning && !f.error && !f.whole && !f.model[0] && !f.finish_reason[0] &&
+                       f.counters.eval_count == -1,
+                   "the fast path declined but left fields set");
+    }
+    if (rc == 0 && rc_tree == 0)
+        FUZZ_CHECK(parsed->content_len == t.content_len && memcmp(parsed->content, t.content, t.content_len) == 0 &&
+                       (parsed->error == NULL) == (t.error == NULL) &&
+                       memcmp(&parsed->counters, &t.counters, sizeof t.counters) == 0,
+                   "the public parser differs from the jansson path on: %.*s", (int)len, data);
+    tdm_openai_chunk_clear(&f);
+    tdm_openai_chunk_clear(&t);
+}
+
 static void parse_one(const char *src, size_t len)
 {
     char *data = fuzz_exact_copy(src, len);
@@ -42,6 +76,7 @@ static void parse_one(const char *src, size_t len)
     char err[ERRLEN];
     int rc = tdm_openai_parse(data, len, &c, err, sizeof err);
     FUZZ_CHECK(rc == 0 || rc == -1, "parser returned %d", rc);
+    compare_paths(data, len, &c, rc);
     if (rc == 0) {
         FUZZ_CHECK(c.content && c.reasoning, "accepted without text strings");
         FUZZ_CHECK(c.content[c.content_len] == '\0' && c.reasoning[c.reasoning_len] == '\0',

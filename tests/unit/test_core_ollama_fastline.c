@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "core/ollama_proto.h"
-#include "core/prng.h"
+#include "support/json_mutation.h"
 
 /* Lines as Ollama 0.11.4 writes them, and valid variations it could write. */
 static const char *const accepted[] = {
@@ -83,12 +83,6 @@ static const char *const declined[] = {
     "   ",
     "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
 };
-
-/* A number below n from the seeded generator (n small: the modulo bias does not matter). */
-static size_t below(uint64_t *rng, size_t n)
-{
-    return (size_t)(tdm_splitmix64(rng) % n);
-}
 
 static void assert_same(const tdm_ollama_line *a, const tdm_ollama_line *b, const char *line)
 {
@@ -215,53 +209,13 @@ static void test_declined_lines_go_to_the_tree_path(void **state)
     assert_non_null(strstr(err, "\"eval_count\" is a string, expected a non-negative integer"));
 }
 
-/* Bytes that steer a JSON reader into its other branches. */
-static const char mutation_bytes[] = "\"\\{}[]:,.-+eE0159tfnu \t\r\n\x01\x7f\xc3\xa9\xed\xf0\x80\xbfx";
-
 /* Seeded mutations of the accepted lines: flips, insertions, deletions, cuts and
  * duplicated spans. Whatever the fast path takes, the tree path must agree with. */
 static void test_mutations_agree_with_jansson(void **state)
 {
     (void)state;
-    uint64_t rng = 20261127;
-    size_t n_lines = sizeof accepted / sizeof accepted[0];
-    size_t taken = 0, total = 0;
-    char buf[1024];
-    for (int round = 0; round < 40000; round++) {
-        const char *src = accepted[below(&rng, n_lines)];
-        size_t len = strlen(src);
-        memcpy(buf, src, len);
-        int edits = 1 + (int)below(&rng, 3);
-        for (int e = 0; e < edits && len > 0; e++) {
-            size_t at = below(&rng, len);
-            char b = mutation_bytes[below(&rng, sizeof mutation_bytes - 1)];
-            switch (below(&rng, 5)) {
-            case 0: buf[at] = b; break;
-            case 1:
-                if (len + 1 < sizeof buf) {
-                    memmove(buf + at + 1, buf + at, len - at);
-                    buf[at] = b;
-                    len++;
-                }
-                break;
-            case 2:
-                memmove(buf + at, buf + at + 1, len - at - 1);
-                len--;
-                break;
-            case 3: len = at; break;
-            default: {
-                size_t n = 1 + below(&rng, 8);
-                if (at + n <= len && len + n < sizeof buf) {
-                    memmove(buf + at + n, buf + at, len - at);
-                    len += n;
-                }
-                break;
-            }
-            }
-        }
-        total++;
-        taken += compare(buf, len);
-    }
+    size_t total = 40000;
+    size_t taken = test_mutation_rounds(accepted, sizeof accepted / sizeof accepted[0], 20261127, (int)total, compare);
     /* A mutation often leaves the line valid (inside a string, a changed key): some
      * must take the fast path, or this test exercised nothing. */
     assert_true(taken > total / 20);
