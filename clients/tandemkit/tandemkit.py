@@ -47,7 +47,7 @@ import subprocess
 import sys
 import time
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_BUSY = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
 
 # SIGINT/SIGTERM during run (src/core/interrupt.h): how many arrived, and when the calls
@@ -223,6 +223,40 @@ def load_plan(variant, args, script):
                                               PLAN_SCHEMA))
     plan["_tool"] = tool
     return plan
+
+
+def hold_servers(plan, variant, args):
+    """The servers' host-wide locks (src/core/run_lock.c), held by `tandem-report
+    hold-servers` until release_servers closes its stdin, or this process dies. None when
+    the plan says not to lock (--no-lock). TandemError with the core's exit status when a
+    server is busy under --no-wait or a lock cannot be taken; the core said why."""
+    if not plan["settings"].get("lock_servers"):
+        return None
+    try:
+        p = subprocess.Popen([plan["_tool"], "hold-servers", "--variant", variant] + list(args),
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    except OSError as e:
+        raise TandemError("cannot start %s: %s" % (plan["_tool"], e.strerror or e))
+    try:
+        line = p.stdout.readline()
+    except KeyboardInterrupt:
+        p.kill()
+        p.wait()
+        raise
+    if line == b"held\n":
+        return p
+    p.stdin.close()
+    rc = p.wait()
+    if rc < 0 or rc == EXIT_INTERRUPTED:  # ^C while it waited: the signal reached us too
+        raise KeyboardInterrupt
+    raise TandemError("nothing measured (%s hold-servers exit %d, said above)" % (plan["_tool"], rc),
+                      rc if rc in (EXIT_ERROR, EXIT_USAGE, EXIT_BUSY) else EXIT_ERROR)
+
+
+def release_servers(holder):
+    if holder is not None:
+        holder.stdin.close()
+        holder.wait()
 
 
 # ---- the raw per-call record (src/core/record.c) -------------------------------------------
@@ -2344,7 +2378,11 @@ def main(argv, variant, summary, version, make_runtime, usage, check_plan=None):
             plan = load_plan(variant, args, argv[0])
             if check_plan is not None:
                 check_plan(plan)
-            return _run(make_runtime, plan, version)
+            holder = hold_servers(plan, variant, args)
+            try:
+                return _run(make_runtime, plan, version)
+            finally:
+                release_servers(holder)
         if cmd == "summarize":  # the core's finalize, kept under the client's old name
             tool, why = find_tool(REPORT_TOOL, "TANDEM_REPORT", argv[0])
             if not tool:

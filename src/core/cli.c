@@ -35,6 +35,8 @@ enum {
     OPT_READ_BUF,
     OPT_THREADS,
     OPT_NO_PREFLIGHT,
+    OPT_NO_LOCK,
+    OPT_NO_WAIT,
     OPT_QUIET,
     OPT_JSON,
     OPT_NUM_PREDICT,
@@ -99,6 +101,11 @@ void tdm_cli_usage(FILE *out, const char *prog, const tdm_runtime_ops *ops)
             "  --read-buf BYTES            receive buffer per read (default: the variant's own)\n"
             "  --threads N                 worker threads, for variants that have them\n"
             "  --no-preflight              do not check servers and models before measuring\n"
+            "  --no-wait                   when another tandem measurement on this host is using one of the\n"
+            "                              servers, stop (exit 4) instead of waiting for it\n"
+            "  --no-lock                   measure without taking the servers' host-wide locks\n"
+            "                              ($TANDEM_LOCK_DIR, default /tmp/tandem-locks): for a run\n"
+            "                              inside a sweep that holds them, or to measure contention on purpose\n"
             "  --gpu-telemetry[=auto|on|off]\n"
             "                              GPU samples every 100 ms during each run (run_<k>/gpu.csv) by\n"
             "                              tandem-gpu-telemetry; auto (the flag alone): only when a GPU can\n"
@@ -117,6 +124,7 @@ void tdm_cli_usage(FILE *out, const char *prog, const tdm_runtime_ops *ops)
             "  1    nothing measured: bad scenario, servers not ready, the runtime failed\n"
             "  2    bad command line (flag, flag value, or an --output-dir that holds results)\n"
             "  3    measured, but some calls failed (even all of them): records kept, reasons inside\n"
+            "  4    --no-wait, and a server was measuring for another process (nothing measured)\n"
             "  130  interrupted (SIGINT/SIGTERM): finished runs summarised, the partial run marked\n",
             prog, ops->summary, prog, prog, prog, prog, prog, prog, prog, prog, prog);
 }
@@ -183,6 +191,8 @@ int tdm_cli_parse(int argc, char **argv, const char *variant, tdm_cli *cli, char
         {"read-buf", required_argument, 0, OPT_READ_BUF},
         {"threads", required_argument, 0, OPT_THREADS},
         {"no-preflight", no_argument, 0, OPT_NO_PREFLIGHT},
+        {"no-lock", no_argument, 0, OPT_NO_LOCK},
+        {"no-wait", no_argument, 0, OPT_NO_WAIT},
         {"quiet", no_argument, 0, OPT_QUIET},
         {"json", no_argument, 0, OPT_JSON},
         {"num-predict", required_argument, 0, OPT_NUM_PREDICT},
@@ -211,6 +221,7 @@ int tdm_cli_parse(int argc, char **argv, const char *variant, tdm_cli *cli, char
     double order_seed = 0, v;
     tdm_options common = {0};
     cli->settings.preflight = true;
+    cli->settings.lock_servers = true;
 
     optind = 1;
     opterr = 0;
@@ -231,6 +242,8 @@ int tdm_cli_parse(int argc, char **argv, const char *variant, tdm_cli *cli, char
         case OPT_NO_WARMUP: no_warmup = true; break;
         case OPT_PHASES: phases = optarg; break;
         case OPT_NO_PREFLIGHT: cli->settings.preflight = false; break;
+        case OPT_NO_LOCK: cli->settings.lock_servers = false; break;
+        case OPT_NO_WAIT: cli->settings.no_wait = true; break;
         case OPT_FORCE: cli->settings.force = true; break;
         case OPT_QUIET: cli->settings.quiet = true; break;
         case OPT_JSON: cli->settings.json_stdout = true; break;

@@ -160,8 +160,11 @@ bool tdm_openai_parse_fast(const char *data, size_t len, tdm_openai_chunk *out)
         return false;
     if (!tdm_jscan_at_end(&c))
         return false; /* jansson refuses anything after the value */
-    if (!fill(&w, out)) {
-        tdm_openai_chunk_clear(out);
+    if (!fill(&w, out)) { /* out of memory: declined, as cleared as it came */
+        free(out->content);
+        free(out->reasoning);
+        memset(out, 0, sizeof *out);
+        tdm_server_counters_init(&out->counters);
         return false;
     }
     return true;

@@ -141,12 +141,13 @@ json_t *tdm_plan_json(const tdm_cli *cli, const char *variant, char *err, size_t
     }
     /* json_pack steals every "o" value, also when it fails (a NULL one fails it) */
     json_t *plan = json_pack(
-        "{s:s, s:s, s:s, s:o, s:s, s:{s:b, s:b, s:b, s:s, s:I, s:I, s:b, s:b}, s:i, s:b, s:b, s:b, s:o, s:s, s:o, s:o, s:o}",
+        "{s:s, s:s, s:s, s:o, s:s, s:{s:b, s:b, s:b, s:s, s:I, s:I, s:b, s:b, s:b, s:b}, s:i, s:b, s:b, s:b, s:o, s:s, s:o, s:o, s:o}",
         "schema", TDM_PLAN_SCHEMA, "tandem_version", TDM_VERSION, "variant", variant, "command",
         command_line(set->argc, set->argv), "output_dir", set->output_dir, "settings", "quiet", set->quiet,
         "preflight", set->preflight, "json", set->json_stdout, "gpu_telemetry", tdm_gpu_mode_name(set->gpu_telemetry),
         "read_buf", (json_int_t)cli->runtime.read_buf, "threads", (json_int_t)cli->runtime.threads, "force", set->force,
-        "output_dir_default", set->default_output_dir, "runs", s->runs,
+        "output_dir_default", set->default_output_dir, "lock_servers", set->lock_servers, "no_wait", set->no_wait,
+        "runs", s->runs,
         "warmup", s->warmup, "sequential", s->sequential, "concurrent", s->concurrent, "sequential_orders",
         sequential_orders(s), "previous_mark", "{previous}", "host", tdm_host_info(), "scenario",
         tdm_scenario_to_json(s), "agents", agents);

@@ -16,6 +16,7 @@
 #include "core/preflight.h"
 #include "core/prng.h"
 #include "core/provenance.h"
+#include "core/run_lock.h"
 #include "core/rundata.h"
 #include "core/server_memory.h"
 #include "core/summary.h"
@@ -484,9 +485,16 @@ static int execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_scenar
 
 int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_scenario *s, const tdm_run_settings *set)
 {
+    /* The servers are locked before anything touches them (preflight, warm-up) and until
+     * every result is written. */
+    tdm_endpoint_locks locks = {0};
+    int rc = tdm_run_lock_servers(s, set, ops->variant, &locks);
+    if (rc != TDM_EXIT_OK)
+        return rc;
     tdm_run_settings chosen = *set;
     char *dir = NULL;
-    int rc = execute(ops, rt, s, &chosen, &dir);
+    rc = execute(ops, rt, s, &chosen, &dir);
     free(dir);
+    tdm_endpoint_locks_release(&locks);
     return rc;
 }

@@ -20,6 +20,7 @@ enum {
     TDM_EXIT_ERROR = 1,       /* nothing measured: bad input, servers not ready */
     TDM_EXIT_USAGE = 2,       /* bad command line */
     TDM_EXIT_INCOMPLETE = 3,  /* measured, but some calls failed (all records kept) */
+    TDM_EXIT_BUSY = 4,        /* --no-wait and a server was measuring for another process */
     TDM_EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM: finished runs summarised, the partial one marked */
 };
 
@@ -29,6 +30,8 @@ typedef struct tdm_run_settings {
     bool force;               /* --force: delete an earlier run's results in output_dir first */
     bool quiet;               /* no progress lines on stderr */
     bool preflight;           /* check servers and models first (default true) */
+    bool lock_servers;        /* take the servers' host-wide locks first (core/endpoint_lock.h; default true) */
+    bool no_wait;             /* a busy server stops the run (TDM_EXIT_BUSY) instead of being waited for */
     bool json_stdout;         /* print summary.json instead of the table */
     tdm_gpu_mode gpu_telemetry; /* GPU samples per run (gpu_telemetry.h); default off */
     int argc;                 /* the command line, for provenance */

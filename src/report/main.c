@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hold_servers.h"
 #include "core/plan.h"
 #include "report/analysis.h"
 #include "report/baselines_yaml.h"
@@ -93,6 +94,7 @@ static void usage(FILE *out)
             "       tandem-report check RUN_DIR\n"
             "       tandem-report finalize RUN_DIR [--quiet | --json]\n"
             "       tandem-report plan [--variant NAME] [the flags of run]   (plan --help)\n"
+            "       tandem-report hold-servers [--variant NAME] [the flags of run]   (hold-servers --help)\n"
             "\n"
             "Makes the Technical Report from run results: finds every run directory under each\n"
             "RESULTS_DIR (provenance.json beside run_<k>/records.json), recomputes every metric from\n"
@@ -327,15 +329,47 @@ static int cmd_rundir(int argc, char **argv, bool finalize)
 }
 
 /* `plan [--variant NAME] [run flags]`: the plan of `run` with those flags (core/plan.h). */
+/* The client a `plan` or `hold-servers` command line is for: --variant NAME right after
+ * the command (taken out of argv), else "external". */
+static const char *take_variant(int *argc, char ***argv)
+{
+    if (*argc > 2 && strcmp((*argv)[1], "--variant") == 0) {
+        const char *variant = (*argv)[2];
+        (*argv)[2] = (*argv)[0];
+        *argc -= 2;
+        *argv += 2;
+        return variant;
+    }
+    return "external";
+}
+
+static int cmd_hold_servers(int argc, char **argv)
+{
+    const char *variant = take_variant(&argc, &argv);
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("Usage: tandem-report hold-servers [--variant NAME] [the flags of `run`]\n\n"
+                   "Takes the host-wide lock of every server the run talks to, as `tandem-<variant> run`\n"
+                   "does before it measures, prints \"held\" and keeps the locks until its standard input\n"
+                   "ends. For a client outside C (docs/own-client.md): start it on a pipe before the\n"
+                   "preflight and close the pipe once the results are written. It waits for a server\n"
+                   "another measurement holds, saying for whom, unless --no-wait is given.\n\n"
+                   "Example:\n"
+                   "  tandem-report hold-servers --variant my-client --scenario-file experiments/scenarios/sim-two-agents.yaml\n\n"
+                   "Exit status: 0 held and let go; 1 a lock could not be taken; 2 bad command line;\n"
+                   "4 --no-wait and a server was busy; 130 interrupted while waiting.\n");
+            return EXIT_OK;
+        }
+    char err[2048] = "";
+    int rc = tdm_hold_servers(variant, argc, argv, err, sizeof err);
+    if (err[0])
+        fprintf(stderr, "tandem-report hold-servers: %s\n", err);
+    return rc;
+}
+
 static int cmd_plan(int argc, char **argv)
 {
-    const char *variant = "external";
-    if (argc > 2 && strcmp(argv[1], "--variant") == 0) {
-        variant = argv[2];
-        argv[2] = argv[0];
-        argc -= 2;
-        argv += 2;
-    }
+    const char *variant = take_variant(&argc, &argv);
     bool help = false;
     char err[2048] = "";
     int rc = tdm_plan_print(variant, argc, argv, stdout, &help, err, sizeof err);
@@ -420,6 +454,8 @@ int main(int argc, char **argv)
         return cmd_import(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "plan") == 0)
         return cmd_plan(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "hold-servers") == 0)
+        return cmd_hold_servers(argc - 1, argv + 1);
     if (argc > 1 && (strcmp(argv[1], "check") == 0 || strcmp(argv[1], "finalize") == 0))
         return cmd_rundir(argc - 1, argv + 1, strcmp(argv[1], "finalize") == 0);
     tdm_report_options o = {

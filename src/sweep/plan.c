@@ -249,6 +249,7 @@ char **tdm_sweep_child_argv(const tdm_experiment *e, const tdm_sweep_cell *c, co
     push(&a, "--output-dir");
     push(&a, outdir);
     push(&a, "--quiet");
+    push(&a, "--no-lock"); /* the cell holds its servers' locks (run_endpoints.c) */
     if (a.oom) {
         tdm_sweep_argv_free(a.v);
         return NULL;

@@ -9,9 +9,6 @@
 #include "sweep/plan.h"
 #include "sweep/run_int.h"
 
-/* How often a waiting cell tries again: short beside any cell, long beside a lock's cost. */
-#define RETRY_MS 250
-
 static tdm_sweep_cell_outcome keep_cooldown(tdm_sweep_runner *r, const tdm_endpoint_locks *l)
 {
     int64_t cool_ns = r->c->e.run.cooldown_ms * 1000000;
@@ -25,41 +22,37 @@ static tdm_sweep_cell_outcome keep_cooldown(tdm_sweep_runner *r, const tdm_endpo
     return tdm_sweep_sleep_ms(left_ms) ? TDM_SWEEP_CELL_STOP_INTERRUPT : TDM_SWEEP_CELL_DONE;
 }
 
+/* Said even with --quiet: a sweep that seems to hang must say why. */
+static void say_waiting(const char *holder, void *ctx)
+{
+    fprintf(stderr, "tandem-sweep: cell %s waits for its server: %s\n", (const char *)ctx, holder);
+}
+
 tdm_sweep_cell_outcome tdm_sweep_lock_servers(tdm_sweep_runner *r, size_t i, tdm_endpoint_locks *l)
 {
     tdm_sweep_ctx *c = r->c;
     const tdm_sweep_point *pt = tdm_sweep_cell_point(c, i);
     char *id = tdm_sweep_cell_id(&c->e, &c->cells[i]);
+    const char *name = id ? id : "?";
     char what[512], holder[1024] = "", err[1024] = "";
-    snprintf(what, sizeof what, "tandem-sweep %s cell %s", c->e.name ? c->e.name : "?", id ? id : "?");
-    bool said = false;
+    snprintf(what, sizeof what, "tandem-sweep %s cell %s", c->e.name ? c->e.name : "?", name);
+    tdm_lock_wait w = {.no_wait = c->o->no_wait, .pause_ms = tdm_sweep_sleep_ms, .waiting = say_waiting,
+                       .ctx = (void *)name};
     tdm_sweep_cell_outcome out = TDM_SWEEP_CELL_DONE;
-    for (;;) {
-        int rc = tdm_endpoint_locks_try(l, pt->urls, pt->n_urls, what, holder, sizeof holder, err, sizeof err);
-        if (rc == 0)
-            break;
-        if (rc < 0) {
-            fprintf(stderr, "tandem-sweep: cell %s: %s\n", id ? id : "?", err);
-            out = TDM_SWEEP_CELL_STOP_ERROR;
-            break;
-        }
-        if (c->o->no_wait) {
-            fprintf(stderr,
-                    "tandem-sweep: cell %s not run: its server is measuring for another process (%s); run it "
-                    "again later, or without --no-wait to wait for it\n",
-                    id ? id : "?", holder);
-            out = TDM_SWEEP_CELL_STOP_BUSY;
-            break;
-        }
-        if (!said) {
-            /* Said even with --quiet: a sweep that seems to hang must say why. */
-            fprintf(stderr, "tandem-sweep: cell %s waits for its server: %s\n", id ? id : "?", holder);
-            said = true;
-        }
-        if (tdm_sweep_sleep_ms(RETRY_MS)) {
-            out = TDM_SWEEP_CELL_STOP_INTERRUPT;
-            break;
-        }
+    switch (tdm_endpoint_locks_take(l, pt->urls, pt->n_urls, what, &w, holder, sizeof holder, err, sizeof err)) {
+    case TDM_LOCKS_HELD: break;
+    case TDM_LOCKS_BUSY:
+        fprintf(stderr,
+                "tandem-sweep: cell %s not run: its server is measuring for another process (%s); run it "
+                "again later, or without --no-wait to wait for it\n",
+                name, holder);
+        out = TDM_SWEEP_CELL_STOP_BUSY;
+        break;
+    case TDM_LOCKS_INTERRUPTED: out = TDM_SWEEP_CELL_STOP_INTERRUPT; break;
+    default:
+        fprintf(stderr, "tandem-sweep: cell %s: %s\n", name, err);
+        out = TDM_SWEEP_CELL_STOP_ERROR;
+        break;
     }
     free(id);
     if (out == TDM_SWEEP_CELL_DONE && (out = keep_cooldown(r, l)) != TDM_SWEEP_CELL_DONE)

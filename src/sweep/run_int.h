@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sweep/endpoint_lock.h"
+#include "core/endpoint_lock.h"
 #include "sweep/manifest.h"
 #include "sweep/pins.h"
 #include "sweep/sweep_int.h"

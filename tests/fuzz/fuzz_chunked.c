@@ -49,11 +49,7 @@ static outcome decode(const uint8_t *data, size_t len, int step, uint64_t salt, 
     outcome o = {TDM_HTTP1_MORE, 0, 0, ""};
     size_t at = 0;
     do {
-        size_t n = len - at;
-        if (step == 1 && n > 0)
-            n = 1;
-        else if (step == 2 && n > 0)
-            n = fuzz_split_piece(&cut, n);
+        size_t n = fuzz_piece_len(step, &cut, len - at);
         char *piece = fuzz_exact_copy(data + at, n);
         s->lo = piece;
         s->hi = piece + n;

@@ -66,4 +66,16 @@ static inline size_t fuzz_split_piece(fuzz_split *s, size_t left)
     return n < left ? n : left;
 }
 
+/* How a framing pass cuts the input: FUZZ_WHOLE in one piece, FUZZ_BYTES one byte at a
+ * time, FUZZ_PIECES in pieces fuzz_split_piece draws. */
+enum { FUZZ_WHOLE = 0, FUZZ_BYTES = 1, FUZZ_PIECES = 2 };
+
+/* The length of the next piece of a pass that cuts as `step` says, with left bytes to go. */
+static inline size_t fuzz_piece_len(int step, fuzz_split *cut, size_t left)
+{
+    if (left == 0 || step == FUZZ_WHOLE)
+        return left;
+    return step == FUZZ_BYTES ? 1 : fuzz_split_piece(cut, left);
+}
+
 #endif

@@ -149,11 +149,7 @@ static void frame(const uint8_t *data, size_t len, size_t max_line, enum mode m,
     int rc = 0;
     size_t at = 0;
     do {
-        size_t n = len - at;
-        if (step == 1 && n > 0)
-            n = 1;
-        else if (step == 2 && n > 0)
-            n = fuzz_split_piece(&cut, n);
+        size_t n = fuzz_piece_len(step, &cut, len - at);
         char *piece = fuzz_exact_copy(data + at, n);
         rc = feed(&f, m, piece, n, s);
         free(piece);

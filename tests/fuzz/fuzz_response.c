@@ -136,11 +136,7 @@ static void parse(const uint8_t *data, size_t len, size_t max_header, bool head,
     bool ended = false; /* the last response ended; reset before feeding the next one */
     size_t at = 0;
     while (rc >= 0 && at < len) {
-        size_t n = len - at;
-        if (step == 1)
-            n = 1;
-        else if (step == 2)
-            n = fuzz_split_piece(&cut, n);
+        size_t n = fuzz_piece_len(step, &cut, len - at);
         char *piece = fuzz_exact_copy(data + at, n);
         s->lo = piece;
         s->hi = piece + n;

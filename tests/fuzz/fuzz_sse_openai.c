@@ -122,11 +122,7 @@ static void frame(const uint8_t *data, size_t len, size_t max_event, int step, u
     int rc = 0;
     size_t at = 0;
     do {
-        size_t n = len - at;
-        if (step == 1 && n > 0)
-            n = 1;
-        else if (step == 2 && n > 0)
-            n = fuzz_split_piece(&cut, n);
+        size_t n = fuzz_piece_len(step, &cut, len - at);
         char *piece = fuzz_exact_copy(data + at, n);
         rc = tdm_sse_feed(&f, piece, n, on_event, s);
         free(piece);

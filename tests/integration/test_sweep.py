@@ -315,7 +315,7 @@ def test_dry_run_tr115_lists_150_cells(tmp_path):
     assert heads[0].startswith("[1/150] block 1") and heads[-1].startswith("[150/150] block 5")
     assert len({h.split()[3] for h in heads}) == 150  # 150 distinct cells
     for c in cmds:
-        assert " run --scenario " in c and "--output-dir %s/" % out in c and c.endswith("--quiet")
+        assert " run --scenario " in c and "--output-dir %s/" % out in c and c.endswith("--quiet --no-lock")
         assert " --gpu-telemetry=auto " in c  # every cell samples the GPU wherever there is one
     assert "model_digest 'FILL-IN-ON-THE-GPU-HOST' is not a digest yet" in res.stdout
     assert not os.path.exists(out)

@@ -123,7 +123,7 @@ static void test_ids_dirs_argv(void **state)
                              "--collector-ollama-url http://127.0.0.1:1 --insight-ollama-url http://127.0.0.1:2 "
                              "--chimera-num-gpu 80 --chimera-temperature 0.7 --chimera2-num-ctx 1024 "
                              "--calls-per-agent 1 --runs 2 --num-predict 5 --seed 7 --num-thread 1 --keep-alive 5m "
-                             "--no-warmup --gpu-telemetry=auto --output-dir /o/het/smol-1kb/.rep2.tmp --quiet");
+                             "--no-warmup --gpu-telemetry=auto --output-dir /o/het/smol-1kb/.rep2.tmp --quiet --no-lock");
     free(id);
     free(fin);
     free(tmp);
@@ -148,7 +148,7 @@ static void test_argv_gpu_telemetry(void **state)
     tdm_sweep_cell c = {0, 0, 1, 1, 0, 0, 0};
     char **argv = tdm_sweep_child_argv(&e, &c, "/bin/tandem-smol", "/o");
     char *cmd = tdm_sweep_shell_join(argv);
-    assert_non_null(strstr(cmd, " --gpu-telemetry=off --output-dir /o --quiet"));
+    assert_non_null(strstr(cmd, " --gpu-telemetry=off --output-dir /o --quiet --no-lock"));
     free(cmd);
     tdm_sweep_argv_free(argv);
     e.run.gpu_telemetry = TDM_GPU_ON;

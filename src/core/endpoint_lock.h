@@ -1,18 +1,18 @@
 /* endpoint_lock.h — one measurement per server on this host, whoever runs it.
  *
- * Before a cell measures, it takes an exclusive lock on every server it talks to: a lock
- * file per server under a host-wide folder, locked with flock(2). Sweeps, emitted
- * `--cell` jobs and Slurm tasks on one node all use the same folder, so a second cell
- * that wants a server already in use waits (or, with --no-wait, gives up) instead of
- * measuring the first cell's contention as its own. flock locks belong to the open file,
+ * Before a run or a sweep's cell measures, it takes an exclusive lock on every server it
+ * talks to: a lock file per server under a host-wide folder, locked with flock(2). Plain
+ * `tandem-<variant> run`s, sweeps, emitted `--cell` jobs and Slurm tasks on one node all
+ * use the same folder, so a second measurement that wants a server already in use waits
+ * (or, with --no-wait, gives up) instead of measuring the first one's load as its own. flock locks belong to the open file,
  * so a process that dies, crash or SIGKILL included, drops them with it.
  *
  * The file holds who has the lock (pid, host, what is measured, since when) so a waiting
  * cell can say whom it waits for, and, once released, the instant of the release on
  * CLOCK_BOOTTIME (one clock for every process of the host), so the next holder can keep
  * the experiment's cool-down after a measurement another process made. */
-#ifndef TDM_SWEEP_ENDPOINT_LOCK_H
-#define TDM_SWEEP_ENDPOINT_LOCK_H
+#ifndef TDM_CORE_ENDPOINT_LOCK_H
+#define TDM_CORE_ENDPOINT_LOCK_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,6 +43,22 @@ int tdm_endpoint_locks_try(tdm_endpoint_locks *l, char *const *urls, size_t n, c
 
 /* Lets every lock go, writing the release instant into each file first. */
 void tdm_endpoint_locks_release(tdm_endpoint_locks *l);
+
+/* How tdm_endpoint_locks_take waits for a busy server. */
+typedef struct tdm_lock_wait {
+    bool no_wait;                                   /* give up at once (the caller exits 4) */
+    int (*pause_ms)(int64_t ms);                    /* sleeps; non-zero when interrupted meanwhile */
+    void (*waiting)(const char *holder, void *ctx); /* said once, when the first try finds one busy */
+    void *ctx;
+} tdm_lock_wait;
+
+enum { TDM_LOCKS_HELD = 0, TDM_LOCKS_BUSY = 1, TDM_LOCKS_INTERRUPTED = 2, TDM_LOCKS_ERROR = -1 };
+
+/* tdm_endpoint_locks_try until every lock is held, pausing between tries; returns a
+ * TDM_LOCKS_* value. BUSY (with w->no_wait) leaves the holder's description in holder;
+ * ERROR leaves the message in err. */
+int tdm_endpoint_locks_take(tdm_endpoint_locks *l, char *const *urls, size_t n, const char *what,
+                            const tdm_lock_wait *w, char *holder, size_t holderlen, char *err, size_t errlen);
 
 /* CLOCK_BOOTTIME in nanoseconds: the clock of last_release_ns. */
 int64_t tdm_endpoint_lock_now_ns(void);

@@ -1,5 +1,5 @@
 /* endpoint_lock.c — one measurement per server on this host (see endpoint_lock.h). */
-#include "sweep/endpoint_lock.h"
+#include "core/endpoint_lock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -242,6 +242,25 @@ int tdm_endpoint_locks_try(tdm_endpoint_locks *l, char *const *urls, size_t n, c
 let_go:
     drop(l);
     return -1;
+}
+
+/* How often a waiting measurement tries again: short beside any run, long beside a lock's cost. */
+#define RETRY_MS 250
+
+int tdm_endpoint_locks_take(tdm_endpoint_locks *l, char *const *urls, size_t n, const char *what,
+                            const tdm_lock_wait *w, char *holder, size_t holderlen, char *err, size_t errlen)
+{
+    for (bool said = false;; said = true) {
+        int rc = tdm_endpoint_locks_try(l, urls, n, what, holder, holderlen, err, errlen);
+        if (rc <= 0)
+            return rc < 0 ? TDM_LOCKS_ERROR : TDM_LOCKS_HELD;
+        if (w->no_wait)
+            return TDM_LOCKS_BUSY;
+        if (!said && w->waiting)
+            w->waiting(holder, w->ctx);
+        if (w->pause_ms(RETRY_MS) != 0)
+            return TDM_LOCKS_INTERRUPTED;
+    }
 }
 
 void tdm_endpoint_locks_release(tdm_endpoint_locks *l)

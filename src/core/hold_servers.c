@@ -1,0 +1,40 @@
+/* hold_servers.c — a run's server locks held for a client outside C (see hold_servers.h). */
+#include "core/hold_servers.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "core/cli.h"
+#include "core/run_lock.h"
+
+int tdm_hold_servers(const char *variant, int argc, char **argv, char *err, size_t errlen)
+{
+    tdm_cli cli;
+    int rc = tdm_cli_parse(argc, argv, variant, &cli, err, errlen);
+    if (rc != TDM_EXIT_OK) {
+        tdm_cli_free(&cli);
+        return rc;
+    }
+    tdm_endpoint_locks locks = {0};
+    rc = tdm_run_lock_servers(&cli.scenario, &cli.settings, variant, &locks);
+    tdm_cli_free(&cli);
+    if (rc != TDM_EXIT_OK)
+        return rc;
+    /* Held: a ^C to the terminal's process group must not drop the locks while the
+     * client still finishes its interrupted run; the end of stdin says when. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    if (printf("held\n") < 0 || fflush(stdout) != 0) {
+        tdm_endpoint_locks_release(&locks);
+        return TDM_EXIT_ERROR;
+    }
+    char buf[256];
+    ssize_t n;
+    while ((n = read(STDIN_FILENO, buf, sizeof buf)) != 0)
+        if (n < 0 && errno != EINTR)
+            break;
+    tdm_endpoint_locks_release(&locks);
+    return TDM_EXIT_OK;
+}
