@@ -57,80 +57,81 @@ def build_request(method, path, body=b"", host="127.0.0.1", port=0, version="1.1
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
+def parse_response(raw, method="GET", closed=False):
+    """One HTTP/1.x response parsed from raw bytes, as far as they go (a capture file, or
+    what a socket gave so far); closed: the server closed after them, which ends a body
+    framed by neither Content-Length nor chunking."""
+    r = Response()
+    r.raw, r.closed = raw, closed
+    if b"\r\n\r\n" not in raw:
+        return r
+    head, rest = raw.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    r.status_line = lines[0]
+    r.status = int(lines[0].split()[1])
+    for line in lines[1:]:
+        k, v = line.split(":", 1)
+        r.headers.append((k, v.strip()))
+    cl = r.header("Content-Length")
+    if method == "HEAD" or r.status in (204, 304):
+        r.complete = True
+    elif (r.header("Transfer-Encoding") or "").lower() == "chunked":
+        r.chunked = True
+        while b"\r\n" in rest:
+            size_line, after = rest.split(b"\r\n", 1)
+            size = int(size_line, 16)
+            if len(after) < size + 2:
+                break
+            data, rest = after[:size], after[size + 2:]
+            if size == 0:
+                r.complete = True
+                break
+            r.chunks.append(data)
+            r.body += data
+    elif cl is not None:
+        n = int(cl)
+        r.body = rest[:n]
+        r.complete = len(rest) >= n
+    else:
+        r.body = rest
+        r.complete = closed
+    return r
+
+
 def exchange(port, method, path, body=b"", version="1.1", headers=None, send_host=True,
              raw_request=None, timeout=30.0, linger=None):
-    """Sends one request and reads one response, plus whether the server then closed the
-    connection: it waits up to `linger` seconds for that after a complete response
-    (default: 1 s when the response says it will close or is HTTP/1.0, else 20 ms)."""
+    """Sends one request and reads one response (until it is complete, the server closes,
+    or timeout), plus whether the server then closed the connection: it waits up to
+    `linger` seconds for that after a complete response (default: 1 s when the response
+    says it will close or is HTTP/1.0, else 20 ms; 0 does not wait)."""
     req = raw_request if raw_request is not None else build_request(
         method, path, body, port=port, version=version, headers=headers, send_host=send_host)
-    r = Response()
+    raw, closed = b"", False
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         s.sendall(req)
-        buf = b""
         deadline = time.monotonic() + timeout
 
         def more():
-            nonlocal buf
+            nonlocal raw, closed
             s.settimeout(max(0.01, deadline - time.monotonic()))
             try:
                 d = s.recv(65536)
             except socket.timeout:
                 return False
             except ConnectionResetError:
-                r.closed = True
+                closed = True
                 return False
             if not d:
-                r.closed = True
+                closed = True
                 return False
-            buf += d
-            r.raw += d
+            raw += d
             return True
 
-        while b"\r\n\r\n" not in buf:
-            if not more():
-                return r
-        head, buf = buf.split(b"\r\n\r\n", 1)
-        lines = head.decode("latin-1").split("\r\n")
-        r.status_line = lines[0]
-        r.status = int(lines[0].split()[1])
-        for line in lines[1:]:
-            k, v = line.split(":", 1)
-            r.headers.append((k, v.strip()))
-        is_head = method == "HEAD"
-        te = (r.header("Transfer-Encoding") or "").lower()
-        cl = r.header("Content-Length")
-        if is_head or r.status in (204, 304):
-            r.complete = True
-        elif te == "chunked":
-            r.chunked = True
-            while True:
-                while b"\r\n" not in buf:
-                    if not more():
-                        return r
-                size_line, buf = buf.split(b"\r\n", 1)
-                size = int(size_line, 16)
-                while len(buf) < size + 2:
-                    if not more():
-                        return r
-                data, buf = buf[:size], buf[size + 2:]
-                if size == 0:
-                    r.complete = True
-                    break
-                r.chunks.append(data)
-                r.body += data
-        elif cl is not None:
-            n = int(cl)
-            while len(buf) < n:
-                if not more():
-                    return r
-            r.body, buf = buf[:n], buf[n:]
-            r.complete = True
-        else:
-            while more():
-                pass
-            r.body = buf
-            r.complete = r.closed
+        r = parse_response(raw, method, closed)
+        while not r.complete and more():
+            r = parse_response(raw, method, closed)
+        r = parse_response(raw, method, closed)
+        if not r.complete or closed:
             return r
         # Does the server close after this response?
         if linger is None:
@@ -138,10 +139,10 @@ def exchange(port, method, path, body=b"", version="1.1", headers=None, send_hos
                 r.status_line.startswith("HTTP/1.0")
             linger = 1.0 if closing else 0.02
         deadline = time.monotonic() + linger
-        while not r.closed and time.monotonic() < deadline:
+        while not closed and time.monotonic() < deadline:
             if not more():
                 break
-    return r
+    return parse_response(raw, method, closed)
 
 
 def key_shape(v):

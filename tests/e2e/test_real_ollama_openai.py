@@ -16,7 +16,6 @@ What must hold against the real thing:
   server's message.
 """
 
-import json
 import os
 import subprocess
 
@@ -28,6 +27,7 @@ if skip_requested():
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
 from engine import bindir, variants  # noqa: E402
+from test_real_ollama import all_calls, load, run  # noqa: E402
 
 # The C variants (a variants/<v>/variant.mk each); the Python clients are their own tests' business.
 C_VARIANTS = [v for v in variants() if os.path.exists(os.path.join(REPO, "variants", v, "variant.mk"))]
@@ -62,23 +62,8 @@ agents:
 """
 
 
-def run(variant, scen, outdir, args=()):
-    cmd = [os.path.join(bindir(), "tandem-" + variant), "run", "--scenario-file", str(scen), "--output-dir",
-           str(outdir), "--quiet"] + list(args)
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-
-
-def load(outdir, name):
-    with open(os.path.join(str(outdir), name)) as f:
-        return json.load(f)
-
-
-def all_calls(outdir):
-    calls, k = [], 1
-    while os.path.exists(os.path.join(str(outdir), "run_%d" % k, "records.json")):
-        calls += load(outdir, os.path.join("run_%d" % k, "records.json"))["calls"]
-        k += 1
-    return calls
+def run_file(variant, scen, outdir, args=()):
+    return run(variant, ["--scenario-file", str(scen)] + list(args), outdir)
 
 
 def scenario(tmp_path, ollama, model="tiny"):
@@ -90,7 +75,7 @@ def scenario(tmp_path, ollama, model="tiny"):
 @pytest.mark.parametrize("variant", C_VARIANTS)
 def test_openai_api_token_counts_match_usage(variant, ollama, tmp_path):
     out = tmp_path / "out"
-    proc = run(variant, scenario(tmp_path, ollama), out)
+    proc = run_file(variant, scenario(tmp_path, ollama), out)
     assert proc.returncode == 0, "exit %d\n%s" % (proc.returncode, proc.stderr)
     summary = load(out, "summary.json")
     assert summary["complete"] is True and summary["failed_calls"] == 0, summary
@@ -133,14 +118,14 @@ def test_openai_api_token_counts_match_usage(variant, ollama, tmp_path):
 def test_openai_missing_model(variant, ollama, tmp_path):
     scen = scenario(tmp_path, ollama, model="nosuch:7b")
     out = tmp_path / "pre"
-    proc = run(variant, scen, out)
+    proc = run_file(variant, scen, out)
     assert proc.returncode == 1, (proc.returncode, proc.stderr)
     for i in (0, 1):
         assert "model 'nosuch:7b' is not served by %s" % ollama.url(i) in proc.stderr, proc.stderr
     assert "tiny:latest" in proc.stderr
     assert not os.path.exists(os.path.join(str(out), "run_1"))
     out = tmp_path / "real404"
-    proc = run(variant, scen, out, ["--no-preflight", "--no-warmup"])
+    proc = run_file(variant, scen, out, ["--no-preflight", "--no-warmup"])
     assert proc.returncode == 3, (proc.returncode, proc.stderr)
     first = [c for c in all_calls(out) if c["step"] == 0]
     assert first

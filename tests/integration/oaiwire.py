@@ -11,105 +11,24 @@ values (but Date, and Content-Length where a body holds generated text) are equa
 HTTP chunks frame the same SSE events, and every JSON object has the same keys in the
 same order with the same values, except those that cannot agree: ids ("chatcmpl-N"),
 "created", generated text and token counts. Error bodies must be equal byte for byte.
-Standard library only.
+Standard library only; the bytes are read and parsed by tests/e2e/rawhttp.py.
 """
 
 import json
 import os
 import re
-import socket
-import time
+import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CAPTURES = os.path.join(REPO, "tests", "e2e", "captures")
-
-
-class Resp:
-    def __init__(self):
-        self.raw = b""
-        self.status_line = ""
-        self.status = None
-        self.headers = []      # (name, value), in order
-        self.chunked = False
-        self.chunks = []       # chunked: each chunk's data
-        self.body = b""
-        self.complete = False
-
-    def header(self, name):
-        for k, v in self.headers:
-            if k.lower() == name.lower():
-                return v
-        return None
-
-    def json(self):
-        return json.loads(self.body)
-
-
-def parse_raw(raw, method="GET"):
-    """Parses one HTTP/1.1 response from raw bytes (as far as they go)."""
-    r = Resp()
-    r.raw = raw
-    if b"\r\n\r\n" not in raw:
-        return r
-    head, rest = raw.split(b"\r\n\r\n", 1)
-    lines = head.decode("latin-1").split("\r\n")
-    r.status_line = lines[0]
-    r.status = int(lines[0].split()[1])
-    for line in lines[1:]:
-        k, v = line.split(":", 1)
-        r.headers.append((k, v.strip()))
-    if method == "HEAD":
-        r.complete = True
-    elif (r.header("Transfer-Encoding") or "").lower() == "chunked":
-        r.chunked = True
-        while b"\r\n" in rest:
-            size_line, after = rest.split(b"\r\n", 1)
-            size = int(size_line, 16)
-            if len(after) < size + 2:
-                break
-            data, rest = after[:size], after[size + 2:]
-            if size == 0:
-                r.complete = True
-                break
-            r.chunks.append(data)
-            r.body += data
-    elif r.header("Content-Length") is not None:
-        n = int(r.header("Content-Length"))
-        r.body = rest[:n]
-        r.complete = len(rest) >= n
-    else:
-        r.body = rest
-    return r
+sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
+from rawhttp import exchange, parse_response  # noqa: E402  (one HTTP reader for both suites)
 
 
 def fetch(port, method, path, body=b"", timeout=20.0, headers=()):
     """Sends one request (Content-Length framed, as curl does) and reads one response:
     until it is complete, or the server closes, or timeout."""
-    if isinstance(body, (dict, list)):
-        body = json.dumps(body).encode()
-    elif isinstance(body, str):
-        body = body.encode()
-    lines = ["%s %s HTTP/1.1" % (method, path), "Host: 127.0.0.1:%d" % port]
-    lines += ["%s: %s" % kv for kv in headers]
-    if body or method == "POST":
-        lines += ["Content-Type: application/json", "Content-Length: %d" % len(body)]
-    req = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-    raw = b""
-    deadline = time.monotonic() + timeout
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(req)
-        while True:
-            r = parse_raw(raw, method)
-            if r.complete:
-                return r
-            s.settimeout(max(0.01, deadline - time.monotonic()))
-            try:
-                d = s.recv(65536)
-            except (socket.timeout, ConnectionResetError):
-                d = b""
-            if not d:
-                return parse_raw(raw, method)
-            raw += d
+    return exchange(port, method, path, body=body, headers=list(headers), timeout=timeout, linger=0)
 
 
 class Capture:
@@ -123,7 +42,7 @@ class Capture:
         note = body.find("  (")
         self.body = (body[:note] if note >= 0 else body).encode()
         with open(os.path.join(CAPTURES, name + ".txt"), "rb") as f:
-            self.resp = parse_raw(f.read(), self.method)
+            self.resp = parse_response(f.read(), self.method)
         self.name = name
 
 
