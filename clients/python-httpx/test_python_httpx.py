@@ -295,16 +295,3 @@ def test_an_interrupt_ends_a_step_waiting_for_another(wf_sim, tmp_path):
     calls = {c["agent"]: c for c in load_records(out)["calls"]}
     assert calls[1]["t_begin_ns"] == 0
     assert calls[1]["error"]["kind"] == "skipped" and "interrupted" in calls[1]["error"]["message"], calls[1]
-
-
-@needs_report
-def test_an_openai_agent_is_refused_with_the_fix(tmp_path):
-    scen = tmp_path / "oa.yaml"
-    scen.write_text("name: oa\ndefaults: {url: http://127.0.0.1:9, model: m, api: openai}\n"
-                    "agents:\n  - {name: a, prompt: p}\n")
-    plan = subprocess.run([REPORT, "plan", "--scenario-file", str(scen)], capture_output=True, text=True)
-    if plan.returncode != 0:
-        pytest.skip("this tandem-report has no api: openai yet: " + plan.stderr.strip())
-    p = run_launcher("run", "--scenario-file", str(scen), "--output-dir", str(tmp_path / "out"))
-    assert p.returncode == 2 and "agent 'a' uses api: openai" in p.stderr and "tandem-openai-python" in p.stderr
-    assert not os.path.exists(str(tmp_path / "out"))

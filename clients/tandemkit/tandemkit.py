@@ -442,25 +442,30 @@ def _utf8_len(s):
     return len(s) if s.isascii() else len(s.encode("utf-8", "surrogatepass"))
 
 
-def parse_line(line):
-    """tdm_ollama_parse_line: returns (done, content, thinking, error, done_reason, counters)
-    or raises LineError("<why>; line: <quote>")."""
+def _json_object(data, what):
+    """One reply object by src/core/json_member.c's rules: the object, and wrong(key,
+    value, expected), the LineError for a member of the wrong type. Raises LineError
+    ("<why>; <what>: <quote>") when data is not a JSON object."""
     def fail(msg):
-        return LineError("%s; line: %s" % (msg, quote_line(line)))
+        return LineError("%s; %s: %s" % (msg, what, quote_line(data)))
 
     try:
-        obj = json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
+        obj = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
     except UnicodeDecodeError as e:
-        raise fail("not valid JSON (at byte %d: unable to decode byte 0x%02x)" % (e.start, line[e.start]))
+        raise fail("not valid JSON (at byte %d: unable to decode byte 0x%02x)" % (e.start, data[e.start]))
     except json.JSONDecodeError as e:
         raise fail("not valid JSON (at byte %d: %s)" % (e.pos, e.msg))
     except (ValueError, RecursionError) as e:
         raise fail("not valid JSON (%s)" % e)
     if not isinstance(obj, dict):
         raise fail("expected a JSON object, got %s" % _type_name(obj))
+    return obj, lambda key, v, expected: fail('"%s" is %s, expected %s' % (key, _type_name(v), expected))
 
-    def wrong(key, v, expected):
-        return fail('"%s" is %s, expected %s' % (key, _type_name(v), expected))
+
+def parse_line(line):
+    """tdm_ollama_parse_line: returns (done, content, thinking, error, done_reason, counters)
+    or raises LineError("<why>; line: <quote>")."""
+    obj, wrong = _json_object(line, "line")
 
     def string_member(o, key, shown=None):
         v = o.get(key)
@@ -573,6 +578,181 @@ class Framer:
         return NDJSON_OK
 
 
+# ---- OpenAI's streamed chat completion (src/core/sse.c, openai_proto.c) ---------------------
+
+SSE_OK, SSE_ERR_TOO_LONG = 0, -1
+SSE_LINE_SLACK = 8  # a line may exceed max_event by its field name ("data: ")
+
+
+class SseFramer:
+    """tdm_sse: Server-Sent Events from a byte stream, whatever the split. Lines end in
+    "\r\n", "\n" or "\r"; "data:VALUE" / "data: VALUE" lines add VALUE (joined by "\n"),
+    ':' starts a comment, other fields are ignored, an empty line ends an event that has
+    data. An event or line longer than max_event is an error."""
+    __slots__ = ("line", "data", "has_data", "after_cr", "max_event", "events", "error")
+
+    def __init__(self, max_event):
+        self.line = bytearray()
+        self.data = bytearray()
+        self.has_data = False
+        self.after_cr = False
+        self.max_event = max_event
+        self.events = 0
+        self.error = 0
+
+    def pending(self):
+        return len(self.line) + len(self.data)
+
+    def _fail(self, code):
+        self.line, self.data, self.has_data, self.error = bytearray(), bytearray(), False, code
+        return code
+
+    def _take(self, line, fn):
+        if not line:
+            if not self.has_data:
+                return SSE_OK
+            self.events += 1
+            data = bytes(self.data)
+            self.data = bytearray()
+            self.has_data = False
+            return fn(data)
+        if line[0] == 58:  # ':' a comment
+            return SSE_OK
+        colon = line.find(b":")
+        name = line if colon < 0 else line[:colon]
+        if name != b"data":
+            return SSE_OK
+        v = b"" if colon < 0 else line[colon + 1:]
+        if v[:1] == b" ":
+            v = v[1:]
+        if len(v) + (1 if self.has_data else 0) > self.max_event - len(self.data):
+            return self._fail(SSE_ERR_TOO_LONG)
+        if self.has_data:
+            self.data += b"\n"
+        self.data += v
+        self.has_data = True
+        return SSE_OK
+
+    def feed(self, data, fn):
+        """Returns SSE_OK, SSE_ERR_TOO_LONG, or fn's non-zero return (the rest is dropped)."""
+        if self.error:
+            return self.error
+        i, n = 0, len(data)
+        if n and self.after_cr:
+            self.after_cr = False
+            if data[0] == 10:
+                i = 1
+        line_max = self.max_event + SSE_LINE_SLACK
+        while i < n:
+            nl = data.find(b"\n", i)
+            cr = data.find(b"\r", i, nl if nl >= 0 else n)
+            eol = cr if cr >= 0 else nl
+            if eol < 0:
+                if n - i > line_max - len(self.line):
+                    return self._fail(SSE_ERR_TOO_LONG)
+                self.line += data[i:]
+                break
+            if eol - i > line_max - len(self.line):
+                return self._fail(SSE_ERR_TOO_LONG)
+            if self.line:
+                self.line += data[i:eol]
+                line = bytes(self.line)
+                self.line = bytearray()
+            else:
+                line = bytes(data[i:eol])
+            rc = self._take(line, fn)
+            if rc < 0:
+                return rc
+            i = eol + 1
+            if data[eol] == 13:
+                if i < n and data[i] == 10:
+                    i += 1
+                elif i == n:
+                    self.after_cr = True
+            if rc > 0:
+                self.line, self.data, self.has_data, self.after_cr = bytearray(), bytearray(), False, False
+                return rc
+        return SSE_OK
+
+
+def openai_is_done(data):
+    """tdm_openai_is_done: the "[DONE]" sentinel (blanks around it forgiven)."""
+    return data.strip(b" \t") == b"[DONE]"
+
+
+def parse_openai(data):
+    """tdm_openai_parse: one chat completion object, a streamed chunk or a whole reply.
+    Returns (content, reasoning, error, finish_reason, counters, whole) or raises
+    LineError("<why>; event: <quote>"). Unknown members are ignored; null counts as absent."""
+    obj, wrong = _json_object(data, "event")
+
+    def member(o, key, kind, path, expected):
+        v = o.get(key)
+        if v is None:
+            return None
+        if not isinstance(v, kind) or isinstance(v, bool):
+            raise wrong(path, v, expected)
+        return v
+
+    error = None
+    e = obj.get("error")
+    if isinstance(e, str):
+        error = e
+    elif isinstance(e, dict):
+        error = member(e, "message", str, "error.message", "a string")
+        if error is None:
+            error = "(the server's error had no message)"
+    elif e is not None:
+        raise wrong("error", e, "an object with a message")
+    member(obj, "model", str, "model", "a string")
+    content = reasoning = finish = None
+    whole = False
+    choices = member(obj, "choices", list, "choices", "an array")
+    if choices:
+        ch = choices[0]
+        if not isinstance(ch, dict):
+            raise wrong("choices[0]", ch, "an object")
+        finish = member(ch, "finish_reason", str, "choices[0].finish_reason", "a string or null")
+        which, m = "delta", member(ch, "delta", dict, "choices[0].delta", "an object")
+        if m is None:
+            which, m = "message", member(ch, "message", dict, "choices[0].message", "an object")
+            whole = m is not None
+        if m is not None:
+            content = member(m, "content", str, "choices[0].%s.content" % which, "a string or null")
+            for k in ("reasoning", "reasoning_content"):
+                if reasoning is None:
+                    reasoning = member(m, k, str, "choices[0].%s.%s" % (which, k), "a string or null")
+    counters = {}
+
+    def count(o, key, path, dst):
+        v = o.get(key)
+        if v is None:
+            return
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise wrong(path, v, "a non-negative integer")
+        counters[dst] = v
+
+    def millis(o, key, path, dst):
+        v = o.get(key)
+        if v is None:
+            return
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= 1e11:
+            raise wrong(path, v, "a number of milliseconds >= 0")
+        counters[dst] = int(round(v * 1e6))
+
+    timings = member(obj, "timings", dict, "timings", "an object")
+    if timings is not None:  # llama-server's
+        count(timings, "prompt_n", "timings.prompt_n", "prompt_eval_count")
+        count(timings, "predicted_n", "timings.predicted_n", "eval_count")
+        millis(timings, "prompt_ms", "timings.prompt_ms", "prompt_eval_duration")
+        millis(timings, "predicted_ms", "timings.predicted_ms", "eval_duration")
+    usage = member(obj, "usage", dict, "usage", "an object")
+    if usage is not None:  # its counts win over timings' (they count the whole prompt)
+        count(usage, "prompt_tokens", "usage.prompt_tokens", "prompt_eval_count")
+        count(usage, "completion_tokens", "usage.completion_tokens", "eval_count")
+    return content or "", reasoning or "", error, finish or "", counters, whole
+
+
 # ---- the per-call stream consumer (src/core/call.c) ---------------------------------------
 
 CALL_MORE, CALL_DONE, CALL_FAILED = 0, 1, -1
@@ -681,27 +861,30 @@ class Call:
             room = ERROR_BODY_MAX - len(self.error_body)
             self.error_body += data[:room]
             return CALL_MORE
-        rc = self.framer.feed(data, self._on_line)
-        if rc == NDJSON_ERR_TOO_LONG:
-            self._fail("line_too_long", "a response line exceeded %d bytes; raise max_line_bytes in the scenario if "
-                                        "the server really sends such lines" % self.framer.max_line)
-            return CALL_FAILED
+        self.frame(data)
         if self.finished:
             return CALL_DONE if r.ok else CALL_FAILED
         return CALL_MORE
 
+    def frame(self, data):
+        """The body's bytes into the API's frames (here NDJSON lines), each taken as it ends."""
+        if self.framer.feed(data, self._on_line) == NDJSON_ERR_TOO_LONG:
+            self._fail("line_too_long", "a response line exceeded %d bytes; raise max_line_bytes in the scenario if "
+                                        "the server really sends such lines" % self.framer.max_line)
+
+    @staticmethod
+    def error_of(body):
+        """The message an error body gives in this API's shape ({"error": "..."}), or None."""
+        try:
+            return parse_line(body)[3]
+        except LineError:
+            return None
+
     def _fail_from_status(self):
         r = self.rec
         body = bytes(self.error_body)
-        text = body
-        if body:
-            try:
-                err = parse_line(body)[3]
-                if err is not None:
-                    text = err.encode("utf-8", "surrogatepass")
-            except LineError:
-                pass
-        msg = server_excerpt(text)
+        err = self.error_of(body) if body else None
+        msg = server_excerpt(err.encode("utf-8", "surrogatepass") if err is not None else body)
         if r.http_status == 404 and "not found" in msg:
             r.fail("model_not_found", self.t_read, "HTTP 404: %s" % msg)
         else:
@@ -819,6 +1002,123 @@ class Call:
         self.fail(kind, now, msg)
         return True
 
+
+
+class OpenAICall(Call):
+    """tdm_call for an api: openai agent (src/core/call_openai.c): the body is Server-Sent
+    Events, or one JSON object when the server did not stream; one token event per event
+    whose delta carries content or reasoning; "data: [DONE]" completes the call; usage and
+    timings are the server counters, finish_reason the done_reason."""
+    __slots__ = ("sse", "form", "whole", "oa_counters", "oa_finish", "_on_event")
+
+    def __init__(self, rec, timeouts, max_line):
+        super().__init__(rec, timeouts, max_line)
+        self.sse = SseFramer(max_line)
+        self.form = None  # "whole" or "events" once the first non-blank byte says
+        self.whole = bytearray()
+        self.oa_counters = {}
+        self.oa_finish = ""
+        self._on_event = self.on_event
+
+    @staticmethod
+    def error_of(body):
+        try:
+            return parse_openai(body)[2]
+        except LineError:
+            return None
+
+    def _finish(self):
+        r = self.rec
+        r.have_final = True
+        r.server = dict(self.oa_counters)
+        r.done_reason = self.oa_finish.encode("utf-8", "surrogatepass")[:31].decode("utf-8", "ignore")
+        r.ok = True
+        r.t_done = self.t_read
+        self.finished = True
+
+    def _take(self, parsed, error_fmt):
+        content, reasoning, error, finish, counters, _ = parsed
+        if error is not None:
+            self._fail("server_error", error_fmt % error)
+            return 1
+        if content or reasoning:
+            r = self.rec
+            r.ev_t.append(self.t_read)
+            r.ev_content.append(_utf8_len(content))
+            tl = _utf8_len(reasoning) if reasoning else 0
+            r.ev_thinking.append(tl)
+            r.text.append(content)
+            r.thinking_bytes_total += tl
+        if finish:
+            self.oa_finish = finish
+        self.oa_counters.update(counters)
+        return 0
+
+    def on_event(self, data):
+        if self.finished:
+            return 1
+        self.rec.frames += 1
+        if openai_is_done(data):
+            self._finish()
+            return 1
+        try:
+            parsed = parse_openai(data)
+        except LineError as e:
+            self._fail("protocol", "malformed event from server: %s" % e)
+            return 1
+        return self._take(parsed, "server reported an error mid-stream: %s")
+
+    def frame(self, data):
+        if self.form is None:
+            rest = bytes(data).lstrip(b" \t\r\n")
+            if not rest:
+                return  # blanks change nothing in either form
+            self.form = "whole" if rest[:1] == b"{" else "events"
+            data = rest
+        limit = self.sse.max_event
+        if self.form == "whole":
+            if len(data) > limit - len(self.whole):
+                self._fail("line_too_long", "the (non-streamed) reply exceeded %d bytes; raise max_line_bytes in the "
+                                            "scenario if the server really sends such replies" % limit)
+            else:
+                self.whole += data
+        elif self.sse.feed(data, self._on_event) == SSE_ERR_TOO_LONG:
+            self._fail("line_too_long", "a Server-Sent Event exceeded %d bytes; raise max_line_bytes in the scenario "
+                                        "if the server really sends such events" % limit)
+
+    def _end_whole(self):
+        self.rec.frames += 1
+        try:
+            parsed = parse_openai(bytes(self.whole))
+        except LineError as e:
+            self._fail("protocol", "malformed reply from server: %s" % e)
+            return
+        if self._take(parsed, "server reported an error: %s") == 0:
+            if parsed[5]:
+                self._finish()
+            else:
+                self._fail("protocol", "the reply is JSON but not a chat completion (no choices[0].message); is the "
+                                       "url an OpenAI-compatible server?")
+
+    def end(self, now):
+        if not self.finished:
+            self.t_read = now
+            if self.status_is_error():
+                self._fail_from_status()
+            elif self.form == "whole":
+                self._end_whole()
+            elif self.sse.pending():
+                self._fail("disconnected", "the response ended in the middle of a Server-Sent Event (%d bytes "
+                                           "unfinished)" % self.sse.pending())
+            else:
+                self._fail("disconnected", "the connection closed before any response" if self.rec.http_status == 0
+                           else "the response ended before its final event (data: [DONE])")
+        return CALL_DONE if self.rec.ok else CALL_FAILED
+
+
+def new_call(rec, timeouts, max_line):
+    """The consumer of a call's body for its API."""
+    return (OpenAICall if rec.api == "openai" else Call)(rec, timeouts, max_line)
 
 
 class _Watchdog:
@@ -2102,7 +2402,7 @@ class Runner:
                 job.call_finished(now)
                 return
             rec, url, body = nxt
-            call = Call(rec, self.timeouts, self.max_line)
+            call = new_call(rec, self.timeouts, self.max_line)
             call.begin(now)
             await self._call(job, call, url, body)
             now = monotonic_ns()

@@ -1,5 +1,5 @@
 """Tests of tandemkit: that each part behaves as the C core it mirrors (src/core/ndjson.c,
-ollama_proto.c, call.c, job.c), and that request bodies built from the core's plan are the
+ollama_proto.c, call.c, sse.c, openai_proto.c, call_openai.c, job.c), and that request bodies built from the core's plan are the
 bodies the C variants send.
 
     python3 -m pytest -q clients/tandemkit                      # needs no server
@@ -164,6 +164,126 @@ def test_call_timeouts_in_order():
     c.body(b'{"response":"a"}\n', 1000)
     assert c.deadline() == 1000 + 60000 * 10 ** 6
     assert c.check_timeouts(c.deadline()) and "idle_ms = 60000" in rec.error_message
+
+
+# ---- sse.c, openai_proto.c, call_openai.c ------------------------------------------------------
+
+def _sse(chunks, max_event=1 << 20):
+    f = T.SseFramer(max_event)
+    events, rc = [], 0
+    for c in chunks:
+        rc = f.feed(c, lambda d: events.append(d) or 0)
+        if rc:
+            break
+    return events, rc, f.pending()
+
+
+def test_sse_framer_every_split():
+    data = (b'data: {"a":1}\r\n\r\n: ping\n\nevent: x\nid: 7\ndata:{"b":2}\n\n'
+            b'data: one\rdata: two\r\rretry: 5\ndata\n\ndata: [DONE]\n\ndata: tail')
+    want = [b'{"a":1}', b'{"b":2}', b"one\ntwo", b"", b"[DONE]"]
+    for i in range(len(data) + 1):
+        for j in range(i, len(data) + 1):
+            assert _sse([data[:i], data[i:j], data[j:]]) == (want, 0, 10), (i, j)
+
+
+def test_sse_framer_too_long_and_stop():
+    events, rc, _ = _sse([b"data: " + b"x" * 100 + b"\n\n"], max_event=64)
+    assert rc == T.SSE_ERR_TOO_LONG and events == []
+    events, rc, _ = _sse([b"data: " + b"x" * 64 + b"\n\n"], max_event=64)  # exactly the limit
+    assert rc == 0 and events == [b"x" * 64]
+    events, rc, _ = _sse([b"data: " + b"x" * 40 + b"\n", b"data: " + b"x" * 40 + b"\n\n"], max_event=64)
+    assert rc == T.SSE_ERR_TOO_LONG
+    f = T.SseFramer(1024)
+    seen = []
+    assert f.feed(b"data: a\n\ndata: b\n\n", lambda d: seen.append(d) or 7) == 7
+    assert seen == [b"a"] and f.pending() == 0
+
+
+OAI_CHUNK = (b'{"id":"chatcmpl-661","object":"chat.completion.chunk","created":1796652116,"model":"tiny",'
+             b'"system_fingerprint":"fp_ollama","choices":[{"index":0,"delta":{"role":"assistant","content":" ru"},'
+             b'"finish_reason":null}]}')
+
+
+def test_parse_openai_chunks_usage_timings_and_errors():
+    assert T.parse_openai(OAI_CHUNK) == (" ru", "", None, "", {}, False)
+    whole = b'{"choices":[{"message":{"content":"hi","reasoning_content":"r"},"finish_reason":"stop"}]}'
+    assert T.parse_openai(whole) == ("hi", "r", None, "stop", {}, True)
+    last = (b'{"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":9},'
+            b'"timings":{"prompt_n":1,"predicted_n":8,"prompt_ms":1.5,"predicted_ms":20}}')
+    assert T.parse_openai(last)[4] == {"prompt_eval_count": 2, "eval_count": 9, "prompt_eval_duration": 1500000,
+                                       "eval_duration": 20000000}
+    assert T.parse_openai(b'{"error":{"message":"boom","type":"x"}}')[2] == "boom"
+    assert T.parse_openai(b'{"error":"bare"}')[2] == "bare"
+    assert T.parse_openai(b'{"error":{}}')[2] == "(the server\'s error had no message)"
+
+
+@pytest.mark.parametrize("data,msg", [
+    (b'{"choices":[{"delta":{"content":7}}]}', '"choices[0].delta.content" is an integer, expected a string or null'),
+    (b'{"choices":{}}', '"choices" is an object, expected an array'),
+    (b'{"choices":[1]}', '"choices[0]" is an integer, expected an object'),
+    (b'{"usage":{"completion_tokens":-1}}', '"usage.completion_tokens" is an integer, expected a non-negative'),
+    (b'{"timings":{"predicted_ms":"1"}}', '"timings.predicted_ms" is a string, expected a number of milliseconds'),
+    (b'{"error":5}', '"error" is an integer, expected an object with a message'),
+    (b'[]', "expected a JSON object, got an array"),
+    (b'{"a":', "not valid JSON"),
+])
+def test_parse_openai_errors_name_the_member(data, msg):
+    with pytest.raises(T.LineError) as e:
+        T.parse_openai(data)
+    assert msg in str(e.value) and "; event: " in str(e.value)
+
+
+def _oai_call(max_line=1 << 20):
+    rec = T.Record(1, "sequential", 0, 0)
+    rec.api = "openai"
+    c = T.new_call(rec, {"connect_ms": 5000, "first_byte_ms": 300000, "idle_ms": 60000, "total_ms": 1800000},
+                   max_line)
+    assert isinstance(c, T.OpenAICall)
+    c.begin(100)
+    c.request_started(200, 0, False)
+    c.status(200, 300)
+    return rec, c
+
+
+def test_openai_call_events_usage_and_done():
+    rec, c = _oai_call()
+    assert c.body(b"data: " + OAI_CHUNK + b"\n\ndata: " + OAI_CHUNK[:40], 400) == T.CALL_MORE
+    tail = (OAI_CHUNK[40:] + b'\n\ndata: {"choices":[{"delta":{},"finish_reason":"length"}]}\n\n'
+            b'data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2}}\n\ndata: [DONE]\n\n')
+    assert c.body(tail, 500) == T.CALL_DONE
+    assert rec.ev_t == [400, 500] and rec.text_str() == " ru ru" and rec.frames == 5
+    assert rec.ok and rec.t_done == 500 and rec.done_reason == "length"
+    assert rec.server == {"prompt_eval_count": 3, "eval_count": 2}
+
+
+def test_openai_call_endings_and_faults():
+    rec, c = _oai_call()  # a whole reply
+    c.body(b'  {"choices":[{"message":{"content":"whole"},"finish_reason":"stop"}]}', 400)
+    assert c.end(500) == T.CALL_DONE and rec.ev_content == [5] and rec.done_reason == "stop"
+    rec, c = _oai_call()  # JSON, but not a chat completion
+    c.body(b'{"object":"list"}', 400)
+    assert c.end(500) == T.CALL_FAILED and "not a chat completion" in rec.error_message
+    rec, c = _oai_call()  # Ollama loses a mid-stream error: no [DONE]
+    c.body(b"data: " + OAI_CHUNK + b"\n\n", 400)
+    assert c.end(500) == T.CALL_FAILED and rec.error_kind == "disconnected"
+    assert rec.error_message.endswith("before its final event (data: [DONE])")
+    rec, c = _oai_call()
+    c.body(b"data: " + OAI_CHUNK[:30], 400)
+    assert c.end(500) == T.CALL_FAILED and "middle of a Server-Sent Event" in rec.error_message
+    rec, c = _oai_call()
+    c.body(b'data: {"error":{"message":"oops"}}\n\n', 400)
+    assert rec.error_kind == "server_error" and rec.error_message.endswith("mid-stream: oops")
+    rec, c = _oai_call()
+    c.body(b"data: not json\n\n", 400)
+    assert rec.error_kind == "protocol" and rec.error_message.startswith("malformed event from server: not valid")
+    rec, c = _oai_call(max_line=1024)
+    assert c.body(b"data: " + b"x" * 2000, 400) == T.CALL_FAILED and rec.error_kind == "line_too_long"
+    rec, c = _oai_call()
+    c.status(404, 300)
+    c.body(b'{"error":{"message":"model \\"x\\" not found","type":"api_error"}}', 400)
+    assert c.end(500) == T.CALL_FAILED
+    assert rec.error_kind == "model_not_found" and rec.error_message == 'HTTP 404: model "x" not found'
 
 
 # ---- job.c, with the plan's request bodies ---------------------------------------------------

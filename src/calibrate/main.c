@@ -52,7 +52,7 @@ static void usage(FILE *f)
             "                       reported (default 5)\n"
             "  --tp-decode-tps R    decode rate for \"instant\" tokens (default 1e6, the simulator's maximum)\n"
             "  --api API            the API the clients speak: generate (default), chat or openai;\n"
-            "                       openai-python always speaks openai, the others refuse it\n"
+            "                       openai-python always speaks openai, ollama-python refuses it\n"
             "  --timeout S          limit per child run in seconds (default 900)\n"
             "  --quiet              no progress on stderr\n\n"
             "Examples:\n"

@@ -1,5 +1,6 @@
-"""api: openai (POST /v1/chat/completions, Server-Sent Events) in every C variant,
-against tandem-sim, which sends Ollama 0.11.4's /v1 wire.
+"""api: openai (POST /v1/chat/completions, Server-Sent Events) in every C variant and
+python-httpx (whose SSE framing and chunk parsing are tandemkit's), against tandem-sim,
+which sends Ollama 0.11.4's /v1 wire.
 
 One run per variant covers the whole contract, each agent on a port of its own:
 - a healthy agent (two steps, history) and one with "stream": false: every call ok, one
@@ -25,8 +26,10 @@ import pytest
 from engine import bindir, run_variant, variants
 from simproc import REPO, start_sim
 
-# The C variants (a variants/<v>/variant.mk each): the Python clients are their own tests' business.
+# The C variants (a variants/<v>/variant.mk each) and python-httpx, which frames the bytes
+# itself; the SDK clients (the SDK frames) have tests of their own.
 C_VARIANTS = [v for v in variants() if os.path.exists(os.path.join(REPO, "variants", v, "variant.mk"))]
+CLIENTS = C_VARIANTS + [v for v in variants() if v == "python-httpx"]
 if not C_VARIANTS:
     pytest.skip("no variant binaries built (run make)", allow_module_level=True)
 
@@ -74,7 +77,7 @@ def first_measured(calls):
     return [c for c in calls if c["phase"] != "warmup" and c["step"] == 0]
 
 
-@pytest.mark.parametrize("variant", C_VARIANTS)
+@pytest.mark.parametrize("variant", CLIENTS)
 def test_openai_conformance(variant, tmp_path):
     with start_sim(sim_args()) as sim:
         res = run_variant(variant, scenario(sim), tmp_path)
@@ -150,7 +153,7 @@ def test_openai_conformance(variant, tmp_path):
     jsonschema.Draft202012Validator({"$defs": schema["$defs"], "$ref": "#/$defs/provenance"}).validate(prov)
 
 
-@pytest.mark.parametrize("variant", C_VARIANTS)
+@pytest.mark.parametrize("variant", CLIENTS)
 def test_preflight_names_a_missing_model_and_a_dead_server(variant, tmp_path):
     with start_sim(FAST + ["--port", "0", "--port", "0", "--fault", "#1:refuse"]) as sim:
         yaml = ("name: nomodel\ndefaults: {model: nosuch:7b, api: openai}\n"
