@@ -88,16 +88,29 @@ static void catch_interrupts(void)
  * epoll/timer/wakeup fds, result files, telemetry and preflight pipes. */
 #define FD_RESERVE 64
 
+/* How many different server URLs the agents name: at most that many lock files (names
+ * that reach one server fold into one file, so this is an upper bound). */
+static size_t distinct_urls(const tdm_scenario *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_agents; i++) {
+        size_t j = 0;
+        while (j < i && strcmp(s->agents[j].url, s->agents[i].url) != 0)
+            j++;
+        n += j == i;
+    }
+    return n;
+}
+
 /* Every agent keeps one connection open from the warm-up to the end, and each distinct
  * server's lock file stays open as long (run_lock.h), so a run with hundreds of agents
  * needs more descriptors than the usual soft limit of 1,024. The soft
  * limit is raised (never lowered) up to the hard limit; a hard limit that is too low is
  * an error found before anything runs rather than EMFILE at the concurrent release.
  * Returns 0, or -1 with err. */
-static int ensure_fd_limit(size_t n_agents, bool locks, char *err, size_t errlen)
+static int ensure_fd_limit(size_t n_agents, size_t n_locks, char *err, size_t errlen)
 {
-    size_t per_agent = locks ? 2 : 1;
-    rlim_t need = (rlim_t)(n_agents * per_agent) + FD_RESERVE;
+    rlim_t need = (rlim_t)(n_agents + n_locks) + FD_RESERVE;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return 0; /* nothing known: let the run say so if it ever hits the limit */
@@ -105,7 +118,7 @@ static int ensure_fd_limit(size_t n_agents, bool locks, char *err, size_t errlen
         return 0;
     if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
         snprintf(err, errlen,
-                 "%zu agents need %llu open files (per agent a connection and, without --no-lock, a server lock; + %d), "
+                 "%zu agents need %llu open files (a connection per agent, a lock per server without --no-lock, + %d), "
                  "but the hard limit on open files "
                  "(RLIMIT_NOFILE) is %llu; raise it (as root: 'ulimit -Hn %llu' in the shell that starts tandem, "
                  "LimitNOFILE= for a systemd unit, or nofile in /etc/security/limits.conf) or run fewer agents",
@@ -139,7 +152,8 @@ static int cmd_run(const char *prog, int argc, char **argv)
         tdm_cli_free(&cli);
         return rc;
     }
-    if (ensure_fd_limit(cli.scenario.n_agents, cli.settings.lock_servers, err, sizeof err) != 0) {
+    if (ensure_fd_limit(cli.scenario.n_agents, cli.settings.lock_servers ? distinct_urls(&cli.scenario) : 0, err,
+                        sizeof err) != 0) {
         fprintf(stderr, "tandem: %s\n", err);
         tdm_cli_free(&cli);
         return TDM_EXIT_ERROR;
