@@ -22,10 +22,13 @@ int tdm_hold_servers(const char *variant, int argc, char **argv, char *err, size
     tdm_cli_free(&cli);
     if (rc != TDM_EXIT_OK)
         return rc;
-    /* Held: a ^C to the terminal's process group must not drop the locks while the
-     * client still finishes its interrupted run; the end of stdin says when. */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGTERM, SIG_IGN);
+    /* Held for a client on a pipe: a ^C or SIGTERM to the whole process group must not
+     * drop the locks while the client still finishes its interrupted run; the end of
+     * stdin says when. A person at a terminal can still stop it with ^C. */
+    if (!isatty(STDIN_FILENO)) {
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
+    }
     if (printf("held\n") < 0 || fflush(stdout) != 0) {
         tdm_endpoint_locks_release(&locks);
         return TDM_EXIT_ERROR;
