@@ -294,6 +294,16 @@ class Record:
         self.think_ns = 0  # a workflow step: its pause in this run (0: none)
         self.prompt_sent = None  # with history: the prompt as sent, for the agent's later turns
 
+    def add_event(self, t, content, thinking):
+        """tdm_record_add_event: a token event at t with its text (either may be empty)."""
+        self.ev_t.append(t)
+        self.ev_content.append(_utf8_len(content) if content else 0)
+        tl = _utf8_len(thinking) if thinking else 0
+        self.ev_thinking.append(tl)
+        if content:
+            self.text.append(content)
+        self.thinking_bytes_total += tl
+
     def fail(self, kind, now, msg):
         """tdm_record_fail: the first failure wins."""
         if self.error_kind != "none":
@@ -818,12 +828,7 @@ class Call:
             self._fail("server_error", "server reported an error mid-stream: %s" % error)
             return 1
         if content or thinking:
-            r.ev_t.append(self.t_read)
-            r.ev_content.append(_utf8_len(content))
-            tl = _utf8_len(thinking) if thinking else 0
-            r.ev_thinking.append(tl)
-            r.text.append(content)
-            r.thinking_bytes_total += tl
+            r.add_event(self.t_read, content, thinking)
         if done:
             r.have_final = True
             r.server = counters
@@ -943,13 +948,7 @@ class Call:
         r = self.rec
         r.frames += 1
         if content or thinking:
-            r.ev_t.append(now)
-            r.ev_content.append(_utf8_len(content) if content else 0)
-            tl = _utf8_len(thinking) if thinking else 0
-            r.ev_thinking.append(tl)
-            if content:
-                r.text.append(content)
-            r.thinking_bytes_total += tl
+            r.add_event(now, content, thinking)
 
     def sdk_final(self, done_reason, counters, now):
         """The response's final chunk (Ollama's done line, OpenAI's usage): the call succeeded."""
@@ -1028,13 +1027,7 @@ class OpenAICall(Call):
             return None
 
     def _finish(self):
-        r = self.rec
-        r.have_final = True
-        r.server = dict(self.oa_counters)
-        r.done_reason = self.oa_finish.encode("utf-8", "surrogatepass")[:31].decode("utf-8", "ignore")
-        r.ok = True
-        r.t_done = self.t_read
-        self.finished = True
+        self.sdk_final(self.oa_finish, self.oa_counters, self.t_read)
 
     def _take(self, parsed, error_fmt):
         content, reasoning, error, finish, counters, _ = parsed
@@ -1042,13 +1035,7 @@ class OpenAICall(Call):
             self._fail("server_error", error_fmt % error)
             return 1
         if content or reasoning:
-            r = self.rec
-            r.ev_t.append(self.t_read)
-            r.ev_content.append(_utf8_len(content))
-            tl = _utf8_len(reasoning) if reasoning else 0
-            r.ev_thinking.append(tl)
-            r.text.append(content)
-            r.thinking_bytes_total += tl
+            self.rec.add_event(self.t_read, content, reasoning)
         if finish:
             self.oa_finish = finish
         self.oa_counters.update(counters)

@@ -73,16 +73,15 @@ bool tdm_jscan_number(tdm_jscan *c, bool *digits_only, int64_t *value);
 bool tdm_jscan_literal(tdm_jscan *c, const char *lit, size_t n);
 /* Skips one value of any type; depth is the nesting it lies at. */
 bool tdm_jscan_skip(tdm_jscan *c, int depth);
-/* Calls member for each member of an object whose '{' c has consumed, with the key read
- * (tdm_jscan_key) and c at its value, which member must consume; through the closing
- * '}'. False when member returns false or the object is not well formed. */
+/* One member of an object for tdm_jscan_members: c is at its value, which it consumes. */
 typedef bool (*tdm_jscan_member_fn)(tdm_jscan *c, const tdm_jspan *key, void *ctx);
-static inline bool tdm_jscan_members(tdm_jscan *c, tdm_jscan_member_fn member, void *ctx);
 /* A member that must be a string or null: *present says which; text holds the string. */
 bool tdm_jscan_text(tdm_jscan *c, tdm_jspan *text, bool *present);
 
-/* Inline, so that a parser's member function is called directly (and inlined) on the
- * per-token path rather than through a pointer. */
+/* Calls member for each member of an object whose '{' c has consumed, with the key read
+ * (tdm_jscan_key), through the closing '}'. False when member returns false or the object
+ * is not well formed. Inline, so that a parser's member function is called directly (and
+ * inlined) on the per-token path rather than through a pointer. */
 static inline bool tdm_jscan_members(tdm_jscan *c, tdm_jscan_member_fn member, void *ctx)
 {
     if (tdm_jscan_eat(c, '}'))
