@@ -21,10 +21,14 @@ C_VARIANTS = [v for v in variants() if "python" not in v]
 OLLAMA_CLIENTS = [v for v in variants() if v != "openai-python"]
 
 
-def tolerance(variant):
+def tolerance(variant, result):
     """How far makespan may stray from the critical path: a Python client spends a few ms
-    of its own per call (16 ms seen over a 0.70 s path of 4 calls), a C variant under 1 %."""
-    return 0.04 if "python" in variant else 0.01
+    of its own per call (16 ms seen over a 0.70 s path of 4 calls), a C variant under 1 %,
+    and one built with AddressSanitizer (its provenance names the flag) up to 4 % (12.5 ms
+    seen on 2 busy cores)."""
+    sanitized = "-fsanitize" in (result.provenance.get("build") or {}).get("flags", "")
+    return 0.04 if "python" in variant or sanitized else 0.01
+
 TOKENS, TPS = 20, 100  # D = 0.2 s per call alone
 D = TOKENS / TPS
 THINK_MS = 100
@@ -62,7 +66,7 @@ def test_fanout_makespan_is_the_critical_path(sim, variant, tmp_path):
     w = r.summary["runs"][0]["workflow"]
     cp = D + D + THINK_MS / 1000 + D  # a researcher, the draft, the pause, the polish
     t_seq = 3 * D + D + THINK_MS / 1000 + D
-    tol = tolerance(variant)
+    tol = tolerance(variant, r)
     assert abs(w["critical_path_s"] - cp) / cp < tol, w
     assert abs(w["makespan_s"] - cp) / cp < tol, w
     assert abs(r.summary["runs"][0]["t_seq_s"] - t_seq) / t_seq < tol
