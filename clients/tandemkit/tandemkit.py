@@ -227,11 +227,10 @@ def load_plan(variant, args, script):
 
 def hold_servers(plan, variant, args):
     """The servers' host-wide locks (src/core/run_lock.c), held by `tandem-report
-    hold-servers` until release_servers closes its stdin, or this process dies. None when
-    the plan says not to lock (--no-lock). TandemError with the core's exit status when a
-    server is busy under --no-wait or a lock cannot be taken; the core said why."""
-    if not plan["settings"].get("lock_servers"):
-        return None
+    hold-servers` until release_servers closes its stdin, or this process dies (under
+    --no-lock it holds nothing). What it says of the locks becomes plan["_server_lock"],
+    for provenance "server_lock". TandemError with the core's exit status when a server is
+    busy under --no-wait or a lock cannot be taken; the core said why."""
     try:
         p = subprocess.Popen([plan["_tool"], "hold-servers", "--variant", variant] + list(args),
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -243,7 +242,8 @@ def hold_servers(plan, variant, args):
         p.kill()
         p.wait()
         raise
-    if line == b"held\n":
+    if line.startswith(b"held "):
+        plan["_server_lock"] = json.loads(line[5:])
         return p
     p.stdin.close()
     rc = p.wait()
@@ -2266,6 +2266,7 @@ def provenance(plan, version, rt, servers):
         "libraries": rt.libraries(),
         "host": plan["host"],
         "servers": servers,
+        "server_lock": plan.get("_server_lock"),
         "scenario": plan["scenario"],
     }
 

@@ -97,6 +97,58 @@ static void free_paths(tdm_endpoint_locks *l)
     l->n = 0;
 }
 
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* The distinct lock file names of the URLs, sorted (sorting first keeps the dedup linear
+ * after n log n, for runs of thousands of agents). Returns 0 with *names (*m of them), or
+ * -1 with err. */
+static int unique_names(char *const *urls, size_t n, char ***names, size_t *m, char *err, size_t errlen)
+{
+    char **v = calloc(n ? n : 1, sizeof *v);
+    if (!v)
+        goto oom;
+    for (size_t i = 0; i < n; i++) {
+        char name[300];
+        if (tdm_endpoint_lock_name(urls[i], name, sizeof name, err, errlen) != 0) {
+            free_names(v, i);
+            return -1;
+        }
+        if (!(v[i] = strdup(name))) {
+            free_names(v, i);
+            goto oom;
+        }
+    }
+    qsort(v, n, sizeof *v, by_name);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k && strcmp(v[k - 1], v[i]) == 0)
+            free(v[i]);
+        else
+            v[k++] = v[i];
+    }
+    *names = v;
+    *m = k;
+    return 0;
+oom:
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+size_t tdm_endpoint_lock_count(char *const *urls, size_t n)
+{
+    char **names = NULL, err[512];
+    size_t m = n;
+    if (unique_names(urls, n, &names, &m, err, sizeof err) != 0)
+        return n;
+    free_names(names, m);
+    return m;
+}
+
 /* The distinct lock files of the URLs, sorted: every cell takes them in one order, so
  * two cells that share some servers cannot each hold one the other waits for. */
 static int plan(tdm_endpoint_locks *l, char *const *urls, size_t n, char *err, size_t errlen)
@@ -109,30 +161,25 @@ static int plan(tdm_endpoint_locks *l, char *const *urls, size_t n, char *err, s
                  strerror(errno));
         return -1;
     }
-    l->paths = calloc(n ? n : 1, sizeof *l->paths);
-    l->fds = malloc((n ? n : 1) * sizeof *l->fds);
+    char **names = NULL;
+    size_t m = 0;
+    if (unique_names(urls, n, &names, &m, err, errlen) != 0)
+        return -1;
+    l->paths = calloc(m ? m : 1, sizeof *l->paths);
+    l->fds = malloc((m ? m : 1) * sizeof *l->fds);
     if (!l->paths || !l->fds)
         goto oom;
-    for (size_t i = 0; i < n; i++) {
-        char name[300];
-        if (tdm_endpoint_lock_name(urls[i], name, sizeof name, err, errlen) != 0)
-            return -1;
-        char *path = tdm_path_join(dir, name);
+    for (size_t i = 0; i < m; i++) {
+        char *path = tdm_path_join(dir, names[i]);
         if (!path)
             goto oom;
-        bool seen = false;
-        for (size_t k = 0; k < l->n && !seen; k++)
-            seen = strcmp(l->paths[k], path) == 0;
-        if (seen) {
-            free(path);
-            continue;
-        }
         l->fds[l->n] = -1;
         l->paths[l->n++] = path;
     }
-    qsort(l->paths, l->n, sizeof *l->paths, by_name);
+    free_names(names, m);
     return 0;
 oom:
+    free_names(names, m);
     snprintf(err, errlen, "out of memory");
     return -1;
 }
@@ -250,17 +297,44 @@ let_go:
 int tdm_endpoint_locks_take(tdm_endpoint_locks *l, char *const *urls, size_t n, const char *what,
                             const tdm_lock_wait *w, char *holder, size_t holderlen, char *err, size_t errlen)
 {
+    int64_t t0 = tdm_endpoint_lock_now_ns();
+    char first[sizeof l->waited_for] = "";
     for (bool said = false;; said = true) {
         int rc = tdm_endpoint_locks_try(l, urls, n, what, holder, holderlen, err, errlen);
-        if (rc <= 0)
-            return rc < 0 ? TDM_LOCKS_ERROR : TDM_LOCKS_HELD;
+        if (rc < 0)
+            return TDM_LOCKS_ERROR;
+        if (rc == 0) {
+            /* try starts from a blank set, so what the waiting saw is kept aside until now */
+            l->taken_ns = tdm_endpoint_lock_now_ns();
+            l->waited_ns = said ? l->taken_ns - t0 : 0;
+            snprintf(l->waited_for, sizeof l->waited_for, "%s", first);
+            return TDM_LOCKS_HELD;
+        }
         if (w->no_wait)
             return TDM_LOCKS_BUSY;
-        if (!said && w->waiting)
-            w->waiting(holder, w->ctx);
+        if (!said) {
+            snprintf(first, sizeof first, "%s", holder);
+            if (w->waiting)
+                w->waiting(holder, w->ctx);
+        }
         if (w->pause_ms(RETRY_MS) != 0)
             return TDM_LOCKS_INTERRUPTED;
     }
+}
+
+json_t *tdm_endpoint_locks_json(const tdm_endpoint_locks *l, const char *taken_by)
+{
+    json_t *files = json_array();
+    for (size_t i = 0; files && l->paths && i < l->n; i++) {
+        const char *slash = strrchr(l->paths[i], '/');
+        json_array_append_new(files, json_string(slash ? slash + 1 : l->paths[i]));
+    }
+    json_t *idle = l->last_release_ns > 0 && l->taken_ns >= l->last_release_ns
+                       ? json_real((double)(l->taken_ns - l->last_release_ns) / 1e9)
+                       : json_null();
+    return json_pack("{s:s, s:s, s:o, s:f, s:o, s:o}", "taken_by", taken_by ? taken_by : "", "folder",
+                     tdm_endpoint_lock_dir(), "files", files, "waited_s", (double)l->waited_ns / 1e9, "waited_for",
+                     l->waited_for[0] ? json_string(l->waited_for) : json_null(), "idle_before_s", idle);
 }
 
 void tdm_endpoint_locks_release(tdm_endpoint_locks *l)

@@ -14,6 +14,7 @@
 #ifndef TDM_CORE_ENDPOINT_LOCK_H
 #define TDM_CORE_ENDPOINT_LOCK_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,11 +28,18 @@ const char *tdm_endpoint_lock_dir(void);
  * same server. Returns 0, or -1 when the URL has no host (err says so). */
 int tdm_endpoint_lock_name(const char *url, char *out, size_t len, char *err, size_t errlen);
 
+/* How many lock files the URLs need: one per server, after the folding above (n when a
+ * URL names no server, which the scenario's checks refuse anyway). */
+size_t tdm_endpoint_lock_count(char *const *urls, size_t n);
+
 typedef struct tdm_endpoint_locks {
     int *fds;                 /* one per distinct lock file, in name order; -1 unused */
     char **paths;
     size_t n;
     int64_t last_release_ns;  /* latest release by an earlier holder (CLOCK_BOOTTIME); 0: none known */
+    int64_t taken_ns;         /* when tdm_endpoint_locks_take got them all (CLOCK_BOOTTIME); 0: not taken */
+    int64_t waited_ns;        /* how long it waited for a busy server first; 0: none was busy */
+    char waited_for[1024];    /* the busy holder it first found ("" when none) */
 } tdm_endpoint_locks;
 
 /* Tries to take the lock of every URL without waiting. Returns 0 when all are held;
@@ -62,5 +70,13 @@ int tdm_endpoint_locks_take(tdm_endpoint_locks *l, char *const *urls, size_t n, 
 
 /* CLOCK_BOOTTIME in nanoseconds: the clock of last_release_ns. */
 int64_t tdm_endpoint_lock_now_ns(void);
+
+/* What a measurement's provenance says of the locks it held, as evidence that nothing
+ * else measured on its servers meanwhile: {"taken_by", "folder", "files" (names),
+ * "waited_s", "waited_for" (null when no server was busy), "idle_before_s" (from the
+ * servers' last release, by any process, to the taking; null when none is known)}.
+ * Call it while they are held (tdm_endpoint_locks_take returned HELD). NULL when out of
+ * memory. */
+json_t *tdm_endpoint_locks_json(const tdm_endpoint_locks *l, const char *taken_by);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "core/cli.h"
 #include "core/clock.h"
+#include "core/endpoint_lock.h"
 #include "core/interrupt.h"
 #include "core/plan.h"
 #include "core/runner.h"
@@ -88,17 +89,16 @@ static void catch_interrupts(void)
  * epoll/timer/wakeup fds, result files, telemetry and preflight pipes. */
 #define FD_RESERVE 64
 
-/* How many different server URLs the agents name: at most that many lock files (names
- * that reach one server fold into one file, so this is an upper bound). */
-static size_t distinct_urls(const tdm_scenario *s)
+/* How many lock files the run will hold: one per server its agents name. */
+static size_t lock_files(const tdm_scenario *s)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < s->n_agents; i++) {
-        size_t j = 0;
-        while (j < i && strcmp(s->agents[j].url, s->agents[i].url) != 0)
-            j++;
-        n += j == i;
-    }
+    char **urls = malloc((s->n_agents ? s->n_agents : 1) * sizeof *urls);
+    if (!urls)
+        return s->n_agents; /* the upper bound */
+    for (size_t i = 0; i < s->n_agents; i++)
+        urls[i] = s->agents[i].url;
+    size_t n = tdm_endpoint_lock_count(urls, s->n_agents);
+    free(urls);
     return n;
 }
 
@@ -152,7 +152,7 @@ static int cmd_run(const char *prog, int argc, char **argv)
         tdm_cli_free(&cli);
         return rc;
     }
-    if (ensure_fd_limit(cli.scenario.n_agents, cli.settings.lock_servers ? distinct_urls(&cli.scenario) : 0, err,
+    if (ensure_fd_limit(cli.scenario.n_agents, cli.settings.lock_servers ? lock_files(&cli.scenario) : 0, err,
                         sizeof err) != 0) {
         fprintf(stderr, "tandem: %s\n", err);
         tdm_cli_free(&cli);

@@ -24,6 +24,12 @@ static void say_waiting(const char *holder, void *ctx)
     fprintf(stderr, "tandem: waits for its server, which is measuring for another process: %s\n", holder);
 }
 
+/* What the lock files say is measuring, and the provenance's taken_by. */
+static void describe_run(char *out, size_t len, const tdm_scenario *s, const char *variant)
+{
+    snprintf(out, len, "tandem-%s run, scenario %s", variant, s->name ? s->name : "?");
+}
+
 int tdm_run_lock_servers(const tdm_scenario *s, const tdm_run_settings *set, const char *variant,
                          tdm_endpoint_locks *l)
 {
@@ -37,7 +43,7 @@ int tdm_run_lock_servers(const tdm_scenario *s, const tdm_run_settings *set, con
     for (size_t i = 0; i < s->n_agents; i++)
         urls[i] = s->agents[i].url;
     char what[512], holder[1024] = "", err[1024] = "";
-    snprintf(what, sizeof what, "tandem-%s run, scenario %s", variant, s->name ? s->name : "?");
+    describe_run(what, sizeof what, s, variant);
     tdm_lock_wait w = {.no_wait = set->no_wait, .pause_ms = pause_ms, .waiting = say_waiting};
     int rc = tdm_endpoint_locks_take(l, urls, s->n_agents, what, &w, holder, sizeof holder, err, sizeof err);
     free(urls);
@@ -54,4 +60,16 @@ int tdm_run_lock_servers(const tdm_scenario *s, const tdm_run_settings *set, con
         fprintf(stderr, "tandem: %s (or --no-lock to measure without the lock)\n", err);
         return TDM_EXIT_ERROR;
     }
+}
+
+json_t *tdm_run_lock_json(const tdm_scenario *s, const tdm_run_settings *set, const char *variant,
+                          const tdm_endpoint_locks *l)
+{
+    if (!set->lock_servers)
+        return json_pack("{s:n, s:s}", "taken_by", "why_not",
+                         "--no-lock: measured without the servers' locks (a sweep's cell, whose sweep holds them "
+                         "and says so here once the cell ends, or a run meant to share its servers)");
+    char what[512];
+    describe_run(what, sizeof what, s, variant);
+    return tdm_endpoint_locks_json(l, what);
 }

@@ -15,4 +15,9 @@
 int tdm_run_lock_servers(const tdm_scenario *s, const tdm_run_settings *set, const char *variant,
                          tdm_endpoint_locks *l);
 
+/* The provenance's "server_lock": the locks held (tdm_endpoint_locks_json), or
+ * {"taken_by": null, "why_not"} under --no-lock. NULL when out of memory. */
+json_t *tdm_run_lock_json(const tdm_scenario *s, const tdm_run_settings *set, const char *variant,
+                          const tdm_endpoint_locks *l);
+
 #endif

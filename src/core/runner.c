@@ -364,7 +364,7 @@ static int open_gpu(runner *r)
 
 /* set->output_dir becomes the folder really used (*dir, the caller frees it). */
 static int execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_scenario *s, tdm_run_settings *set,
-                   char **dir)
+                   const tdm_endpoint_locks *locks, char **dir)
 {
     runner r = {.ops = ops, .rt = rt, .s = s, .set = set};
     if (open_gpu(&r) != 0) {
@@ -391,6 +391,7 @@ static int execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_scenar
     json_t *prov = r.prov = tdm_provenance(ops, rt, s, servers, set->argc, set->argv);
     json_object_set(prov, "gpu", r.gpu.doc);
     json_object_set_new(prov, "server_memory", r.server_memory = json_array());
+    json_object_set_new(prov, "server_lock", tdm_run_lock_json(s, set, ops->variant, locks));
     if (write_provenance(&r) != 0) {
         json_decref(prov);
         tdm_gpu_telemetry_close(&r.gpu);
@@ -493,7 +494,7 @@ int tdm_runner_execute(const tdm_runtime_ops *ops, tdm_runtime *rt, const tdm_sc
         return rc;
     tdm_run_settings chosen = *set;
     char *dir = NULL;
-    rc = execute(ops, rt, s, &chosen, &dir);
+    rc = execute(ops, rt, s, &chosen, &locks, &dir);
     free(dir);
     tdm_endpoint_locks_release(&locks);
     return rc;

@@ -358,6 +358,19 @@ static void provenance_caveats(tdm_rep_analysis *an)
                            "%zu run directories ran without the warm-up call: the first measured call may include "
                            "a model load.",
                            no_warmup);
+    /* Only an explicit "held none" counts: runs from before server_lock existed, and
+     * clients that do not record it, say nothing either way. */
+    size_t unlocked = 0;
+    for (size_t i = 0; i < ds->n_dirs; i++) {
+        json_t *lock = json_object_get(ds->dirs[i].prov, "server_lock");
+        unlocked += json_is_object(lock) && json_is_null(json_object_get(lock, "taken_by"));
+    }
+    if (unlocked)
+        tdm_rep_caveat_add(an, "unlocked_servers",
+                           "%zu of %zu run directories were measured with --no-lock and no sweep holding their "
+                           "servers: nothing kept another measurement on the same host off those servers meanwhile "
+                           "(provenance.json server_lock).",
+                           unlocked, ds->n_dirs);
 }
 
 static void design_caveats(tdm_rep_analysis *an)

@@ -350,8 +350,10 @@ static int cmd_hold_servers(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             printf("Usage: tandem-report hold-servers [--variant NAME] [the flags of `run`]\n\n"
                    "Takes the host-wide lock of every server the run talks to, as `tandem-<variant> run`\n"
-                   "does before it measures, prints \"held\" and keeps the locks until its standard input\n"
-                   "ends. For a client outside C (docs/own-client.md): start it on a pipe before the\n"
+                   "does before it measures, prints \"held\" and, on the same line, the JSON object to record\n"
+                   "as provenance.json's \"server_lock\", and keeps the locks until its standard input ends\n"
+                   "(with --no-lock it holds none, and the object says so). For a client outside C\n"
+                   "(docs/own-client.md): start it on a pipe before the\n"
                    "preflight and close the pipe once the results are written. It waits for a server\n"
                    "another measurement holds, saying for whom, unless --no-wait is given. On a pipe it\n"
                    "ignores SIGINT and SIGTERM once the locks are held (the client's own interrupt handling\n"

@@ -132,6 +132,7 @@ typedef struct cell_job {
     tdm_child_result res;
     const char *status;         /* cell.json's status */
     tdm_cell_state final_state;
+    const tdm_endpoint_locks *locks; /* the cell's servers, held by this process */
 } cell_job;
 
 typedef enum attempt_end { ATTEMPT_FINAL, ATTEMPT_RETRY, ATTEMPT_INTERRUPT } attempt_end;
@@ -366,7 +367,7 @@ static int write_record(tdm_sweep_runner *r, cell_job *j, const char *reason)
     }
     json_decref(cj);
     free(cpath);
-    tdm_sweep_annotate_provenance(r, j->i, j->tmp);
+    tdm_sweep_annotate_provenance(r, j->i, j->tmp, tdm_sweep_lock_json(r, j->i, j->locks));
     return 0;
 }
 
@@ -436,6 +437,7 @@ tdm_sweep_cell_outcome tdm_sweep_run_cell(tdm_sweep_runner *r, size_t i, size_t 
     j.argv = j.tmp ? tdm_sweep_child_argv(&c->e, cell, c->binaries[cell->variant], j.tmp) : NULL;
     tdm_sweep_cell_outcome outcome = TDM_SWEEP_CELL_STOP_ERROR;
     tdm_endpoint_locks locks = {0};
+    j.locks = &locks;
     if (!j.fin || !j.tmp || !j.fail || !j.out_log || !j.err_log || !j.argv)
         fprintf(stderr, "tandem-sweep: out of memory\n");
     else if ((outcome = tdm_sweep_lock_servers(r, i, &locks)) == TDM_SWEEP_CELL_DONE &&

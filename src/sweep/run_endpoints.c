@@ -28,6 +28,21 @@ static void say_waiting(const char *holder, void *ctx)
     fprintf(stderr, "tandem-sweep: cell %s waits for its server: %s\n", (const char *)ctx, holder);
 }
 
+/* What the lock files say is measuring, and the provenance's taken_by. */
+static void describe_cell(const tdm_sweep_ctx *c, const char *id, char *out, size_t len)
+{
+    snprintf(out, len, "tandem-sweep %s cell %s", c->e.name ? c->e.name : "?", id);
+}
+
+json_t *tdm_sweep_lock_json(tdm_sweep_runner *r, size_t i, const tdm_endpoint_locks *l)
+{
+    char *id = tdm_sweep_cell_id(&r->c->e, &r->c->cells[i]);
+    char what[512];
+    describe_cell(r->c, id ? id : "?", what, sizeof what);
+    free(id);
+    return tdm_endpoint_locks_json(l, what);
+}
+
 tdm_sweep_cell_outcome tdm_sweep_lock_servers(tdm_sweep_runner *r, size_t i, tdm_endpoint_locks *l)
 {
     tdm_sweep_ctx *c = r->c;
@@ -35,7 +50,7 @@ tdm_sweep_cell_outcome tdm_sweep_lock_servers(tdm_sweep_runner *r, size_t i, tdm
     char *id = tdm_sweep_cell_id(&c->e, &c->cells[i]);
     const char *name = id ? id : "?";
     char what[512], holder[1024] = "", err[1024] = "";
-    snprintf(what, sizeof what, "tandem-sweep %s cell %s", c->e.name ? c->e.name : "?", name);
+    describe_cell(c, name, what, sizeof what);
     tdm_lock_wait w = {.no_wait = c->o->no_wait, .pause_ms = tdm_sweep_sleep_ms, .waiting = say_waiting,
                        .ctx = (void *)name};
     tdm_sweep_cell_outcome out = TDM_SWEEP_CELL_DONE;

@@ -75,13 +75,16 @@ int tdm_sweep_summary(tdm_sweep_runner *r, int stop_signal, double wall_s, bool 
 
 /* run_record.c: what a finished cell records about itself. */
 json_t *tdm_sweep_cell_json(tdm_sweep_runner *r, size_t i, char **argv, const char *status, const char *reason);
-void tdm_sweep_annotate_provenance(tdm_sweep_runner *r, size_t i, const char *dir);
+/* Adds the sweep's pin verdict and server_lock (owned; may be NULL) to the run's provenance. */
+void tdm_sweep_annotate_provenance(tdm_sweep_runner *r, size_t i, const char *dir, json_t *server_lock);
 
 /* run_endpoints.c: the host-wide lock of each of cell i's servers (endpoint_lock.h), taken
  * before its servers are touched; waits for cells of other processes (with a message),
  * or with --no-wait gives up (STOP_BUSY). Then keeps the cool-down after a measurement
  * another process made on them. Release with tdm_endpoint_locks_release. */
 tdm_sweep_cell_outcome tdm_sweep_lock_servers(tdm_sweep_runner *r, size_t i, struct tdm_endpoint_locks *l);
+/* The locks cell i held, for its provenance's server_lock (the cell ran with --no-lock). */
+json_t *tdm_sweep_lock_json(tdm_sweep_runner *r, size_t i, const struct tdm_endpoint_locks *l);
 
 /* run_cell.c: one cell, from the checks before it to its directory in place. */
 tdm_sweep_cell_outcome tdm_sweep_run_cell(tdm_sweep_runner *r, size_t i, size_t done_before, size_t failed_before);

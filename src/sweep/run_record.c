@@ -68,8 +68,8 @@ json_t *tdm_sweep_cell_json(tdm_sweep_runner *r, size_t i, char **argv, const ch
 }
 
 /* Adds the sweep's pin verdict to the run's provenance.json, where the report looks
- * for runs accepted despite a mismatch. */
-void tdm_sweep_annotate_provenance(tdm_sweep_runner *r, size_t i, const char *dir)
+ * for runs accepted despite a mismatch, and the locks the sweep held for the cell. */
+void tdm_sweep_annotate_provenance(tdm_sweep_runner *r, size_t i, const char *dir, json_t *server_lock)
 {
     const tdm_sweep_point *pt = tdm_sweep_cell_point(r->c, i);
     char *p = tdm_path_join(dir, "provenance.json");
@@ -80,9 +80,13 @@ void tdm_sweep_annotate_provenance(tdm_sweep_runner *r, size_t i, const char *di
         json_object_set_new(prov, "pins", json_pack("{s:b, s:o, s:o, s:s}", "matched", tdm_sweep_cell_pins_ok(r, pt),
                                                     "mismatch", mm, "expected", tdm_sweep_pins_expected(&r->c->e),
                                                     "checked_by", "tandem-sweep"));
+        /* The cell ran with --no-lock because the sweep held its servers: say so */
+        if (server_lock)
+            json_object_set(prov, "server_lock", server_lock);
         if (tdm_write_json_atomic(p, prov, err, sizeof err) != 0)
             tdm_sweep_progress(r->c, "warning: %s\n", err);
     }
     json_decref(prov);
+    json_decref(server_lock);
     free(p);
 }

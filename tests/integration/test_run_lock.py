@@ -1,7 +1,9 @@
 """One measurement per server for plain runs too: `tandem-<variant> run` (and a Python
 client, through `tandem-report hold-servers`) locks its servers host-wide before it
 touches them (src/core/run_lock.c), waits for a busy one and says for whom, or stops
-with exit 4 under --no-wait; --no-lock measures beside it."""
+with exit 4 under --no-wait; --no-lock measures beside it. provenance.json's
+server_lock says which locks the run held, how long it waited and for whom, or that it
+held none."""
 import json
 import os
 import subprocess
@@ -45,6 +47,16 @@ def test_a_run_waits_for_its_server_and_says_for_whom(variant, tmp_path):
         assert waiting.returncode == 0, out + err
         assert "waits for its server" in err and "a test holding the server" in err
         assert os.path.exists(tmp_path / "waiting" / "run_1" / "records.json")
+        lock = load_lock(tmp_path / "waiting")
+        assert lock["taken_by"].startswith("tandem-%s run" % variant) and lock["folder"] == lock_dir
+        assert lock["files"] == sorted("127.0.0.1_%d.lock" % p for p in sim.ports), lock
+        assert lock["waited_s"] >= 1.5 and "a test holding the server" in lock["waited_for"], lock
+        assert "unlocked_servers" not in caveats(tmp_path, "waiting")
+
+
+def load_lock(run_dir):
+    with open(run_dir / "provenance.json") as f:
+        return json.load(f)["server_lock"]
 
 
 @pytest.mark.parametrize("variant", CLIENTS)
@@ -65,6 +77,11 @@ def test_two_runs_on_one_server_take_turns(variant, tmp_path):
             spans.append((min(c["t_start_ns"] for c in calls), max(c["t_done_ns"] for c in calls)))
         spans.sort()
         assert spans[1][0] >= spans[0][1], spans
+        locks = [load_lock(tmp_path / name) for name in ("first", "second")]
+        assert locks[0]["waited_s"] == 0 and locks[0]["waited_for"] is None, locks
+        assert locks[1]["waited_s"] > 0 and "tandem-%s run" % variant in locks[1]["waited_for"], locks
+        # the first run let go with its release instant: the second saw the servers idle since
+        assert 0 <= locks[1]["idle_before_s"] < locks[1]["waited_s"], locks
 
 
 def test_no_lock_measures_beside_a_holder(tmp_path):
@@ -76,3 +93,16 @@ def test_no_lock_measures_beside_a_holder(tmp_path):
         held.close()
         assert p.returncode == 0, out + err
         assert "waits" not in err
+        lock = load_lock(tmp_path / "beside")
+        assert lock["taken_by"] is None and "--no-lock" in lock["why_not"], lock
+    # the Technical Report says so; a run that held its locks gets no such caveat
+    assert "1 of 1 run directories were measured with --no-lock" in caveats(tmp_path, "beside")["unlocked_servers"]
+
+
+def caveats(tmp_path, name):
+    out = tmp_path / ("report-" + name)
+    q = subprocess.run([os.path.join(bindir(), "tandem-report"), str(tmp_path / name), "--out", str(out),
+                        "--no-plots"], capture_output=True, text=True, timeout=120)
+    assert q.returncode == 0, q.stderr
+    with open(out / "analysis.json") as f:
+        return {c["kind"]: c["text"] for c in json.load(f)["caveats"]}

@@ -120,6 +120,13 @@ def test_no_wait_names_the_holder_and_loses_nothing(tmp_path):
         assert waiting.returncode == 0, stdout + stderr
         assert "waits for its server" in stderr and "a test holding the server" in stderr
         assert len(cell_dirs(out)) == 1
+        # The cell's variant ran with --no-lock; its provenance says the sweep held the
+        # servers for it, after waiting for whom.
+        (cid, d), = cell_dirs(out).items()
+        with open(os.path.join(d, "provenance.json")) as f:
+            lock = json.load(f)["server_lock"]
+        assert lock["taken_by"].startswith("tandem-sweep ") and cid in lock["taken_by"], lock
+        assert lock["waited_s"] >= 1.0 and "a test holding the server" in lock["waited_for"], lock
 
 
 def test_a_killed_sweep_lets_its_servers_go(tmp_path):

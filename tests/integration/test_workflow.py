@@ -70,7 +70,8 @@ def test_fanout_makespan_is_the_critical_path(sim, variant, tmp_path):
     assert abs(w["critical_path_s"] - cp) / cp < tol, w
     assert abs(w["makespan_s"] - cp) / cp < tol, w
     assert abs(r.summary["runs"][0]["t_seq_s"] - t_seq) / t_seq < tol
-    assert abs(w["ideal_speedup"] - t_seq / cp) < 0.03 and 98 < w["workflow_efficiency_pct"] < 102, w
+    # efficiency is the measured path over the makespan, each within tol of the nominal path
+    assert abs(w["ideal_speedup"] - t_seq / cp) < 0.03 and abs(w["workflow_efficiency_pct"] - 100) < 200 * tol, w
     # each step waited for its inputs, and only for them
     calls = {(c["phase"], c["agent"], c["step"]): c for c in r.calls()}
     draft = calls[("concurrent", 3, 0)]
