@@ -243,7 +243,12 @@ def hold_servers(plan, variant, args):
         p.wait()
         raise
     if line.startswith(b"held "):
-        plan["_server_lock"] = json.loads(line[5:])
+        try:
+            plan["_server_lock"] = json.loads(line[5:])
+        except ValueError:
+            release_servers(p)
+            raise TandemError("%s hold-servers said %r, not 'held' and a JSON object: is it the tandem-report "
+                              "of this build?" % (plan["_tool"], line[:200]))
         return p
     p.stdin.close()
     rc = p.wait()

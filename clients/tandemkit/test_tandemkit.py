@@ -689,3 +689,29 @@ def test_an_openai_record_names_its_api():
     assert keys[keys.index("url") + 1] == "api" and r.to_json()["api"] == "openai"
     r.api = "chat"
     assert "api" not in r.to_json()
+
+
+def _fake_tool(tmp_path, body):
+    tool = tmp_path / "tandem-report"
+    tool.write_text("#!/bin/sh\n" + body + "\n")
+    tool.chmod(0o755)
+    return {"_tool": str(tool), "settings": {}}
+
+
+def test_hold_servers_keeps_what_the_core_says_of_the_locks(tmp_path):
+    plan = _fake_tool(tmp_path, 'echo \'held {"taken_by": null, "why_not": "--no-lock"}\'; cat > /dev/null')
+    holder = T.hold_servers(plan, "x", [])
+    assert plan["_server_lock"] == {"taken_by": None, "why_not": "--no-lock"}
+    T.release_servers(holder)
+    assert holder.returncode == 0
+
+
+@pytest.mark.parametrize("body,msg", [
+    ("echo 'held not json'; cat > /dev/null", "not 'held' and a JSON object"),
+    ("echo 'busy' >&2; exit 4", "hold-servers exit 4"),
+])
+def test_hold_servers_refusals_name_the_cause(tmp_path, body, msg):
+    plan = _fake_tool(tmp_path, body)
+    with pytest.raises(T.TandemError) as e:
+        T.hold_servers(plan, "x", [])
+    assert msg in str(e.value) and "_server_lock" not in plan
