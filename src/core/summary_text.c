@@ -178,6 +178,35 @@ static void md_failures(tdm_buf *b, const tdm_summary_inputs *in)
         }
 }
 
+/* Whether another measurement on this host could have shared the servers (provenance
+ * "server_lock"; runs from before it existed, and clients that do not record it, get no
+ * line). */
+static void md_server_lock(tdm_buf *b, json_t *prov)
+{
+    json_t *lock = json_object_get(prov, "server_lock");
+    if (!json_is_object(lock))
+        return;
+    const char *by = json_string_value(json_object_get(lock, "taken_by"));
+    if (!by) {
+        tdm_buf_append_str(b, "- The servers were not locked by this run (`--no-lock`): in a sweep, the sweep holds "
+                              "them and says so in `provenance.json` once the cell ends; otherwise another "
+                              "measurement on this host may have shared them.\n");
+        return;
+    }
+    tdm_buf_printf(b, "- The servers were locked for the whole measurement (%zu lock file(s), by ",
+                   json_array_size(json_object_get(lock, "files")));
+    tdm_md_escape(b, by);
+    tdm_buf_append_str(b, "): no other tandem measurement on this host used them meanwhile");
+    const char *waited_for = json_string_value(json_object_get(lock, "waited_for"));
+    if (waited_for) {
+        char w[32];
+        tdm_buf_printf(b, "; it first waited %s for ",
+                       fmt(w, sizeof w, json_number_value(json_object_get(lock, "waited_s")), 1, " s"));
+        tdm_md_escape(b, waited_for);
+    }
+    tdm_buf_append_str(b, ".\n");
+}
+
 char *tdm_summary_markdown(const tdm_summary_inputs *in, json_t *summary)
 {
     const tdm_scenario *s = in->scenario;
@@ -253,6 +282,7 @@ char *tdm_summary_markdown(const tdm_summary_inputs *in, json_t *summary)
                        "- Calls whose server gives no timings (api: openai; its usage block has token counts only): "
                        "%lld. Server TTFT, client gap and the server's decode rate are not measured for them.\n",
                        untimed);
+    md_server_lock(&b, prov);
     tdm_buf_append_str(&b, "\nRaw records: `run_*/records.json`; every number here is recomputed from them "
                            "(`summary.json`). Provenance: `provenance.json`.\n");
     return tdm_buf_steal(&b);

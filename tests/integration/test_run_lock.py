@@ -52,6 +52,9 @@ def test_a_run_waits_for_its_server_and_says_for_whom(variant, tmp_path):
         assert lock["files"] == sorted("127.0.0.1_%d.lock" % p for p in sim.ports), lock
         assert lock["waited_s"] >= 1.5 and "a test holding the server" in lock["waited_for"], lock
         assert "unlocked_servers" not in caveats(tmp_path, "waiting")
+        md = (tmp_path / "waiting" / "report.md").read_text()
+        assert "The servers were locked for the whole measurement (2 lock file(s), by tandem-%s run" % variant in md
+        assert "it first waited" in md and "a test holding the server" in md
 
 
 def load_lock(run_dir):
@@ -95,6 +98,7 @@ def test_no_lock_measures_beside_a_holder(tmp_path):
         assert "waits" not in err
         lock = load_lock(tmp_path / "beside")
         assert lock["taken_by"] is None and "--no-lock" in lock["why_not"], lock
+        assert "The servers were not locked by this run (`--no-lock`)" in (tmp_path / "beside" / "report.md").read_text()
     # the Technical Report says so; a run that held its locks gets no such caveat
     assert "1 of 1 run directories were measured with --no-lock" in caveats(tmp_path, "beside")["unlocked_servers"]
 
