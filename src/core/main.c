@@ -12,9 +12,9 @@
 
 #include "core/cli.h"
 #include "core/clock.h"
-#include "core/endpoint_lock.h"
 #include "core/interrupt.h"
 #include "core/plan.h"
+#include "core/run_lock.h"
 #include "core/runner.h"
 #include "core/runtime.h"
 
@@ -89,19 +89,6 @@ static void catch_interrupts(void)
  * epoll/timer/wakeup fds, result files, telemetry and preflight pipes. */
 #define FD_RESERVE 64
 
-/* How many lock files the run will hold: one per server its agents name. */
-static size_t lock_files(const tdm_scenario *s)
-{
-    char **urls = malloc((s->n_agents ? s->n_agents : 1) * sizeof *urls);
-    if (!urls)
-        return s->n_agents; /* the upper bound */
-    for (size_t i = 0; i < s->n_agents; i++)
-        urls[i] = s->agents[i].url;
-    size_t n = tdm_endpoint_lock_count(urls, s->n_agents);
-    free(urls);
-    return n;
-}
-
 /* Every agent keeps one connection open from the warm-up to the end, and each distinct
  * server's lock file stays open as long (run_lock.h), so a run with hundreds of agents
  * needs more descriptors than the usual soft limit of 1,024. The soft
@@ -152,8 +139,8 @@ static int cmd_run(const char *prog, int argc, char **argv)
         tdm_cli_free(&cli);
         return rc;
     }
-    if (ensure_fd_limit(cli.scenario.n_agents, cli.settings.lock_servers ? lock_files(&cli.scenario) : 0, err,
-                        sizeof err) != 0) {
+    size_t n_locks = cli.settings.lock_servers ? tdm_run_lock_files(&cli.scenario) : 0;
+    if (ensure_fd_limit(cli.scenario.n_agents, n_locks, err, sizeof err) != 0) {
         fprintf(stderr, "tandem: %s\n", err);
         tdm_cli_free(&cli);
         return TDM_EXIT_ERROR;

@@ -30,18 +30,35 @@ static void describe_run(char *out, size_t len, const tdm_scenario *s, const cha
     snprintf(out, len, "tandem-%s run, scenario %s", variant, s->name ? s->name : "?");
 }
 
+/* The agents' server URLs, borrowed from s (free only the array); NULL when out of memory. */
+static char **agent_urls(const tdm_scenario *s)
+{
+    char **urls = calloc(s->n_agents ? s->n_agents : 1, sizeof *urls);
+    for (size_t i = 0; urls && i < s->n_agents; i++)
+        urls[i] = s->agents[i].url;
+    return urls;
+}
+
+size_t tdm_run_lock_files(const tdm_scenario *s)
+{
+    char **urls = agent_urls(s);
+    if (!urls)
+        return s->n_agents; /* the upper bound */
+    size_t n = tdm_endpoint_lock_count(urls, s->n_agents);
+    free(urls);
+    return n;
+}
+
 int tdm_run_lock_servers(const tdm_scenario *s, const tdm_run_settings *set, const char *variant,
                          tdm_endpoint_locks *l)
 {
     if (!set->lock_servers)
         return TDM_EXIT_OK;
-    char **urls = calloc(s->n_agents ? s->n_agents : 1, sizeof *urls);
+    char **urls = agent_urls(s);
     if (!urls) {
         fprintf(stderr, "tandem: out of memory locking the servers\n");
         return TDM_EXIT_ERROR;
     }
-    for (size_t i = 0; i < s->n_agents; i++)
-        urls[i] = s->agents[i].url;
     char what[512], holder[1024] = "", err[1024] = "";
     describe_run(what, sizeof what, s, variant);
     tdm_lock_wait w = {.no_wait = set->no_wait, .pause_ms = pause_ms, .waiting = say_waiting};

@@ -15,6 +15,9 @@
 int tdm_run_lock_servers(const tdm_scenario *s, const tdm_run_settings *set, const char *variant,
                          tdm_endpoint_locks *l);
 
+/* How many lock files a run of s holds: one per server its agents name. */
+size_t tdm_run_lock_files(const tdm_scenario *s);
+
 /* The provenance's "server_lock": the locks held (tdm_endpoint_locks_json), or
  * {"taken_by": null, "why_not"} under --no-lock. NULL when out of memory. */
 json_t *tdm_run_lock_json(const tdm_scenario *s, const tdm_run_settings *set, const char *variant,
